@@ -1,0 +1,82 @@
+"""Session ids for providers that log in first (Devino, Stream).
+
+Log in lazily, reuse the id, renew it before its life ends and once more when the
+provider says it expired. Safe to share between threads: one login at a time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from smsbridge.redaction import Redactor
+
+__all__ = ["SessionCache"]
+
+T = TypeVar("T")
+
+
+class SessionCache:
+    """Holds one provider session id and renews it when needed.
+
+    :param login: makes the login request and returns the new session id.
+    :param lifetime: seconds a session id lives at the provider.
+    :param margin: renew this many seconds before the end of its life.
+    :param redactor: learns every new session id so logs and errors never show it.
+    :param clock: monotonic seconds; injectable for tests.
+    """
+
+    def __init__(
+        self,
+        login: Callable[[], str],
+        *,
+        lifetime: float = 120 * 60,
+        margin: float = 5 * 60,
+        redactor: Redactor | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._login = login
+        self._lifetime = lifetime
+        self._margin = margin
+        self._redactor = redactor
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._expires = 0.0
+
+    def __repr__(self) -> str:
+        state = "active" if self._token else "empty"
+        return f"<SessionCache {state}>"
+
+    def get(self) -> str:
+        """The current session id, logging in when there is none or it is about to end."""
+        with self._lock:
+            if self._token is None or self._clock() >= self._expires:
+                started = self._clock()
+                token = self._login()
+                if self._redactor is not None:
+                    self._redactor.add(token)
+                self._token = token
+                self._expires = started + self._lifetime - self._margin
+            return self._token
+
+    def invalidate(self, token: str) -> None:
+        """Forget ``token`` unless another thread already replaced it."""
+        with self._lock:
+            if self._token == token:
+                self._token = None
+
+    def call(self, request: Callable[[str], T], expired: Callable[[Exception], bool]) -> T:
+        """Run ``request(session_id)``; when it fails with an expired session, log in once
+        more and run it again. The provider refused the first attempt, so nothing doubles.
+        """
+        token = self.get()
+        try:
+            return request(token)
+        except Exception as exc:
+            if not expired(exc):
+                raise
+            self.invalidate(token)
+        return request(self.get())

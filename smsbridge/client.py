@@ -1,0 +1,362 @@
+"""The facade applications call: one client, one plugin manager, one driver."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+import pluggy
+
+from smsbridge import hookspecs
+from smsbridge.driver import Driver
+from smsbridge.errors import DriverError, NotSupported, SmsBridgeError, ValidationError
+from smsbridge.ids import chunk_reference
+from smsbridge.models import (
+    Balance,
+    HlrResult,
+    IncomingMessage,
+    Lookup,
+    Message,
+    Price,
+    SendResult,
+    SentMessage,
+    Statistics,
+    StatusReport,
+)
+from smsbridge.phones import normalize_many, normalize_msisdn
+
+__all__ = ["Client"]
+
+#: Operations whose hook is not a capability by itself.
+_INTERNAL_HOOKS = frozenset({"validate"})
+
+
+def _as_validity(value: timedelta | float | int | None) -> timedelta | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (timedelta, int, float)):
+        raise ValidationError("validity must be a timedelta or a number of seconds",
+                              field="validity")
+    validity = value if isinstance(value, timedelta) else timedelta(seconds=value)
+    if validity <= timedelta(0):
+        raise ValidationError(f"validity must be positive, got {validity}", field="validity")
+    return validity
+
+
+def _check_aware(value: datetime | None, field: str) -> None:
+    if value is None:
+        return
+    if not isinstance(value, datetime):
+        raise ValidationError(f"{field} must be a datetime, got {type(value).__name__}",
+                              field=field)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(f"{field} must be timezone-aware (a naive datetime is ambiguous)",
+                              field=field)
+
+
+def _check_period(start: datetime, end: datetime) -> None:
+    if start is None or end is None:
+        raise ValidationError("a period needs both start and end", field="start")
+    _check_aware(start, "start")
+    _check_aware(end, "end")
+    if end <= start:
+        raise ValidationError("end must be after start", field="end")
+
+
+def _check_text(text: str) -> None:
+    if not isinstance(text, str):
+        raise ValidationError(f"text must be a string, got {type(text).__name__}", field="text")
+    if not text.strip():
+        raise ValidationError("text is empty", field="text")
+
+
+def _batch_key(message: Message) -> tuple[Any, ...]:
+    return (message.text, message.sender, message.send_at, message.validity,
+            message.reference, message.channel, tuple(sorted(message.options.items())))
+
+
+class Client:
+    """Send messages and query a provider through one driver.
+
+    Made by :func:`smsbridge.connect` and friends. Safe to reuse for many calls; close it
+    (or use it as a context manager) to release its HTTP connections.
+    """
+
+    def __init__(self, driver: Driver, *, plugins: Sequence[object] = ()) -> None:
+        self._driver = driver
+        self._pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self._pm.add_hookspecs(hookspecs)
+        self._pm.register(driver, name=f"driver:{driver.name}")
+        for index, plugin in enumerate(plugins):
+            self._pm.register(plugin, name=f"plugin:{index}:{type(plugin).__name__}")
+        self._pm.check_pending()
+        implemented = {
+            name
+            for name in hookspecs.OPERATIONS
+            for impl in getattr(self._pm.hook, name).get_hookimpls()
+            if impl.plugin is driver and not impl.hookwrapper and not impl.wrapper
+        }
+        self._operations = frozenset(implemented)
+        self.capabilities: frozenset[str] = frozenset(
+            (self._operations - _INTERNAL_HOOKS) | set(driver.features)
+            | ({"send_many"} if driver.mixed_batches and "send" in implemented else set())
+        )
+
+    def __repr__(self) -> str:
+        return f"<smsbridge.Client {self._driver!r}>"
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def driver(self) -> Driver:
+        """The driver object, for provider-only extras."""
+        return self._driver
+
+    @property
+    def plugin_manager(self) -> pluggy.PluginManager:
+        """This client's own plugin manager (driver plus extension plugins)."""
+        return self._pm
+
+    def supports(self, capability: str) -> bool:
+        """True when the driver offers ``capability`` (an operation name or a feature)."""
+        return capability in self.capabilities
+
+    def close(self) -> None:
+        """Release the driver's HTTP connections."""
+        self._driver.close()
+
+    # -- plumbing -------------------------------------------------------------------
+
+    def _call(self, operation: str, expected: type | tuple[type, ...], **kwargs: Any) -> Any:
+        if operation not in self._operations:
+            raise NotSupported(operation, self._driver.name)
+        result = getattr(self._pm.hook, operation)(**kwargs)
+        if result is None or not isinstance(result, expected):
+            names = (expected.__name__ if isinstance(expected, type)
+                     else " or ".join(t.__name__ for t in expected))
+            raise DriverError(
+                f"driver {self._driver.name!r} returned {type(result).__name__} from "
+                f"{operation}(); expected {names}"
+            )
+        return result
+
+    def _message(self, to: str, text: str, *, sender: str | None, send_at: datetime | None,
+                 validity: timedelta | None, reference: str | None, channel: str,
+                 options: Mapping[str, Any]) -> Message:
+        return Message(to=to, text=text, sender=sender or self._driver.settings.sender,
+                       send_at=send_at, validity=validity, reference=reference,
+                       channel=channel, options=options)
+
+    def _check_message(self, message: Message) -> Message:
+        _check_text(message.text)
+        _check_aware(message.send_at, "send_at")
+        if not isinstance(message.channel, str) or not message.channel:
+            raise ValidationError("channel must be a non-empty string", field="channel")
+        if message.channel != "sms" and message.channel not in self.capabilities:
+            raise NotSupported(f"send(channel={message.channel!r})", self._driver.name)
+        if message.reference is not None and not isinstance(message.reference, str):
+            raise ValidationError("reference must be a string", field="reference")
+        return attrs.evolve(
+            message, to=normalize_msisdn(message.to),
+            sender=message.sender or self._driver.settings.sender,
+            validity=_as_validity(message.validity),
+        )
+
+    def _validate(self, messages: Sequence[Message]) -> None:
+        if "validate" in self._operations and messages:
+            self._call("validate", bool, messages=list(messages))
+
+    def _send_chunk(self, chunk: list[Message]) -> list[SentMessage]:
+        results: list[SentMessage] = self._call("send", list, messages=chunk)
+        if len(results) != len(chunk) or not all(isinstance(r, SentMessage) for r in results):
+            raise DriverError(
+                f"driver {self._driver.name!r} returned {len(results)} results for "
+                f"{len(chunk)} messages from send()"
+            )
+        return results
+
+    def _chunks(self, messages: Iterable[Message]) -> Iterator[list[Message]]:
+        """Group messages into requests: same options together, at most batch_size each."""
+        size = max(1, self._driver.batch_size)
+        if self._driver.mixed_batches:
+            iterator = iter(messages)
+            while chunk := list(itertools.islice(iterator, size)):
+                yield chunk
+            return
+        seen: dict[tuple[Any, ...], int] = {}
+        for key, run in itertools.groupby(messages, key=_batch_key):
+            run_iter = iter(run)
+            while chunk := list(itertools.islice(run_iter, size)):
+                index = seen.get(key, 0)
+                seen[key] = index + 1
+                reference = chunk_reference(chunk[0].reference, index)
+                if reference != chunk[0].reference:
+                    chunk = [attrs.evolve(m, reference=reference) for m in chunk]
+                yield chunk
+
+    def _deliver(self, chunks: Iterable[list[Message]]) -> Iterator[SentMessage]:
+        for chunk in chunks:
+            self._validate(chunk)
+            yield from self._send_chunk(chunk)
+
+    def _collect(self, messages: list[Message]) -> SendResult:
+        """Validate everything, then send chunk by chunk, keeping what was accepted."""
+        if "send" not in self._operations:
+            raise NotSupported("send", self._driver.name)
+        chunks = list(self._chunks(messages))
+        for chunk in chunks:
+            self._validate(chunk)
+        sent: list[SentMessage] = []
+        for chunk in chunks:
+            try:
+                sent.extend(self._send_chunk(chunk))
+            except SmsBridgeError as exc:
+                # Tell the caller what was already accepted, so a retry sends only the rest.
+                exc.partial = SendResult(messages=list(sent))
+                raise
+        return SendResult(messages=sent)
+
+    # -- sending --------------------------------------------------------------------
+
+    def send(
+        self,
+        to: str | Iterable[str],
+        text: str,
+        *,
+        sender: str | None = None,
+        send_at: datetime | None = None,
+        validity: timedelta | float | None = None,
+        reference: str | None = None,
+        channel: str = "sms",
+        **channel_options: Any,
+    ) -> SendResult:
+        """Send ``text`` to one number or to every number of an iterable.
+
+        Every number and option is validated before the first request. When a later chunk
+        fails, the raised error's ``partial`` is the :class:`SendResult` of the chunks the
+        provider already accepted.
+        """
+        _check_text(text)
+        numbers = list(normalize_many(to))
+        if not numbers:
+            raise ValidationError("no recipients", field="to")
+        messages = [
+            self._check_message(self._message(
+                n, text, sender=sender, send_at=send_at, validity=validity,
+                reference=reference, channel=channel, options=channel_options))
+            for n in numbers
+        ]
+        return self._collect(messages)
+
+    def send_iter(
+        self,
+        to: str | Iterable[str],
+        text: str,
+        *,
+        sender: str | None = None,
+        send_at: datetime | None = None,
+        validity: timedelta | float | None = None,
+        reference: str | None = None,
+        channel: str = "sms",
+        **channel_options: Any,
+    ) -> Iterator[SentMessage]:
+        """Send to a (possibly huge) iterable of numbers lazily, chunk by chunk.
+
+        Text and options are checked now; each number is checked just before its chunk
+        is sent. Each recipient's :class:`SentMessage` is yielded as soon as its chunk is
+        answered, so memory stays constant and the caller can persist ids as they come.
+        """
+        if "send" not in self._operations:
+            raise NotSupported("send", self._driver.name)
+        _check_text(text)
+        probe = self._message("10000000", text, sender=sender, send_at=send_at,
+                              validity=validity, reference=reference, channel=channel,
+                              options=channel_options)
+        self._check_message(probe)
+
+        def messages() -> Iterator[Message]:
+            for number in normalize_many(to):
+                yield self._check_message(attrs.evolve(probe, to=number))
+
+        return self._deliver(self._chunks(messages()))
+
+    def send_many(self, messages: Iterable[Message]) -> SendResult:
+        """Send a different text (or options) per recipient.
+
+        Drivers that support it send many texts per request; others send each group of
+        equal messages in its own requests.
+        """
+        checked = [self._check_message(m) for m in messages]
+        if not checked:
+            raise ValidationError("no messages", field="messages")
+        return self._collect(checked)
+
+    # -- queries --------------------------------------------------------------------
+
+    def status(self, message_id: str) -> StatusReport:
+        """The delivery state of a message ``send()`` returned."""
+        if not isinstance(message_id, str) or not message_id.strip():
+            raise ValidationError("message_id must be a non-empty string", field="message_id")
+        result: StatusReport = self._call("status", StatusReport, message_id=message_id)
+        return result
+
+    def balance(self) -> Balance:
+        """The account balance."""
+        result: Balance = self._call("balance", Balance)
+        return result
+
+    def prices(self, channel: str | None = None, **filters: Any) -> list[Price]:
+        """Prices, optionally for one channel (``sms``, ``viber``, ``hlr``)."""
+        result: list[Price] = self._call("prices", list, channel=channel, filters=filters)
+        return result
+
+    def hlr(self, msisdns: str | Iterable[str], **options: Any) -> list[HlrResult]:
+        """Create HLR requests for one or many numbers."""
+        numbers = list(normalize_many(msisdns))
+        if not numbers:
+            raise ValidationError("no numbers", field="msisdns")
+        result: list[HlrResult] = self._call("hlr", list, msisdns=numbers, options=options)
+        return result
+
+    def hlr_result(self, hlr_id: str) -> HlrResult:
+        """The result of an HLR request created earlier."""
+        if not isinstance(hlr_id, str) or not hlr_id.strip():
+            raise ValidationError("hlr_id must be a non-empty string", field="hlr_id")
+        result: HlrResult = self._call("hlr_result", HlrResult, hlr_id=hlr_id)
+        return result
+
+    def lookup(self, msisdn: str) -> Lookup:
+        """Region, operator and time zone of a number."""
+        result: Lookup = self._call("lookup", Lookup, msisdn=normalize_msisdn(msisdn))
+        return result
+
+    def report(self, start: datetime, end: datetime, **filters: Any) -> Statistics:
+        """Statistics of the messages sent between two aware datetimes."""
+        _check_period(start, end)
+        result: Statistics = self._call("report", Statistics, start=start, end=end,
+                                        filters=filters)
+        return result
+
+    def inbox(self, start: datetime, end: datetime) -> list[IncomingMessage]:
+        """Messages received between two aware datetimes."""
+        _check_period(start, end)
+        result: list[IncomingMessage] = self._call("inbox", list, start=start, end=end)
+        return result
+
+    def parse_callback(self, body: bytes | str, content_type: str | None = None) -> list[Any]:
+        """Parse a report the provider pushed to the application (delivery, HLR)."""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        if not isinstance(body, bytes):
+            raise ValidationError("body must be bytes or str", field="body")
+        result: list[Any] = self._call("parse_callback", list, body=body,
+                                       content_type=content_type)
+        return result
+

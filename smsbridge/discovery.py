@@ -1,0 +1,90 @@
+"""Finding drivers and plugins through entry points, importing only the one asked for."""
+
+from __future__ import annotations
+
+import logging
+from importlib import metadata
+from typing import Any
+
+import attrs
+
+from smsbridge.errors import ConfigError, DriverError, DriverNotFound
+
+__all__ = ["DRIVER_GROUP", "PLUGIN_GROUP", "DriverInfo", "available_drivers", "load_driver",
+           "load_plugin"]
+
+logger = logging.getLogger(__name__)
+
+DRIVER_GROUP = "smsbridge.drivers"
+PLUGIN_GROUP = "smsbridge.plugins"
+
+
+@attrs.frozen(kw_only=True)
+class DriverInfo:
+    """An installed driver, described without importing it."""
+
+    name: str
+    value: str
+    distribution: str | None
+    version: str | None
+
+
+def _entry_points(group: str) -> dict[str, metadata.EntryPoint]:
+    found: dict[str, metadata.EntryPoint] = {}
+    for ep in metadata.entry_points(group=group):
+        if ep.name in found:
+            if ep.value != found[ep.name].value:
+                logger.warning("two %s entry points named %r; using %s", group, ep.name,
+                               found[ep.name].value)
+            continue
+        found[ep.name] = ep
+    return found
+
+
+def available_drivers() -> dict[str, DriverInfo]:
+    """Installed drivers by name, with their distribution and version; imports none."""
+    drivers = {}
+    for name, ep in sorted(_entry_points(DRIVER_GROUP).items()):
+        dist = ep.dist
+        drivers[name] = DriverInfo(
+            name=name,
+            value=ep.value,
+            distribution=dist.metadata["Name"] if dist is not None else None,
+            version=dist.version if dist is not None else None,
+        )
+    return drivers
+
+
+def _load(group: str, name: str) -> Any:
+    points = _entry_points(group)
+    if name not in points:
+        return None
+    ep = points[name]
+    try:
+        return ep.load()
+    except Exception as exc:
+        where = ep.dist.metadata["Name"] if ep.dist is not None else ep.value
+        raise DriverError(
+            f"{group} entry point {name!r} ({where}) failed to import: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def load_driver(name: str) -> type[Any]:
+    """Import and return the driver class registered under ``name``."""
+    driver = _load(DRIVER_GROUP, name)
+    if driver is None:
+        raise DriverNotFound(name, list(_entry_points(DRIVER_GROUP)))
+    if not isinstance(driver, type):
+        raise DriverError(f"driver entry point {name!r} is not a class: {driver!r}")
+    return driver
+
+
+def load_plugin(name: str) -> Any:
+    """Import and return the plugin factory registered under ``name``."""
+    plugin = _load(PLUGIN_GROUP, name)
+    if plugin is None:
+        installed = ", ".join(sorted(_entry_points(PLUGIN_GROUP))) or "none"
+        raise ConfigError(f"no smsbridge plugin named {name!r} is installed "
+                          f"(installed: {installed})", key="plugins")
+    return plugin

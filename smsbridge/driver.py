@@ -1,0 +1,82 @@
+"""The base class drivers build on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from smsbridge.redaction import Redactor
+from smsbridge.settings import BaseSettings, secret_values
+from smsbridge.transport import RetryPolicy, Transport, make_user_agent
+
+if TYPE_CHECKING:
+    import requests
+
+    from smsbridge.errors import ProviderError
+
+__all__ = ["Driver"]
+
+
+class Driver:
+    """A provider driver: settings in, hook implementations out.
+
+    Subclasses set the class attributes and mark their operation methods with
+    :data:`smsbridge.hookimpl`. The HTTP transport is built on first use, so a
+    client that never talks to the network never imports requests.
+    """
+
+    #: The entry-point name (``nikita``).
+    name: ClassVar[str] = ""
+    #: The frozen settings class.
+    settings_class: ClassVar[type[BaseSettings]] = BaseSettings
+    #: Most recipients one send request may carry.
+    batch_size: ClassVar[int] = 1
+    #: True when one request may carry different texts (``send_many`` natively).
+    mixed_batches: ClassVar[bool] = False
+    #: Capabilities beyond the implemented hooks (``viber``, ``send_at``, ...).
+    features: ClassVar[frozenset[str]] = frozenset()
+    #: Settings named by the user and password parts of a URL.
+    url_credentials: ClassVar[tuple[str | None, str | None]] = (None, None)
+    #: Provider error code -> smsbridge error class.
+    error_table: ClassVar[Mapping[Any, type[ProviderError]]] = {}
+    #: The distribution version, for the User-Agent.
+    version: ClassVar[str | None] = None
+    #: ``"module:Class"`` of the provider's simulator (a :class:`smsbridge.testing.Simulator`).
+    simulator: ClassVar[str | None] = None
+
+    def __init__(
+        self,
+        settings: BaseSettings,
+        *,
+        session: requests.Session | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self.redactor = Redactor(secret_values(settings))
+        self.retry = retry or RetryPolicy(retries=settings.retries)
+        self._session = session
+        self._transport: Transport | None = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.settings!r}>"
+
+    @property
+    def transport(self) -> Transport:
+        """The driver's HTTP transport, made on first use."""
+        if self._transport is None:
+            self._transport = Transport(
+                provider=self.name,
+                base_url=self.settings.base_url,
+                timeout=self.settings.timeout,
+                connect_timeout=self.settings.connect_timeout,
+                retry=self.retry,
+                redactor=self.redactor,
+                session=self._session,
+                user_agent=make_user_agent(self.name, self.version),
+            )
+        return self._transport
+
+    def close(self) -> None:
+        """Release the HTTP session."""
+        if self._transport is not None:
+            self._transport.close()

@@ -1,0 +1,220 @@
+"""The one tree of smsbridge exceptions.
+
+Every exception carries structured fields, a readable message and a repr that
+never contains a secret: bodies are redacted by the transport before they get here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AuthError",
+    "ConfigError",
+    "DeliveryUnknown",
+    "DriverError",
+    "DriverNotFound",
+    "DuplicateMessage",
+    "InsufficientFunds",
+    "InvalidRecipient",
+    "InvalidResponse",
+    "InvalidSender",
+    "NotFound",
+    "NotSupported",
+    "ProviderError",
+    "RateLimited",
+    "SmsBridgeError",
+    "TransportError",
+    "ValidationError",
+    "error_for",
+]
+
+_BODY_PREVIEW = 500
+
+
+class SmsBridgeError(Exception):
+    """Base of every error smsbridge raises.
+
+    :ivar partial: for ``send()``/``send_many()`` split into several requests, the
+        :class:`~smsbridge.models.SendResult` of the requests accepted before this error
+        (so a retry sends only the rest); None otherwise.
+    """
+
+    partial: Any = None
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class ConfigError(SmsBridgeError):
+    """Settings are missing, unknown or malformed."""
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class DriverNotFound(ConfigError):
+    """No installed driver has this name."""
+
+    def __init__(self, name: str, installed: list[str]) -> None:
+        listed = ", ".join(sorted(installed)) or "none"
+        super().__init__(
+            f"no smsbridge driver named {name!r} is installed (installed: {listed}); "
+            f"install it with: pip install smsbridge-{name}",
+            key="driver",
+        )
+        self.name = name
+        self.installed = sorted(installed)
+
+
+class DriverError(SmsBridgeError):
+    """A driver broke its contract (for example returned None); a bug in the driver."""
+
+
+class NotSupported(SmsBridgeError):
+    """The driver does not offer this operation."""
+
+    def __init__(self, operation: str, driver: str) -> None:
+        super().__init__(f"driver {driver!r} does not support {operation}()")
+        self.operation = operation
+        self.driver = driver
+
+
+class ValidationError(SmsBridgeError, ValueError):
+    """Input was rejected before any network I/O."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class TransportError(SmsBridgeError):
+    """The network failed: nothing usable came back."""
+
+    def __init__(
+        self, message: str, *, provider: str | None = None, operation: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.operation = operation
+
+
+class DeliveryUnknown(TransportError):
+    """A send may or may not have reached the provider; it was not repeated.
+
+    Check the message's status (or the provider's report) before sending again.
+    """
+
+
+class InvalidResponse(SmsBridgeError):
+    """The provider's answer could not be understood; ``body`` keeps it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        body: str | bytes | None = None,
+        provider: str | None = None,
+        operation: str | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        if text:
+            preview = text if len(text) <= _BODY_PREVIEW else text[:_BODY_PREVIEW] + "..."
+            message = f"{message}; body: {preview!r}"
+        super().__init__(message)
+        self.body = text
+        self.provider = provider
+        self.operation = operation
+        self.http_status = http_status
+
+
+class ProviderError(SmsBridgeError):
+    """The provider answered with an error code."""
+
+    def __init__(
+        self,
+        description: str | None = None,
+        *,
+        provider: str | None = None,
+        code: str | int | None = None,
+        http_status: int | None = None,
+        operation: str | None = None,
+        body: Any = None,
+    ) -> None:
+        self.provider = provider
+        self.code = None if code is None else str(code)
+        self.description = description
+        self.http_status = http_status
+        self.operation = operation
+        self.body = body
+        parts = [p for p in (provider, operation) if p]
+        where = "/".join(parts)
+        head = f"{where}: " if where else ""
+        code_part = f"[{self.code}] " if self.code is not None else ""
+        http_part = f" (HTTP {http_status})" if http_status else ""
+        super().__init__(f"{head}{code_part}{description or 'provider error'}{http_part}")
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(provider={self.provider!r}, code={self.code!r}, "
+            f"description={self.description!r}, http_status={self.http_status!r})"
+        )
+
+
+class AuthError(ProviderError):
+    """Credentials, token, session or source address were refused."""
+
+
+class InsufficientFunds(ProviderError):
+    """The account cannot pay for the operation."""
+
+
+class InvalidRecipient(ProviderError):
+    """The provider refused the phone number."""
+
+
+class InvalidSender(ProviderError):
+    """The provider refused the sender name."""
+
+
+class DuplicateMessage(ProviderError):
+    """The provider already has a message with this id/reference."""
+
+
+class NotFound(ProviderError):
+    """The message, request or report does not exist."""
+
+
+class RateLimited(ProviderError):
+    """Too many requests: slow down and try again later."""
+
+    def __init__(self, *args: Any, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retry_after = retry_after
+
+
+def error_for(
+    table: Any,
+    code: str | int | None,
+    description: str | None = None,
+    **fields: Any,
+) -> ProviderError:
+    """Build the error a provider code maps to through a driver's table.
+
+    ``table`` maps codes (ints or strings, compared as text) to error classes; a code
+    it does not list gives a plain :class:`ProviderError`. ``fields`` are the
+    :class:`ProviderError` keyword fields (provider, operation, http_status, body).
+    """
+    key = None if code is None else str(code).strip()
+    error_class: type[ProviderError] = ProviderError
+    for known, candidate in table.items():
+        if str(known) == key:
+            error_class = candidate
+            break
+    return error_class(description, code=key, **fields)

@@ -1,0 +1,123 @@
+"""Tolerant parsers for the value formats providers share.
+
+Each returns None for an empty value and raises ``ValueError`` for a value it cannot
+read; drivers turn that into :class:`~smsbridge.errors.InvalidResponse`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+__all__ = [
+    "as_int",
+    "as_str",
+    "parse_bool",
+    "parse_decimal",
+    "parse_dotnet_date",
+    "parse_local_datetime",
+]
+
+_DOTNET_DATE = re.compile(r"^\\?/Date\((-?\d+)([+-]\d{4})?\)\\?/$")
+_TRUE = frozenset({"1", "true", "yes", "on", "y", "t"})
+_FALSE = frozenset({"0", "false", "no", "off", "n", "f", ""})
+
+
+def as_str(value: Any) -> str | None:
+    """Return a stripped string for a string or number; None for None or blank."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, (str, int, Decimal)):
+        text = str(value).strip()
+        return text or None
+    if isinstance(value, float):
+        return repr(value)
+    raise ValueError(f"expected a scalar, got {type(value).__name__}")
+
+
+def as_int(value: Any) -> int | None:
+    """Read an integer given as a number or a string (``"0"``, ``0``, ``" 12 "``)."""
+    if value is None or isinstance(value, bool):
+        if isinstance(value, bool):
+            raise ValueError(f"expected an integer, got {value!r}")
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = as_str(value)
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        number = Decimal(text)
+        if number != number.to_integral_value():
+            raise ValueError(f"expected an integer, got {value!r}") from None
+        return int(number)
+
+
+def parse_decimal(value: Any) -> Decimal | None:
+    """Read money given as a number or a string; ``"1 234,50"`` and ``"12.3 RUB"`` too."""
+    if value is None or isinstance(value, bool):
+        if isinstance(value, bool):
+            raise ValueError(f"not a number: {value!r}")
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if not isinstance(value, str):
+        raise ValueError(f"not a number: {value!r}")
+    text = value.strip().replace("\u00a0", "").replace(" ", "")
+    if not text:
+        return None
+    match = re.match(r"^([-+]?\d+(?:[.,]\d+)?)(?:[A-Za-z]{3})?$", text)
+    if not match:
+        raise ValueError(f"not a number: {value!r}")
+    try:
+        return Decimal(match.group(1).replace(",", "."))
+    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
+        raise ValueError(f"not a number: {value!r}") from exc
+
+
+def parse_bool(value: Any) -> bool:
+    """Read a boolean from a bool, 0/1 or words such as ``"true"``/``"no"``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def parse_dotnet_date(value: Any) -> datetime | None:
+    """Read ``"/Date(1294045911213)/"`` (escaped or not, negative allowed) as UTC."""
+    text = as_str(value)
+    if text is None:
+        return None
+    match = _DOTNET_DATE.match(text)
+    if not match:
+        raise ValueError(f"not a /Date(ms)/ value: {value!r}")
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return epoch + timedelta(milliseconds=int(match.group(1)))
+
+
+def parse_local_datetime(value: Any, fmt: str, zone: tzinfo) -> datetime | None:
+    """Read a provider-local time string in ``fmt`` and return it as aware UTC."""
+    text = as_str(value)
+    if text is None:
+        return None
+    parsed = datetime.strptime(text, fmt)
+    return parsed.replace(tzinfo=zone).astimezone(timezone.utc)

@@ -1,0 +1,46 @@
+"""Phone number normalization, done before any request."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from smsbridge.errors import ValidationError
+
+__all__ = ["normalize_msisdn", "normalize_many"]
+
+_SEPARATORS = re.compile(r"[\s\-().\u00a0]")
+MIN_DIGITS = 7
+MAX_DIGITS = 15  # E.164
+
+
+def normalize_msisdn(number: str | int) -> str:
+    """Return a phone number as international digits only.
+
+    Accepts ``"+996 550 123-456"``, ``"(996) 550123456"``, ``"00996550123456"`` and
+    integers; raises :class:`ValidationError` for anything that is not 7 to 15 digits.
+    """
+    if isinstance(number, bool) or not isinstance(number, (str, int)):
+        raise ValidationError(f"phone number must be a string, got {type(number).__name__}",
+                              field="to")
+    text = _SEPARATORS.sub("", str(number))
+    if text.startswith("+"):
+        text = text[1:]
+    elif text.startswith("00"):
+        text = text[2:]
+    if not text.isascii() or not text.isdigit():
+        raise ValidationError(f"invalid phone number {number!r}: only digits, spaces, "
+                              "dashes, brackets and a leading + are allowed", field="to")
+    if not MIN_DIGITS <= len(text) <= MAX_DIGITS:
+        raise ValidationError(f"invalid phone number {number!r}: expected {MIN_DIGITS} to "
+                              f"{MAX_DIGITS} digits in international format", field="to")
+    return text
+
+
+def normalize_many(numbers: str | int | Iterable[str | int]) -> Iterator[str]:
+    """Normalize one number or lazily each number of an iterable."""
+    if isinstance(numbers, (str, int)):
+        yield normalize_msisdn(numbers)
+        return
+    for number in numbers:
+        yield normalize_msisdn(number)

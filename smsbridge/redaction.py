@@ -1,0 +1,91 @@
+"""Removing secrets from anything that is logged or put into an exception.
+
+Two nets: known secret values (the settings' secrets and live session ids, also in
+their URL-encoded forms) are replaced wherever they appear, and values of fields
+whose names say "secret" are masked in query strings, form bodies, JSON and XML.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+__all__ = ["MASK", "SECRET_KEYS", "Redactor"]
+
+MASK = "***"
+
+#: Field names whose values are always masked (compared case-insensitively).
+SECRET_KEYS = frozenset(
+    {
+        "password",
+        "pwd",
+        "passwd",
+        "pass",
+        "token",
+        "api_key",
+        "apikey",
+        "x-api-key",
+        "sessionid",
+        "session_id",
+        "secret",
+        "authorization",
+        "auth",
+    }
+)
+
+_KEYS = "|".join(sorted((re.escape(k) for k in SECRET_KEYS), key=len, reverse=True))
+_QUERY = re.compile(rf"(?i)(?<![\w-])({_KEYS})=([^&\s#\"']*)")
+_JSON = re.compile(rf"(?i)(\"(?:{_KEYS})\"\s*:\s*)(\"(?:[^\"\\]|\\.)*\"|[^,}}\s]+)")
+_XML = re.compile(rf"(?i)<((?:\w+:)?(?:{_KEYS}))(\s[^>]*)?>([^<]*)</\1>")
+_HEADER = re.compile(rf"(?i)(\b(?:{_KEYS}):\s*)(\S+)")
+
+
+class Redactor:
+    """Masks secrets in strings and mappings; thread-safe, secrets can be added later."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._values: tuple[str, ...] = ()
+        self.add(*secrets)
+
+    def add(self, *secrets: str) -> None:
+        """Remember more secret values (a session id that just arrived, say)."""
+        forms = set(self._values)
+        for value in secrets:
+            if value and len(value) >= 3:
+                forms.update({value, quote(value, safe=""), quote_plus(value)})
+        with self._lock:
+            # Longest first so a secret that contains another is masked whole.
+            self._values = tuple(sorted(forms, key=len, reverse=True))
+
+    def text(self, value: str | bytes | None) -> str:
+        """Return ``value`` as text with every secret masked."""
+        if value is None:
+            return ""
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+        for secret in self._values:
+            if secret in text:
+                text = text.replace(secret, MASK)
+        text = _QUERY.sub(lambda m: f"{m.group(1)}={MASK}", text)
+        text = _JSON.sub(lambda m: f'{m.group(1)}"{MASK}"', text)
+        text = _XML.sub(lambda m: f"<{m.group(1)}{m.group(2) or ''}>{MASK}</{m.group(1)}>", text)
+        return _HEADER.sub(lambda m: f"{m.group(1)}{MASK}", text)
+
+    def mapping(self, values: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Return a copy of ``values`` with secret fields and secret values masked."""
+        if not values:
+            return {}
+        masked: dict[str, Any] = {}
+        for key, value in values.items():
+            if str(key).lower() in SECRET_KEYS:
+                masked[key] = MASK
+            elif isinstance(value, Mapping):
+                masked[key] = self.mapping(value)
+            elif isinstance(value, str):
+                masked[key] = self.text(value)
+            else:
+                masked[key] = value
+        return masked

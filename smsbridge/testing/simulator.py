@@ -1,0 +1,135 @@
+"""A base for provider simulators: WSGI apps with state and injectable faults.
+
+Subclasses implement :meth:`Simulator.handle` with werkzeug's request and response
+(install ``smsbridge[simulator]``). Faults apply to the next matching requests::
+
+    sim = NikitaSimulator()
+    sim.inject("status", status=503)          # the next request gets HTTP 503
+    sim.inject("drop_after_accept", path="/message")  # accept, then lose the answer
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from smsbridge.testing.server import DropConnection, serve_wsgi
+
+if TYPE_CHECKING:
+    from werkzeug.wrappers import Request, Response
+
+__all__ = ["FAULT_KINDS", "Fault", "RecordedRequest", "Simulator"]
+
+#: ``status``: answer with an HTTP status and body instead of handling the request;
+#: ``delay``: wait ``seconds`` before handling it; ``drop``: close the connection
+#: without handling it; ``drop_after_accept``: handle it (the provider accepted the
+#: message) and then close the connection without the answer; ``body``: answer with
+#: ``body`` (and ``content_type``) instead of handling it.
+FAULT_KINDS = frozenset({"status", "delay", "drop", "drop_after_accept", "body"})
+
+
+@attrs.define(kw_only=True)
+class Fault:
+    """One injected fault, consumed by the next ``times`` matching requests."""
+
+    kind: str = attrs.field(validator=attrs.validators.in_(FAULT_KINDS))
+    path: str | None = None
+    times: int = 1
+    status: int = 500
+    seconds: float = 0.0
+    body: bytes | str = b""
+    content_type: str = "text/plain"
+
+    def matches(self, path: str) -> bool:
+        return self.path is None or path.endswith(self.path)
+
+
+@attrs.frozen(kw_only=True)
+class RecordedRequest:
+    """A request the simulator received."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class Simulator:
+    """A stateful provider simulator. Thread-safe; serve it with :meth:`serve`."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.requests: list[RecordedRequest] = []
+        self._faults: list[Fault] = []
+
+    def inject(self, kind: str, *, path: str | None = None, times: int = 1,
+               **params: Any) -> Fault:
+        """Make the next ``times`` requests (to ``path``, if given) fail as ``kind`` says."""
+        fault = Fault(kind=kind, path=path, times=times, **params)
+        with self.lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        """Forget every fault not yet consumed."""
+        with self.lock:
+            self._faults.clear()
+
+    def _take_fault(self, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self._faults:
+                if fault.matches(path):
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request as the provider would."""
+        raise NotImplementedError
+
+    def client_settings(self, base_url: str) -> dict[str, Any]:
+        """Settings that connect the provider's driver to this simulator's demo account."""
+        raise NotImplementedError
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        from werkzeug.wrappers import Request, Response
+
+        request = Request(environ)
+        body = request.get_data(cache=True)
+        with self.lock:
+            self.requests.append(RecordedRequest(
+                method=request.method, path=request.path,
+                query=request.query_string.decode("latin-1"),
+                headers=dict(request.headers), body=body,
+            ))
+        fault = self._take_fault(request.path)
+        if fault is not None:
+            if fault.kind == "drop":
+                raise DropConnection
+            if fault.kind == "status":
+                return Response(fault.body, status=fault.status,
+                                content_type=fault.content_type)(environ, start_response)
+            if fault.kind == "body":
+                return Response(fault.body, status=200,
+                                content_type=fault.content_type)(environ, start_response)
+            if fault.kind == "delay":
+                time.sleep(fault.seconds)
+        response = self.handle(request)
+        if fault is not None and fault.kind == "drop_after_accept":
+            raise DropConnection
+        return response(environ, start_response)
+
+    @contextlib.contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+        """Serve this simulator over HTTP; yield its base URL."""
+        with serve_wsgi(self, host, port) as url:
+            yield url

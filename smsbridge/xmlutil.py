@@ -1,0 +1,58 @@
+"""XML for drivers: xmltodict with entities off, namespaces dropped, lists forced."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["build_xml", "parse_xml"]
+
+
+def _strip_namespace(path: Any, key: str, value: Any) -> tuple[str, Any] | None:
+    if key.startswith("@xmlns"):
+        return None
+    prefix = "@" if key.startswith("@") else ""
+    bare = key.lstrip("@")
+    if ":" in bare:
+        bare = bare.rsplit(":", 1)[1]
+    return prefix + bare, value
+
+
+def parse_xml(body: bytes | str, *, force_list: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Parse a provider's XML answer into plain dicts.
+
+    Entity declarations are refused (no billion laughs, no external entities); element
+    names lose their namespace, so ``<response xmlns="...">`` reads as ``response``; the
+    elements named in ``force_list`` are always lists, even when one occurs.
+
+    :raises ValueError: for a body that is not well-formed XML.
+    """
+    import xml.parsers.expat
+
+    import xmltodict
+
+    if not body or not (body.strip() if isinstance(body, (bytes, str)) else body):
+        raise ValueError("empty XML document")
+    try:
+        result: dict[str, Any] = xmltodict.parse(
+            body,
+            disable_entities=True,
+            process_namespaces=False,
+            postprocessor=_strip_namespace,
+            force_list=force_list or None,
+        )
+    except (xml.parsers.expat.ExpatError, ValueError) as exc:
+        raise ValueError(f"malformed XML: {exc}") from exc
+    if not isinstance(result, dict):
+        raise ValueError("XML document without a root element")
+    return result
+
+
+def build_xml(root: str, fields: dict[str, Any], *, namespace: str | None = None) -> bytes:
+    """Build a UTF-8 XML document ``<root>`` from a dict (lists repeat an element)."""
+    import xmltodict
+
+    body: dict[str, Any] = dict(fields)
+    if namespace:
+        body = {"@xmlns": namespace, **body}
+    text: str = xmltodict.unparse({root: body}, encoding="UTF-8", pretty=False)
+    return text.encode("utf-8")
