@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from smsbridge.redaction import Redactor
 
-__all__ = ["SessionCache"]
+__all__ = ["SessionCache", "session_expired"]
 
 T = TypeVar("T")
 
@@ -80,3 +80,17 @@ class SessionCache:
                 raise
             self.invalidate(token)
         return request(self.get())
+
+
+def session_expired(exc: Exception) -> bool:
+    """True for the Devino/Stream family's "session invalid or expired" answers.
+
+    Code 3 says so; on a call made with a session, code 4 and HTTP 401 mean the same
+    (the providers answer an expired session that way too). Wrong credentials at login
+    are not passed through this check, so they fail at once instead of looping.
+    """
+    from smsbridge.errors import ProviderError
+
+    if not isinstance(exc, ProviderError):
+        return False
+    return exc.code in ("3", "4") or exc.http_status == 401

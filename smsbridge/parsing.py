@@ -13,6 +13,7 @@ from typing import Any
 
 __all__ = [
     "as_int",
+    "code_desc",
     "as_str",
     "parse_bool",
     "parse_decimal",
@@ -121,3 +122,21 @@ def parse_local_datetime(value: Any, fmt: str, zone: tzinfo) -> datetime | None:
         return None
     parsed = datetime.strptime(text, fmt)
     return parsed.replace(tzinfo=zone).astimezone(timezone.utc)
+
+
+def code_desc(payload: Any) -> tuple[str, str | None] | None:
+    """Read an error object of the Devino/Stream family, ``{"Code": 4, "Desc": "..."}``.
+
+    Keys are matched case-insensitively (``code``/``desc`` occur too). Returns
+    ``(code, description)``, or None when ``payload`` is not such an object.
+    """
+    if not isinstance(payload, dict):
+        return None
+    lowered = {str(k).lower(): v for k, v in payload.items()}
+    if "code" not in lowered:
+        return None
+    code = as_str(lowered["code"])
+    if code is None:
+        return None
+    desc = lowered.get("desc", lowered.get("description"))
+    return code, (str(desc).strip() if desc is not None else None)
