@@ -76,6 +76,9 @@ class HttpResponse:
     provider: str
     operation: str
     is_send: bool = False
+    #: How many times the request was made; above 1 a deduplicating provider may answer
+    #: "duplicate" for a message whose first answer was lost.
+    attempts: int = 1
     redactor: Redactor = attrs.field(repr=False, eq=False, factory=Redactor)
 
     @property
@@ -284,7 +287,7 @@ class Transport:
                     method, url, params=params, data=data, json=json, files=files,
                     headers=headers, timeout=self.timeout, stream=True,
                 )
-                response = self._read(raw, operation, send)
+                response = self._read(raw, operation, send, attempt)
             except requests.RequestException as exc:
                 before_sending = _connect_failure(exc)
                 if (idempotent or before_sending) and attempt <= self.retry.retries:
@@ -321,7 +324,8 @@ class Transport:
                        attempt, self.retry.retries, delay)
         self.retry.sleep(delay)
 
-    def _read(self, raw: requests.Response, operation: str, send: bool) -> HttpResponse:
+    def _read(self, raw: requests.Response, operation: str, send: bool,
+              attempt: int) -> HttpResponse:
         try:
             chunks = []
             size = 0
@@ -345,5 +349,6 @@ class Transport:
             provider=self.provider,
             operation=operation,
             is_send=send,
+            attempts=attempt,
             redactor=self.redactor,
         )
