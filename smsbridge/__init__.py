@@ -94,5 +94,6 @@ __all__ = [
     "from_env",
     "hookimpl",
     "hookspec",
+    "secret",
     "segments",
 ]

@@ -148,10 +148,10 @@ class Client:
         return result
 
     def _message(self, to: str, text: str, *, sender: str | None, send_at: datetime | None,
-                 validity: timedelta | None, reference: str | None, channel: str,
+                 validity: timedelta | float | None, reference: str | None, channel: str,
                  options: Mapping[str, Any]) -> Message:
         return Message(to=to, text=text, sender=sender or self._driver.settings.sender,
-                       send_at=send_at, validity=validity, reference=reference,
+                       send_at=send_at, validity=_as_validity(validity), reference=reference,
                        channel=channel, options=options)
 
     def _check_message(self, message: Message) -> Message:

@@ -47,16 +47,17 @@ def parse_url(url: str, driver: type[Driver] | None = None) -> tuple[str, dict[s
     for key, values in parse_qs(parts.query, keep_blank_values=True).items():
         settings[key] = values[0] if len(values) == 1 else values
     user_key, secret_key = driver.url_credentials
-    user = unquote(parts.username) if parts.username else None
-    password = unquote(parts.password) if parts.password else None
+    user: str | None = unquote(parts.username) if parts.username else None
+    password: str | None = unquote(parts.password) if parts.password else None
     if user_key is None and secret_key is not None and password is None:
-        user, password = None, user
-    for key, value, part in ((user_key, user, "user"), (secret_key, password, "password")):
+        password = user
+        user = None
+    for setting, value, part in ((user_key, user, "user"), (secret_key, password, "password")):
         if value is None:
             continue
-        if key is None:
+        if setting is None:
             raise ConfigError(f"driver {name!r} takes no {part} in its URL", key="url")
-        settings[key] = value
+        settings[setting] = value
     hostname = parts.hostname
     if hostname:
         host = f"[{hostname}]" if ":" in hostname else hostname

@@ -40,7 +40,7 @@ def fit_reference(reference: str | None, max_length: int) -> str:
     if len(reference) <= max_length and _ALNUM.match(reference):
         return reference
     digest = int.from_bytes(hashlib.sha256(reference.encode("utf-8")).digest(), "big")
-    out = []
+    out: list[str] = []
     while len(out) < max_length:
         digest, rest = divmod(digest, len(_ALPHABET))
         out.append(_ALPHABET[rest])

@@ -13,8 +13,8 @@ from typing import Any
 
 __all__ = [
     "as_int",
-    "code_desc",
     "as_str",
+    "code_desc",
     "parse_bool",
     "parse_decimal",
     "parse_dotnet_date",

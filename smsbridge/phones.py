@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from smsbridge.errors import ValidationError
 
-__all__ = ["normalize_msisdn", "normalize_many"]
+__all__ = ["normalize_many", "normalize_msisdn"]
 
 _SEPARATORS = re.compile(r"[\s\-().\u00a0]")
 MIN_DIGITS = 7

@@ -198,9 +198,9 @@ def _connect_failure(exc: BaseException) -> bool:
 
 def make_user_agent(driver: str, driver_version: str | None = None) -> str:
     """The User-Agent naming smsbridge and the driver with versions."""
-    from smsbridge import __version__
-
     import requests
+
+    from smsbridge import __version__
 
     agent = f"smsbridge/{__version__}"
     if driver:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
@@ -144,12 +145,13 @@ class DriverContract:
         client = self.connect()
         naive = datetime(2030, 1, 1, 12, 0)
         with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-            for bad in (
+            bad_inputs: list[Callable[[], object]] = [
                 lambda: client.send(_NUMBER, ""),
                 lambda: client.send("not a number", "hello"),
                 lambda: client.send([], "hello"),
                 lambda: client.send(_NUMBER, "hello", send_at=naive),
-            ):
+            ]
+            for bad in bad_inputs:
                 with pytest.raises(ValidationError):
                     bad()
             assert len(mock.calls) == 0

@@ -14,7 +14,7 @@ from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 __all__ = ["DropConnection", "serve_wsgi"]
 
 
-class DropConnection(Exception):  # noqa: N818 - an instruction, not an error
+class DropConnection(Exception):
     """Raised by a WSGI app to close the connection without any answer."""
 
 
@@ -39,8 +39,8 @@ class _RequestHandler(WSGIRequestHandler):
         self.raw_requestline = self.rfile.readline(65537)
         if not self.parse_request():
             return
-        handler = _Handler(self.rfile, self.wfile, self.get_stderr(), self.get_environ(),
-                           multithread=True)
+        handler = _Handler(self.rfile, self.wfile, self.get_stderr(),  # type: ignore[arg-type]
+                           self.get_environ(), multithread=True)
         handler.request_handler = self  # type: ignore[attr-defined]
         handler.run(self.server.get_app())  # type: ignore[attr-defined]
         if handler.dropped:
@@ -67,6 +67,8 @@ def serve_wsgi(app: Callable[..., Any], host: str = "127.0.0.1", port: int = 0) 
     thread.start()
     try:
         bound_host, bound_port = server.server_address[:2]
+        if isinstance(bound_host, bytes):
+            bound_host = bound_host.decode("ascii")
         yield f"http://{bound_host}:{bound_port}"
     finally:
         server.shutdown()

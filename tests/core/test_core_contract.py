@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from smsbridge.testing.contract import DriverContract
 
 
 class TestMemoryContract(DriverContract):
     driver_name = "memory"
-    settings = {}
+    settings: ClassVar[dict[str, object]] = {}
     sample_message_id = "mem-1"
     network = False
