@@ -1,0 +1,69 @@
+"""Drivers are found through real entry points of installed distributions.
+
+The ``smsbridge-testdriver`` distribution (tests/testdriver) is installed in the test
+environment by .ci/run and tox; these tests use its real entry points.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import smsbridge
+from smsbridge.discovery import load_driver
+
+
+def test_available_drivers_lists_installed_drivers_with_their_distribution() -> None:
+    drivers = smsbridge.available_drivers()
+    assert drivers["memory"].distribution == "smsbridge"
+    assert drivers["memory"].version == smsbridge.__version__
+    assert drivers["memory"].value == "smsbridge.memory:MemoryDriver"
+    echo = drivers["testecho"]
+    assert echo.distribution == "smsbridge-testdriver"
+    assert echo.value == "smsbridge_testdriver:EchoDriver"
+
+
+def test_available_drivers_imports_no_driver() -> None:
+    code = (
+        "import sys, smsbridge; smsbridge.available_drivers(); "
+        "print(sorted(m for m in sys.modules if m.startswith('smsbridge_')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_connect_loads_only_the_named_driver() -> None:
+    code = (
+        "import sys, smsbridge; smsbridge.connect('testecho', login='a', password='b'); "
+        "print(sorted(m for m in sys.modules if m.startswith('smsbridge_')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "['smsbridge_testdriver']"
+
+
+def test_a_driver_from_another_distribution_is_found_by_name() -> None:
+    client = smsbridge.connect("testecho", login="acme", password="pw")
+    assert type(client.driver).__module__ == "smsbridge_testdriver"
+    assert client.capabilities == frozenset({"send", "status"})
+
+
+def test_unknown_driver_names_installed_drivers_and_the_package() -> None:
+    with pytest.raises(smsbridge.DriverNotFound) as caught:
+        smsbridge.connect("nosuchprovider")
+    message = str(caught.value)
+    assert "'nosuchprovider'" in message
+    assert "memory" in message and "testecho" in message
+    assert "pip install smsbridge-nosuchprovider" in message
+    assert caught.value.installed == sorted(smsbridge.available_drivers())
+
+
+def test_a_driver_whose_import_fails_raises_an_error_chained_to_the_cause() -> None:
+    with pytest.raises(smsbridge.DriverError) as caught:
+        load_driver("testbroken")
+    assert isinstance(caught.value.__cause__, ImportError)
+    assert "smsbridge-testdriver" in str(caught.value)
+    assert "smsbridge_testdriver_missing_dependency" in str(caught.value)
