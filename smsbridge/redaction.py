@@ -56,7 +56,8 @@ class Redactor:
         forms = set(self._values)
         for value in secrets:
             if value and len(value) >= 3:
-                forms.update({value, quote(value, safe=""), quote_plus(value)})
+                forms.update({value, quote(value, safe=""), quote_plus(value),
+                              quote(value, safe="!~*'()"), quote_plus(value, safe="!~*'()")})
         with self._lock:
             # Longest first so a secret that contains another is masked whole.
             self._values = tuple(sorted(forms, key=len, reverse=True))

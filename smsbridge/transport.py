@@ -277,7 +277,11 @@ class Transport:
         import requests
 
         url = self.url(path)
-        shown = self.redactor.text(url)
+        prepared = requests.models.PreparedRequest()
+        prepared.prepare_url(url, params)
+        shown = self.redactor.text(prepared.url)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %s %s", method, shown, self._describe_body(data, json))
         attempt = 0
         while True:
             attempt += 1
@@ -316,6 +320,18 @@ class Transport:
                 self._pause(attempt, wait, f"HTTP {response.status_code}", method, shown)
                 continue
             return response
+
+    def _describe_body(self, data: Any, json: Any) -> str:
+        """The request body for a DEBUG line, secrets masked."""
+        if json is not None:
+            body = json if not isinstance(json, Mapping) else self.redactor.mapping(json)
+            return "json=" + self.redactor.text(jsonlib.dumps(body, ensure_ascii=False,
+                                                              default=str))
+        if isinstance(data, Mapping):
+            return f"form={self.redactor.mapping(data)}"
+        if isinstance(data, (bytes, str)):
+            return "body=" + self.redactor.text(data)
+        return ""
 
     def _pause(self, attempt: int, retry_after: float | None, why: str, method: str,
                url: str) -> None:

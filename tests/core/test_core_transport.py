@@ -1,0 +1,205 @@
+"""Retry decisions: reads are repeated, sends only when that cannot double a message."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import requests
+import responses
+
+from smsbridge.errors import (
+    AuthError,
+    DeliveryUnknown,
+    InvalidResponse,
+    NotFound,
+    ProviderError,
+    RateLimited,
+    TransportError,
+)
+from smsbridge.redaction import Redactor
+from smsbridge.transport import RetryPolicy, Transport, http_error
+
+URL = "https://provider.test/api/op"
+
+
+def transport(retry: RetryPolicy, **kwargs: object) -> Transport:
+    return Transport(provider="prov", base_url="https://provider.test/api", retry=retry,
+                     redactor=Redactor(["s3cret-pw"]), **kwargs)  # type: ignore[arg-type]
+
+
+def connect_refused() -> requests.ConnectionError:
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+    reason = NewConnectionError(None, "Connection refused")  # type: ignore[arg-type]
+    return requests.ConnectionError(MaxRetryError(None, URL, reason))  # type: ignore[arg-type]
+
+
+def test_reads_are_retried_on_5xx_with_backoff(mocked: responses.RequestsMock, retry: RetryPolicy,
+                                               sleeps: list[float]) -> None:
+    mocked.add(responses.GET, URL, status=503)
+    mocked.add(responses.GET, URL, status=502)
+    mocked.add(responses.GET, URL, json={"ok": 1})
+    response = transport(retry).request("GET", "op", operation="balance")
+    assert response.json() == {"ok": 1}
+    assert response.attempts == 3
+    assert sleeps.waits == [0.5, 1.0]  # type: ignore[attr-defined]
+
+
+def test_retry_after_is_honoured(mocked: responses.RequestsMock, retry: RetryPolicy,
+                                 sleeps: list[float]) -> None:
+    mocked.add(responses.GET, URL, status=429, headers={"Retry-After": "7"})
+    mocked.add(responses.GET, URL, body="fine")
+    assert transport(retry).request("GET", "op", operation="status").text == "fine"
+    assert sleeps.waits == [7.0]  # type: ignore[attr-defined]
+
+
+def test_reads_give_up_after_the_bound(mocked: responses.RequestsMock, retry: RetryPolicy) -> None:
+    for _ in range(3):
+        mocked.add(responses.GET, URL, body=requests.ReadTimeout("slow"))
+    with pytest.raises(TransportError) as caught:
+        transport(retry).request("GET", "op", operation="status")
+    assert not isinstance(caught.value, DeliveryUnknown)
+    assert len(mocked.calls) == 3
+
+
+def test_a_send_is_never_repeated_after_a_read_timeout(mocked: responses.RequestsMock,
+                                                       retry: RetryPolicy) -> None:
+    mocked.add(responses.POST, URL, body=requests.ReadTimeout("slow"))
+    with pytest.raises(DeliveryUnknown, match="not repeated"):
+        transport(retry).request("POST", "op", operation="send", send=True, idempotent=False)
+    assert len(mocked.calls) == 1
+
+
+def test_a_send_is_never_repeated_after_a_dropped_connection(
+        mocked: responses.RequestsMock, retry: RetryPolicy) -> None:
+    mocked.add(responses.POST, URL,
+               body=requests.ConnectionError("Connection aborted: RemoteDisconnected"))
+    with pytest.raises(DeliveryUnknown):
+        transport(retry).request("POST", "op", operation="send", send=True, idempotent=False)
+    assert len(mocked.calls) == 1
+
+
+def test_a_send_is_retried_when_the_connection_was_never_made(
+        mocked: responses.RequestsMock, retry: RetryPolicy) -> None:
+    mocked.add(responses.POST, URL, body=connect_refused())
+    mocked.add(responses.POST, URL, body=requests.ConnectTimeout("no route"))
+    mocked.add(responses.POST, URL, json={"id": 1})
+    response = transport(retry).request("POST", "op", operation="send", send=True,
+                                        idempotent=False)
+    assert response.json() == {"id": 1}
+    assert len(mocked.calls) == 3
+
+
+def test_a_send_that_never_connected_is_a_plain_transport_error(
+        mocked: responses.RequestsMock) -> None:
+    mocked.add(responses.POST, URL, body=connect_refused())
+    with pytest.raises(TransportError) as caught:
+        transport(RetryPolicy(retries=0)).request("POST", "op", operation="send", send=True,
+                                                  idempotent=False)
+    assert not isinstance(caught.value, DeliveryUnknown)
+
+
+def test_a_non_idempotent_send_is_not_retried_on_5xx(mocked: responses.RequestsMock,
+                                                     retry: RetryPolicy) -> None:
+    mocked.add(responses.POST, URL, status=503)
+    response = transport(retry).request("POST", "op", operation="send", send=True,
+                                        idempotent=False)
+    assert response.status_code == 503
+    assert len(mocked.calls) == 1
+
+
+def test_a_deduplicated_send_is_retried_with_the_same_body(mocked: responses.RequestsMock,
+                                                           retry: RetryPolicy) -> None:
+    mocked.add(responses.POST, URL, body=requests.ReadTimeout("slow"))
+    mocked.add(responses.POST, URL, body="<ok/>")
+    response = transport(retry).request("POST", "op", operation="send", data=b"<id>A1</id>",
+                                        send=True, idempotent=True)
+    assert response.attempts == 2
+    assert [c.request.body for c in mocked.calls] == [b"<id>A1</id>", b"<id>A1</id>"]
+
+
+def test_a_deduplicated_send_that_keeps_failing_is_delivery_unknown(
+        mocked: responses.RequestsMock, retry: RetryPolicy) -> None:
+    for _ in range(3):
+        mocked.add(responses.POST, URL, body=requests.ReadTimeout("slow"))
+    with pytest.raises(DeliveryUnknown):
+        transport(retry).request("POST", "op", operation="send", send=True, idempotent=True)
+
+
+def test_timeouts_are_explicit(mocked: responses.RequestsMock) -> None:
+    seen: list[object] = []
+
+    class Spy(requests.Session):
+        def request(self, *args: object, **kwargs: object) -> requests.Response:  # type: ignore[override]
+            seen.append(kwargs["timeout"])
+            return super().request(*args, **kwargs)  # type: ignore[arg-type]
+
+    mocked.add(responses.GET, URL, body="x")
+    Transport(provider="p", base_url="https://provider.test/api", timeout=12,
+              connect_timeout=3, session=Spy()).request("GET", "op", operation="balance")
+    assert seen == [(3, 12)]
+
+
+def test_answers_over_the_size_cap_are_refused(mocked: responses.RequestsMock,
+                                               retry: RetryPolicy) -> None:
+    mocked.add(responses.GET, URL, body=b"x" * 2048)
+    with pytest.raises(InvalidResponse, match="exceeds 1024 bytes"):
+        transport(retry, max_response_bytes=1024).request("GET", "op", operation="status")
+
+
+@pytest.mark.parametrize(("status", "error"), [
+    (401, AuthError), (403, AuthError), (404, NotFound), (429, RateLimited), (500, ProviderError),
+    (400, ProviderError),
+])
+def test_http_errors_without_a_provider_code(mocked: responses.RequestsMock, status: int,
+                                             error: type[Exception]) -> None:
+    mocked.add(responses.GET, URL, status=status, body="<html>oops</html>")
+    response = transport(RetryPolicy(retries=0)).request("GET", "op", operation="status")
+    failure = http_error(response)
+    assert type(failure) is error
+    assert failure.http_status == status  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("status", [502, 504])
+def test_a_gateway_error_on_a_send_is_delivery_unknown(mocked: responses.RequestsMock,
+                                                       status: int) -> None:
+    mocked.add(responses.POST, URL, status=status)
+    response = transport(RetryPolicy(retries=0)).request("POST", "op", operation="send",
+                                                         send=True, idempotent=False)
+    assert isinstance(http_error(response), DeliveryUnknown)
+
+
+def test_unreadable_json_keeps_the_body_and_prefers_the_http_status(
+        mocked: responses.RequestsMock) -> None:
+    mocked.add(responses.GET, URL, body="not json")
+    mocked.add(responses.GET, URL, status=401, body="not json either")
+    t = transport(RetryPolicy(retries=0))
+    with pytest.raises(InvalidResponse) as caught:
+        t.request("GET", "op", operation="balance").json()
+    assert caught.value.body == "not json"
+    with pytest.raises(AuthError):
+        t.request("GET", "op", operation="balance").json()
+
+
+def test_secrets_never_reach_logs_or_errors(mocked: responses.RequestsMock,
+                                            caplog: pytest.LogCaptureFixture,
+                                            retry: RetryPolicy) -> None:
+    caplog.set_level(logging.DEBUG, logger="smsbridge")
+    mocked.add(responses.GET, URL, status=503)
+    mocked.add(responses.GET, URL, body=requests.ReadTimeout("timed out: password=s3cret-pw"))
+    mocked.add(responses.GET, URL, body=requests.ReadTimeout("again"))
+    t = transport(retry)
+    with pytest.raises(TransportError) as caught:
+        t.request("GET", "op", operation="balance",
+                  params={"login": "acme", "password": "s3cret-pw"})
+    assert "s3cret-pw" not in caplog.text
+    assert "password=***" in caplog.text
+    assert "s3cret-pw" not in str(caught.value) + repr(caught.value)
+    assert "s3cret-pw" in mocked.calls[0].request.url  # it did go on the wire
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    policy = RetryPolicy(backoff=1.0, max_delay=5.0, jitter=lambda: 0.5)
+    assert [policy.delay(n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 5.0]
+    assert RetryPolicy(jitter=lambda: 0.0).delay(1) == 0.25
