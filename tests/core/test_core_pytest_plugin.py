@@ -1,0 +1,31 @@
+"""The sms_outbox fixture, as an application's test suite uses it."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+
+def test_sms_outbox_collects_what_the_application_sends(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import smsbridge
+
+        def send_login_code(phone):
+            with smsbridge.from_env() as sms:
+                return sms.send(phone, "Your code is 1234")
+
+        def test_code_is_sent(sms_outbox):
+            result = send_login_code("+996 550 123 456")
+            assert result.ok
+            assert sms_outbox.last.to == "996550123456"
+            assert sms_outbox.texts == ["Your code is 1234"]
+            assert len(sms_outbox.to("996550123456")) == 1
+
+        def test_each_test_starts_empty(sms_outbox):
+            assert sms_outbox == []
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
