@@ -56,7 +56,10 @@ def as_int(value: Any) -> int | None:
     try:
         return int(text)
     except ValueError:
-        number = Decimal(text)
+        try:
+            number = Decimal(text)
+        except ArithmeticError:
+            raise ValueError(f"expected an integer, got {value!r}") from None
         if number != number.to_integral_value():
             raise ValueError(f"expected an integer, got {value!r}") from None
         return int(number)

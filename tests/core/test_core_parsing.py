@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from smsbridge import ValidationError
 from smsbridge.ids import chunk_reference, fit_reference, new_reference
 from smsbridge.parsing import (
     as_int,
@@ -17,7 +18,6 @@ from smsbridge.parsing import (
 )
 from smsbridge.phones import normalize_msisdn
 from smsbridge.xmlutil import build_xml, parse_xml
-from smsbridge import ValidationError
 
 UTC = timezone.utc
 
@@ -58,6 +58,8 @@ def test_tolerant_scalars() -> None:
     assert as_int(None) is None and as_int("") is None
     with pytest.raises(ValueError):
         as_int("1.5")
+    with pytest.raises(ValueError):
+        as_int("zero")
     with pytest.raises(ValueError):
         as_int(True)
     assert as_str(" AE") == "AE" and as_str(42) == "42" and as_str("  ") is None
