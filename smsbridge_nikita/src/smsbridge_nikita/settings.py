@@ -1,0 +1,54 @@
+"""Settings of the Nikita driver."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from smsbridge.errors import ConfigError
+from smsbridge.settings import BaseSettings, secret
+
+__all__ = ["DEFAULT_BASE_URL", "NikitaSettings"]
+
+DEFAULT_BASE_URL = "https://smspro.nikita.kg/api"
+
+
+def _not_negative(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if value < 0:
+        raise ConfigError(f"setting {attribute.name!r} must not be negative, got {value!r}",
+                          key=attribute.name)
+
+
+def _not_below_min(instance: NikitaSettings, attribute: attrs.Attribute[Any],
+                   value: float) -> None:
+    _not_negative(instance, attribute, value)
+    if value < instance.busy_delay_min:
+        raise ConfigError(
+            f"setting 'busy_delay_max' ({value!r}) must not be below 'busy_delay_min' "
+            f"({instance.busy_delay_min!r})", key=attribute.name)
+
+
+@attrs.frozen(kw_only=True)
+class NikitaSettings(BaseSettings):
+    """Settings of the Nikita driver.
+
+    :ivar login: the partner login issued with the account.
+    :ivar password: the partner password (sent as ``pwd``; never logged).
+    :ivar base_url: the API root; ``message``, ``dr``, ``def`` and ``info`` live under it.
+    :ivar test: send ``<test>1</test>``: the provider checks the request but sends and
+        charges nothing (it answers status 11).
+    :ivar busy_delay_min: seconds to wait at least before repeating a send the provider
+        answered with status 9 (too busy).
+    :ivar busy_delay_max: seconds to wait at most before that repeat.
+    :ivar busy_retries: how many times a status-9 send is repeated (with the same id)
+        before :class:`~smsbridge.errors.RateLimited` is raised.
+    """
+
+    login: str
+    password: str = secret()
+    base_url: str = DEFAULT_BASE_URL
+    test: bool = False
+    busy_delay_min: float = attrs.field(default=5.0, validator=_not_negative)
+    busy_delay_max: float = attrs.field(default=10.0, validator=_not_below_min)
+    busy_retries: int = attrs.field(default=3, validator=_not_negative)
