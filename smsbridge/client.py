@@ -218,8 +218,10 @@ class Client:
             try:
                 sent.extend(self._send_chunk(chunk))
             except SmsBridgeError as exc:
-                # Tell the caller what was already accepted, so a retry sends only the rest.
-                exc.partial = SendResult(messages=list(sent))
+                # Tell the caller what was already accepted, so a retry sends only the rest;
+                # a driver may already have set what this chunk's earlier requests accepted.
+                earlier = exc.partial.messages if isinstance(exc.partial, SendResult) else []
+                exc.partial = SendResult(messages=[*sent, *earlier])
                 raise
         return SendResult(messages=sent)
 

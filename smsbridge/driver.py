@@ -29,8 +29,9 @@ class Driver:
     name: ClassVar[str] = ""
     #: The frozen settings class.
     settings_class: ClassVar[type[BaseSettings]] = BaseSettings
-    #: Most recipients one send request may carry.
-    batch_size: ClassVar[int] = 1
+    #: Most recipients one send request may carry; an instance may set its own from a
+    #: setting (``self.batch_size = settings.bulk_size``).
+    batch_size: int = 1
     #: True when one request may carry different texts (``send_many`` natively).
     mixed_batches: ClassVar[bool] = False
     #: Capabilities beyond the implemented hooks (``viber``, ``send_at``, ...).

@@ -22,6 +22,8 @@ __all__ = [
 ]
 
 _DOTNET_DATE = re.compile(r"^\\?/Date\((-?\d+)([+-]\d{4})?\)\\?/$")
+# DateTime.MinValue (0001-01-01) as .NET serializes it.
+_DOTNET_MIN_VALUE_MS = -62135596800000
 _TRUE = frozenset({"1", "true", "yes", "on", "y", "t"})
 _FALSE = frozenset({"0", "false", "no", "off", "n", "f", ""})
 
@@ -114,8 +116,11 @@ def parse_dotnet_date(value: Any) -> datetime | None:
     match = _DOTNET_DATE.match(text)
     if not match:
         raise ValueError(f"not a /Date(ms)/ value: {value!r}")
+    milliseconds = int(match.group(1))
+    if milliseconds <= _DOTNET_MIN_VALUE_MS:
+        return None  # .NET DateTime.MinValue: "no date"
     epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
-    return epoch + timedelta(milliseconds=int(match.group(1)))
+    return epoch + timedelta(milliseconds=milliseconds)
 
 
 def parse_local_datetime(value: Any, fmt: str, zone: tzinfo) -> datetime | None:

@@ -51,6 +51,8 @@ class DriverContract:
     sample_message_id: ClassVar[str] = "1"
     #: An HLR id of the form the driver's ``hlr`` returns.
     sample_hlr_id: ClassVar[str] = "1"
+    #: A phone number the provider accepts.
+    sample_number: ClassVar[str] = _NUMBER
     #: False for drivers that never talk to a provider (``memory``).
     network: ClassVar[bool] = True
 
@@ -65,15 +67,16 @@ class DriverContract:
         return smsbridge.connect(self.driver_name, retry=retry, **{**self.settings, **overrides})
 
     def calls(self) -> dict[str, Any]:
-        start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        # Relative to now: providers limit how far back a period may start.
+        start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
         return {
-            "send": lambda c: c.send(_NUMBER, "contract check"),
+            "send": lambda c: c.send(self.sample_number, "contract check"),
             "status": lambda c: c.status(self.sample_message_id),
             "balance": lambda c: c.balance(),
             "prices": lambda c: c.prices(),
-            "hlr": lambda c: c.hlr([_NUMBER]),
+            "hlr": lambda c: c.hlr([self.sample_number]),
             "hlr_result": lambda c: c.hlr_result(self.sample_hlr_id),
-            "lookup": lambda c: c.lookup(_NUMBER),
+            "lookup": lambda c: c.lookup(self.sample_number),
             "report": lambda c: c.report(start, start + timedelta(days=1)),
             "inbox": lambda c: c.inbox(start, start + timedelta(days=1)),
             "parse_callback": lambda c: c.parse_callback(_GARBAGE),
@@ -146,10 +149,10 @@ class DriverContract:
         naive = datetime(2030, 1, 1, 12, 0)
         with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             bad_inputs: list[Callable[[], object]] = [
-                lambda: client.send(_NUMBER, ""),
+                lambda: client.send(self.sample_number, ""),
                 lambda: client.send("not a number", "hello"),
                 lambda: client.send([], "hello"),
-                lambda: client.send(_NUMBER, "hello", send_at=naive),
+                lambda: client.send(self.sample_number, "hello", send_at=naive),
             ]
             for bad in bad_inputs:
                 with pytest.raises(ValidationError):

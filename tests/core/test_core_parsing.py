@@ -27,6 +27,7 @@ UTC = timezone.utc
     ("\\/Date(1294045911213)\\/", datetime(2011, 1, 3, 9, 11, 51, 213000, tzinfo=UTC)),
     ("/Date(-1000)/", datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC)),
     ("/Date(0+0300)/", datetime(1970, 1, 1, tzinfo=UTC)),
+    ("/Date(-62135596800000)/", None),
     (None, None),
     ("", None),
 ])
