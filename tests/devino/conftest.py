@@ -1,0 +1,94 @@
+"""Fixtures of the Devino driver tests: a client on a fake base URL, payload files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import responses
+
+import smsbridge
+from smsbridge.transport import RetryPolicy
+
+BASE = "https://devino.test/rest"
+LOGIN = "acme"
+# Characters that URL encoding changes, as in the document's own example (a+b==13%!).
+PASSWORD = "a+b==13%!pw"
+SESSION = "Z5CYSZEKDL1DPICU37WEHQVOYKP0T1GSLHX1"
+PAYLOADS = Path(__file__).parent / "payloads"
+
+
+class Wire:
+    """Helpers to read what went over the (mocked) wire."""
+
+    base = BASE
+    login = LOGIN
+    password = PASSWORD
+    session = SESSION
+
+    def __init__(self, mock: responses.RequestsMock) -> None:
+        self.mock = mock
+
+    @staticmethod
+    def payload(name: str) -> bytes:
+        return (PAYLOADS / name).read_bytes()
+
+    def add(self, method: str, path: str, *, payload: str | None = None,
+            body: Any = None, status: int = 200) -> None:
+        content = self.payload(payload) if payload is not None else body
+        self.mock.add(method, f"{BASE}/{path}", body=content, status=status,
+                      content_type="application/json; charset=utf-8")
+
+    def add_login(self, *, body: Any = None, status: int = 200) -> None:
+        content = self.payload("session-id.json") if body is None else body
+        self.mock.add("GET", f"{BASE}/user/sessionid", body=content, status=status,
+                      content_type="application/json; charset=utf-8")
+
+    def calls(self, path: str) -> list[Any]:
+        return [c for c in self.mock.calls if urlsplit(c.request.url).path == f"/rest/{path}"]
+
+    @staticmethod
+    def query(call: Any) -> list[tuple[str, str]]:
+        return parse_qsl(urlsplit(call.request.url).query, keep_blank_values=True)
+
+    @staticmethod
+    def form(call: Any) -> list[tuple[str, str]]:
+        body = call.request.body
+        text = body.decode() if isinstance(body, bytes) else (body or "")
+        return parse_qsl(text, keep_blank_values=True)
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def connect(sleeps: list[float]) -> Iterator[Callable[..., smsbridge.Client]]:
+    made: list[smsbridge.Client] = []
+
+    def make(**overrides: Any) -> smsbridge.Client:
+        settings = {"login": LOGIN, "password": PASSWORD, "sender": "DEVINO",
+                    "base_url": BASE, **overrides}
+        retry = RetryPolicy(retries=2, sleep=sleeps.append, jitter=lambda: 0.5)
+        client = smsbridge.connect("devino", retry=retry, **settings)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def client(connect: Callable[..., smsbridge.Client]) -> smsbridge.Client:
+    return connect()
+
+
+@pytest.fixture
+def wire() -> Iterator[Wire]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield Wire(mock)
