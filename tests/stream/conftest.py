@@ -1,0 +1,108 @@
+"""Fixtures of the Stream driver tests: a client over `responses`, payloads, wire readers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import responses
+
+import smsbridge
+from smsbridge.transport import RetryPolicy
+
+BASE = "https://stream.test/rest"
+PASSWORD = "s3cret-Pass!word"
+SESSION_ID = "967648e7c4bc8895182862a8f0490f5e"
+PAYLOADS = Path(__file__).parent / "payloads"
+
+
+class Wire:
+    """Readers for what went over the wire."""
+
+    base = BASE
+    password = PASSWORD
+    session_id = SESSION_ID
+
+    @staticmethod
+    def url(path: str) -> str:
+        return f"{BASE}/{path}"
+
+    @staticmethod
+    def form(call: Any) -> dict[str, str]:
+        body = call.request.body or ""
+        if isinstance(body, bytes):
+            body = body.decode("utf-8")
+        return dict(parse_qsl(body, keep_blank_values=True))
+
+    @staticmethod
+    def query(call: Any) -> dict[str, str]:
+        return dict(parse_qsl(urlsplit(call.request.url).query, keep_blank_values=True))
+
+    @staticmethod
+    def path(call: Any) -> str:
+        return urlsplit(call.request.url).path
+
+    @staticmethod
+    def paths(mock: responses.RequestsMock) -> list[str]:
+        return [urlsplit(c.request.url).path for c in mock.calls]
+
+    @staticmethod
+    def payload(name: str) -> bytes:
+        return (PAYLOADS / name).read_bytes()
+
+    @staticmethod
+    def json_body(value: Any) -> bytes:
+        return json.dumps(value).encode("utf-8")
+
+
+@pytest.fixture
+def wire() -> Wire:
+    return Wire()
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def make_client(sleeps: list[float]) -> Iterator[Callable[..., smsbridge.Client]]:
+    made: list[smsbridge.Client] = []
+
+    def make(**overrides: Any) -> smsbridge.Client:
+        settings = {"login": "acme", "password": PASSWORD, "base_url": BASE, "sender": "ACME",
+                    **overrides}
+        retries = settings.pop("retries", 2)
+        client = smsbridge.connect(
+            "stream", retry=RetryPolicy(retries=retries, sleep=sleeps.append,
+                                        jitter=lambda: 0.5),
+            **settings)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def client(make_client: Callable[..., smsbridge.Client]) -> smsbridge.Client:
+    return make_client()
+
+
+@pytest.fixture
+def mock() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps
+
+
+@pytest.fixture
+def logged_in(mock: responses.RequestsMock, wire: Wire) -> responses.RequestsMock:
+    """The mock with the login answered by the document's session id."""
+    mock.add(responses.POST, wire.url("Session/session.php"), body=wire.payload("session.json"),
+             content_type="application/json; charset=utf-8")
+    return mock
