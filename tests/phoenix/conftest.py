@@ -1,0 +1,85 @@
+"""Fixtures of the Phoenix driver tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+
+import smsbridge
+from smsbridge.transport import RetryPolicy
+
+PAYLOADS = Path(__file__).parent / "payloads"
+BASE_URL = "https://phoenix.test"
+TOKEN = "tok-S3cret-phoenix"
+
+
+class Wire:
+    """Helpers to build provider URLs and read the requests the driver made."""
+
+    base_url = BASE_URL
+    token = TOKEN
+
+    def url(self, path: str) -> str:
+        """The full URL of an endpoint below ``/sms-api/``."""
+        return f"{BASE_URL}/sms-api/{path}"
+
+    def payload(self, name: str) -> bytes:
+        """A provider answer from ``payloads/``."""
+        return (PAYLOADS / name).read_bytes()
+
+    @staticmethod
+    def path(call: Any) -> str:
+        return urlsplit(call.request.url).path
+
+    @staticmethod
+    def query(call: Any) -> dict[str, list[str]]:
+        return parse_qs(urlsplit(call.request.url).query, keep_blank_values=True)
+
+    @staticmethod
+    def body(call: Any) -> Any:
+        raw = call.request.body
+        if raw is None:
+            return None
+        return json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+
+
+@pytest.fixture
+def wire() -> Wire:
+    return Wire()
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """Every backoff delay the client asked for (nothing really sleeps)."""
+    return []
+
+
+@pytest.fixture
+def connect(sleeps: list[float]) -> Callable[..., smsbridge.Client]:
+    """Make a Phoenix client with a fake sleep; keyword arguments override settings."""
+
+    def make(**overrides: Any) -> smsbridge.Client:
+        settings: dict[str, Any] = {"token": TOKEN, "base_url": BASE_URL, **overrides}
+        retry = RetryPolicy(retries=2, sleep=sleeps.append, jitter=lambda: 0.0)
+        return smsbridge.connect("phoenix", retry=retry, **settings)
+
+    return make
+
+
+@pytest.fixture
+def client(connect: Callable[..., smsbridge.Client]) -> Iterator[smsbridge.Client]:
+    sms = connect()
+    yield sms
+    sms.close()
+
+
+@pytest.fixture
+def mocked() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock() as mock:
+        yield mock
