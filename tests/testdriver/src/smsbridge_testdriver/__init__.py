@@ -37,7 +37,7 @@ class EchoDriver(Driver):
         ids = response.json()["ids"]
         return [SentMessage(recipient=m.to, message_id=str(i), provider=self.name,
                             reference=m.reference)
-                for m, i in zip(messages, ids)]
+                for m, i in zip(messages, ids, strict=True)]
 
     @hookimpl
     def status(self, message_id: str) -> StatusReport:
