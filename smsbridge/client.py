@@ -187,7 +187,12 @@ class Client:
         size = max(1, self._driver.batch_size)
         if self._driver.mixed_batches:
             iterator = iter(messages)
+            index = 0
             while chunk := list(itertools.islice(iterator, size)):
+                if index:
+                    chunk = [attrs.evolve(m, reference=chunk_reference(m.reference, index))
+                             for m in chunk]
+                index += 1
                 yield chunk
             return
         seen: dict[tuple[Any, ...], int] = {}
