@@ -1,0 +1,70 @@
+"""Fixtures of the KetchUp driver tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import responses
+
+import smsbridge
+from smsbridge.transport import RetryPolicy
+
+PAYLOADS = Path(__file__).parent / "payloads"
+BASE = "https://ketchup.test/rest"
+API_KEY = "live_s3cret-key-42"
+SETTINGS: dict[str, Any] = {"api_key": API_KEY, "base_url": BASE, "sender": "ACME"}
+
+
+@pytest.fixture
+def payload() -> Callable[[str], str]:
+    """Read a payload file by name."""
+    def load(name: str) -> str:
+        return (PAYLOADS / name).read_text(encoding="utf-8")
+    return load
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """The delays the retry policy asked for (nothing really sleeps)."""
+    return []
+
+
+@pytest.fixture
+def connect(sleeps: list[float]) -> Iterator[Callable[..., smsbridge.Client]]:
+    """Make KetchUp clients with a fake sleep; closed after the test."""
+    made: list[smsbridge.Client] = []
+
+    def make(**overrides: Any) -> smsbridge.Client:
+        retry = RetryPolicy(retries=2, sleep=sleeps.append, jitter=lambda: 0.5)
+        client = smsbridge.connect("ketchup", retry=retry, **{**SETTINGS, **overrides})
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def client(connect: Callable[..., smsbridge.Client]) -> smsbridge.Client:
+    """A client with the default test settings."""
+    return connect()
+
+
+@pytest.fixture
+def mock() -> Iterator[responses.RequestsMock]:
+    """A responses mock that fails on requests nobody registered."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        yield rsps
+
+
+@pytest.fixture
+def sent_json() -> Callable[[Any], Any]:
+    """The JSON body of a recorded call."""
+    def read(call: Any) -> Any:
+        return json.loads(call.request.body)
+    return read

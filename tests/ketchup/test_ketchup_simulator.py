@@ -1,0 +1,204 @@
+"""End to end: the real KetchUp driver against its simulator over 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import smsbridge
+from smsbridge.errors import (
+    AuthError,
+    DeliveryUnknown,
+    InsufficientFunds,
+    InvalidSender,
+    NotFound,
+)
+from smsbridge.models import DeliveryState, HlrStatus
+from smsbridge.transport import RetryPolicy
+from smsbridge_ketchup.simulator import KetchupSimulator
+
+NUMBER = "380972000001"
+
+
+@pytest.fixture
+def sim() -> KetchupSimulator:
+    return KetchupSimulator(undeliverable={"380972000099"}, not_viber_users={"380972000098"},
+                            absent={"380972000097"})
+
+
+@pytest.fixture
+def served(sim: KetchupSimulator) -> Iterator[str]:
+    with sim.serve() as url:
+        yield url
+
+
+def _connect(sim: KetchupSimulator, url: str, **overrides: Any) -> smsbridge.Client:
+    retry = RetryPolicy(retries=2, sleep=lambda _: None)
+    settings = {**sim.client_settings(url), "sender": "ACME", "timeout": 5.0,
+                "report_poll_interval": 1.0, **overrides}
+    return smsbridge.connect("ketchup", retry=retry, **settings)
+
+
+@pytest.fixture
+def sms(sim: KetchupSimulator, served: str) -> Iterator[smsbridge.Client]:
+    with _connect(sim, served) as client:
+        yield client
+
+
+def _until_final(sms: smsbridge.Client, message_id: str,
+                 last: DeliveryState | None = None) -> list[DeliveryState]:
+    """States seen until a final one (or ``last``), within a bound."""
+    seen: list[DeliveryState] = []
+    for _ in range(10):
+        seen.append(sms.status(message_id).state)
+        if seen[-1] is last or (last is None and seen[-1].is_final):
+            break
+    return seen
+
+
+def test_send_then_status_until_delivered(sim, sms):
+    before = sim.balance
+    result = sms.send(NUMBER, "hello")
+    assert result.ok
+    assert sim.balance == before - Decimal("0.02")
+    states = _until_final(sms, result.ids[0])
+    assert states == [DeliveryState.SENT, DeliveryState.DELIVERED]
+
+
+def test_a_failing_number_ends_undelivered(sms):
+    result = sms.send(["380972000099", NUMBER], "hello", reference="camp1")
+    failing = result.messages[0]
+    assert _until_final(sms, failing.message_id)[-1] is DeliveryState.UNDELIVERED
+    stats = sms.driver.task_status(failing.raw["task_id"])
+    assert stats.undelivered == 1
+
+
+def test_money_goes_down_per_part(sim, sms):
+    before = sim.balance
+    sms.send([NUMBER, "380972000002"], "x" * 200)  # two parts each
+    assert sim.balance == before - Decimal("0.08")
+
+
+def test_send_many_individual_and_viber(sim, sms):
+    result = sms.send_many([
+        smsbridge.Message(to=NUMBER, text="one"),
+        smsbridge.Message(to="380972000002", text="two", sender="Other"),
+        smsbridge.Message(to="380972000098", text="viber", channel="viber",
+                          options={"image": "https://x.test/i.png", "caption": "Go",
+                                   "action": "https://x.test"}),
+    ])
+    assert result.ok
+    _sms_id, _, viber_id = result.ids
+    assert viber_id.startswith("viber:")
+    assert {m.originator for m in sim.messages.values()} == {"ACME", "Other"}
+    assert _until_final(sms, viber_id)[-1] is DeliveryState.UNDELIVERED
+    assert sms.status(viber_id).provider_state == "not-viber-user"
+
+
+def test_viber_reaches_read(sms):
+    result = sms.send(NUMBER, "hi", channel="viber", validity=3600)
+    assert _until_final(sms, result.ids[0], DeliveryState.READ) == [
+        DeliveryState.SENT, DeliveryState.DELIVERED, DeliveryState.READ]
+
+
+def test_bad_key_is_an_auth_error(sim, served):
+    with _connect(sim, served, api_key="wrong-key") as client:
+        with pytest.raises(AuthError) as caught:
+            client.send(NUMBER, "hello")
+        assert caught.value.code == "1"
+    assert not sim.messages
+
+
+def test_insufficient_funds(served):
+    sim = KetchupSimulator(balance=Decimal("0.01"))
+    with sim.serve() as url, _connect(sim, url) as client, pytest.raises(InsufficientFunds):
+        client.send(NUMBER, "hello")
+
+
+def test_simulator_answers_documented_errors(sim, served, sms):
+    import requests
+
+    headers = {"X-API-KEY": "demo-key"}
+    with requests.Session() as http:
+        long_sender = http.post(f"{served}/rest/sms/create", headers=headers, json={
+            "destination": "phone", "originator": "A" * 15, "body": "x", "msisdn": NUMBER,
+            "reference": "r1"}).json()
+        bad_number = http.post(f"{served}/rest/sms/create", headers=headers, json={
+            "destination": "phone", "originator": "ACME", "body": "x", "msisdn": "12",
+            "reference": "r2"}).json()
+    assert long_sender == {"error": "25", "errorDescription": "Invalid originator"}
+    assert bad_number == {"error": "11", "errorDescription": "Incorrect msisdn"}
+    with pytest.raises(NotFound):
+        sms.status("424242")
+    with pytest.raises(NotFound):
+        sms.hlr_result("424242")
+    _ = InvalidSender
+
+
+def test_a_5xx_on_a_read_is_retried(sim, sms):
+    result = sms.send(NUMBER, "hello")
+    sim.inject("status", status=503, path=f"/sms/{result.ids[0]}")
+    assert sms.status(result.ids[0]).state is DeliveryState.SENT
+
+
+def test_lost_answer_of_a_send_is_repeated_without_doubling(sim, sms):
+    sim.inject("drop_after_accept", path="/sms/create")
+    result = sms.send(NUMBER, "hello", reference="order42")
+    assert len(sim.messages) == 1
+    [sent] = result.messages
+    assert sent.ok and sent.message_id == "ref:order42"
+    assert sms.status(sent.message_id).recipient == NUMBER
+
+
+def test_lost_answers_beyond_the_retries_give_delivery_unknown(sim, sms):
+    sim.inject("drop_after_accept", path="/sms/create", times=3)
+    with pytest.raises(DeliveryUnknown):
+        sms.send([NUMBER, "380972000002"], "hello")
+    assert len(sim.messages) == 2  # accepted once, never doubled
+
+
+def test_lost_batch_answer_keeps_ids(sim, sms):
+    sim.inject("drop_after_accept", path="/sms/create")
+    result = sms.send([NUMBER, "380972000002"], "hello", reference="bulk")
+    assert result.ok and len(sim.messages) == 2
+    assert all(i.startswith("ref:") for i in result.ids)
+
+
+def test_hlr_create_and_results(sim, sms):
+    created = sms.hlr([NUMBER, "380972000097"], reference="h")
+    assert [r.status for r in created] == [HlrStatus.SENT, HlrStatus.SENT]
+    active = sms.hlr_result(created[0].id)
+    absent = sms.driver.hlr_by_reference(created[1].reference)
+    assert active.status is HlrStatus.ACTIVE and active.network == "25501"
+    assert absent.status is HlrStatus.ABSENT and absent.network is None
+    [one] = sms.hlr("380972000003")
+    assert sms.hlr_result(one.id).ported is False
+
+
+def test_prices_and_estimates(sms):
+    assert {p.channel for p in sms.prices()} == {"sms", "viber", "hlr"}
+    assert sms.prices("sms", tariff=3)[0].country == "AE"
+    assert sms.driver.estimate([NUMBER, "380972000002"], "hi").price == Decimal("0.04")
+    assert sms.driver.estimate(NUMBER, "hi", channel="viber").price == Decimal("0.01")
+
+
+def test_report_and_exports(sim, sms):
+    result = sms.send([NUMBER, "380972000099"], "hello")
+    for message_id in result.ids:
+        _until_final(sms, message_id)
+    start = datetime.now(timezone.utc) - timedelta(days=1)
+    stats = sms.report(start, start + timedelta(days=2))
+    assert (stats.total, stats.delivered, stats.undelivered) == (2, 1, 1)
+    assert not sim.exports  # cleaned up
+    key = sms.driver.create_export(message_ids=[result.ids[0]])
+    assert sms.driver.list_exports()["files"] == [key]
+    with pytest.raises(smsbridge.ProviderError) as caught:
+        sms.driver.export_rows(key)
+    assert caught.value.code == "91"
+    assert len(sms.driver.export_rows(key)) == 1
+    sms.driver.delete_export(key)
+    assert not sim.exports
