@@ -79,6 +79,9 @@ class HttpResponse:
     #: How many times the request was made; above 1 a deduplicating provider may answer
     #: "duplicate" for a message whose first answer was lost.
     attempts: int = 1
+    #: True when an earlier attempt of this send may have been accepted (its answer was
+    #: lost or came from a gateway): an error answer now does not prove a refusal.
+    maybe_accepted: bool = False
     redactor: Redactor = attrs.field(repr=False, eq=False, factory=Redactor)
 
     @property
@@ -151,7 +154,7 @@ def http_error(response: HttpResponse) -> SmsBridgeError:
         "operation": response.operation,
         "body": body,
     }
-    if response.is_send and status in _UNCERTAIN_STATUSES:
+    if response.is_send and (status in _UNCERTAIN_STATUSES or response.maybe_accepted):
         return DeliveryUnknown(
             f"{response.provider}/{response.operation}: HTTP {status} from a gateway; the "
             "message may have been accepted, check its status before sending again",
@@ -283,6 +286,7 @@ class Transport:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s %s", method, shown, self._describe_body(data, json))
         attempt = 0
+        maybe_accepted = False  # an earlier attempt of this send may have been accepted
         while True:
             attempt += 1
             started = time.monotonic()
@@ -294,11 +298,12 @@ class Transport:
                 response = self._read(raw, operation, send, attempt)
             except requests.RequestException as exc:
                 before_sending = _connect_failure(exc)
+                maybe_accepted = maybe_accepted or (send and not before_sending)
                 if (idempotent or before_sending) and attempt <= self.retry.retries:
                     self._pause(attempt, None, f"{type(exc).__name__}", method, shown)
                     continue
                 reason = self.redactor.text(str(exc))
-                if send and not before_sending:
+                if maybe_accepted:
                     raise DeliveryUnknown(
                         f"{self.provider}/{operation}: {type(exc).__name__} after the request "
                         f"may have reached the provider; not repeated, check the status "
@@ -316,9 +321,13 @@ class Transport:
                 and idempotent
                 and attempt <= self.retry.retries
             ):
+                maybe_accepted = maybe_accepted or (
+                    send and response.status_code in _UNCERTAIN_STATUSES)
                 wait = _retry_after(response.headers)
                 self._pause(attempt, wait, f"HTTP {response.status_code}", method, shown)
                 continue
+            if maybe_accepted:
+                return attrs.evolve(response, maybe_accepted=True)
             return response
 
     def _describe_body(self, data: Any, json: Any) -> str:

@@ -203,3 +203,13 @@ def test_backoff_grows_and_is_capped() -> None:
     policy = RetryPolicy(backoff=1.0, max_delay=5.0, jitter=lambda: 0.5)
     assert [policy.delay(n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 5.0]
     assert RetryPolicy(jitter=lambda: 0.0).delay(1) == 0.25
+
+
+def test_an_error_after_a_lost_answer_does_not_prove_a_refusal(
+        mocked: responses.RequestsMock) -> None:
+    mocked.add(responses.POST, URL, body=requests.ReadTimeout("answer lost"))
+    mocked.add(responses.POST, URL, status=500, body="")
+    response = transport(RetryPolicy(retries=1, sleep=lambda _: None)).request(
+        "POST", "op", operation="send", send=True, idempotent=True)
+    assert response.maybe_accepted
+    assert isinstance(http_error(response), DeliveryUnknown)
