@@ -40,7 +40,11 @@ _KEYS = "|".join(sorted((re.escape(k) for k in SECRET_KEYS), key=len, reverse=Tr
 _QUERY = re.compile(rf"(?i)(?<![\w-])({_KEYS})=([^&\s#\"']*)")
 _JSON = re.compile(rf"(?i)(\"(?:{_KEYS})\"\s*:\s*)(\"(?:[^\"\\]|\\.)*\"|[^,}}\s]+)")
 _XML = re.compile(rf"(?i)<((?:\w+:)?(?:{_KEYS}))(\s[^>]*)?>([^<]*)</\1>")
-_HEADER = re.compile(rf"(?i)(\b(?:{_KEYS}):\s*)(\S+)")
+# Header lines ("X-API-KEY: ...", "Authorization: Bearer ..."), not prose such as
+# "password: use the environment".
+_HEADER = re.compile(r"(?im)^(\s*(?:x-api-key|authorization|api[-_]?key|token):[ \t]*)(.+)$")
+# A cheap test before the field-name rules: most texts name no secret field at all.
+_ANY_KEY = re.compile(rf"(?i){_KEYS}")
 
 
 class Redactor:
@@ -70,6 +74,8 @@ class Redactor:
         for secret in self._values:
             if secret in text:
                 text = text.replace(secret, MASK)
+        if not _ANY_KEY.search(text):
+            return text
         text = _QUERY.sub(lambda m: f"{m.group(1)}={MASK}", text)
         text = _JSON.sub(lambda m: f'{m.group(1)}"{MASK}"', text)
         text = _XML.sub(lambda m: f"<{m.group(1)}{m.group(2) or ''}>{MASK}</{m.group(1)}>", text)

@@ -43,3 +43,9 @@ def test_mappings_are_masked_recursively() -> None:
 
 def test_bytes_are_decoded() -> None:
     assert Redactor(["topsecret"]).text(b"<pwd>x</pwd> topsecret") == "<pwd>***</pwd> ***"
+
+
+def test_prose_naming_a_secret_field_keeps_its_words() -> None:
+    text = "password: environment variable SMSBRIDGE_PASSWORD"
+    assert Redactor().text(text) == text
+    assert Redactor().text("Authorization: Bearer abc.def") == "Authorization: ***"
