@@ -1,0 +1,7 @@
+"""``python -m smsbridge``: the command line."""
+
+from __future__ import annotations
+
+from smsbridge.cli import main
+
+raise SystemExit(main())

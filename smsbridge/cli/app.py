@@ -1,0 +1,316 @@
+"""The ``smsbridge`` command line: argument parsing, the shared context, ``main``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any, TextIO
+
+from smsbridge import __version__
+from smsbridge.cli.output import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Output,
+    UsageError,
+)
+from smsbridge.client import Client
+from smsbridge.errors import SmsBridgeError
+from smsbridge.settings import secret_values
+
+__all__ = ["Context", "build_parser", "main", "parse_when"]
+
+Handler = Callable[["Context"], int]
+
+
+class Context:
+    """What a command works with: its arguments, the environment, the output, a client."""
+
+    def __init__(self, args: argparse.Namespace, environ: Mapping[str, str], out: Output,
+                 stdin: TextIO) -> None:
+        self.args = args
+        self.environ = environ
+        self.out = out
+        self.stdin = stdin
+        self._client: Client | None = None
+
+    @property
+    def json(self) -> bool:
+        """True when the command prints one JSON document."""
+        return self.out.json_mode
+
+    def client(self) -> Client:
+        """Connect as configured (once); its secrets are masked in all output from now on."""
+        if self._client is None:
+            from smsbridge.cli.connection import ConnectionOptions, open_client
+
+            options = ConnectionOptions(url=self.args.url, config=self.args.config,
+                                        provider=self.args.provider)
+            client = open_client(options, self.environ, self.out.remember)
+            self.out.remember(*secret_values(client.driver.settings))
+            self.out.add_redactor(client.driver.redactor)
+            self._client = client
+        return self._client
+
+    def close(self) -> None:
+        """Close the client, if one was made."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def parse_when(value: str, option: str) -> datetime:
+    """Parse an ISO 8601 time that names its zone (``Z`` or ``+06:00``)."""
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} {value!r} is not an ISO 8601 time such as "
+                         "2026-05-01T09:30+06:00") from None
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise UsageError(f"{option} {value!r} has no time zone, so it is ambiguous; add one, "
+                         f"e.g. {when.isoformat()}+06:00 or {when.isoformat()}Z")
+    return when
+
+
+def now_utc() -> datetime:
+    """The current time, aware."""
+    return datetime.now(timezone.utc)
+
+
+def _positive(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value!r}")
+    return number
+
+
+def _filter(value: str) -> tuple[str, str]:
+    key, sep, item = value.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {value!r}")
+    return key.strip(), item
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0 to 65535, got {port}")
+    return port
+
+
+def _add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """Options every command accepts, before or after the command name."""
+    default: Any = None if top else argparse.SUPPRESS
+    group = parser.add_argument_group("connection and output")
+    group.add_argument("--url", default=default, metavar="URL",
+                       help="provider URL, e.g. nikita://LOGIN@ (SMSBRIDGE_<SETTING> "
+                            "variables add settings, e.g. SMSBRIDGE_PASSWORD)")
+    group.add_argument("--config", default=default, metavar="FILE",
+                       help="INI file with one [section] per provider (or SMSBRIDGE_CONFIG)")
+    group.add_argument("--provider", default=default, metavar="NAME",
+                       help="the config file section to use (or SMSBRIDGE_PROVIDER)")
+    group.add_argument("--json", action="store_true",
+                       default=False if top else argparse.SUPPRESS,
+                       help="print one JSON document instead of text")
+    group.add_argument("-v", "--verbose", action="count", default=0 if top else argparse.SUPPRESS,
+                       help="log requests (-vv: with bodies, phone numbers and texts)")
+
+
+def _command(sub: Any, name: str, handler: Handler, help_text: str,
+             description: str | None = None) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=help_text, description=description or help_text)
+    parser.set_defaults(handler=handler, command=name)
+    return parser
+
+
+def _add_period(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--start", required=True, metavar="TIME",
+                        help="period start, ISO 8601 with a zone (2026-05-01T00:00+06:00)")
+    parser.add_argument("--end", metavar="TIME",
+                        help="period end, ISO 8601 with a zone (default: now)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    from smsbridge.cli import commands, sending, simulation
+
+    parser = argparse.ArgumentParser(
+        prog="smsbridge",
+        description="Send SMS and query SMS gateways through smsbridge drivers.",
+        epilog="Configure with --url, --config FILE [--provider NAME], or SMSBRIDGE_URL / "
+               "SMSBRIDGE_DRIVER + SMSBRIDGE_<SETTING>. Try it without an account: "
+               "'smsbridge demo'. Exit codes: 0 ok, 1 recipients or provider failed, "
+               "2 usage/config/validation, 3 network failure or delivery unknown, "
+               "4 status --wait timed out, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"smsbridge {__version__}")
+    _add_common(parser, top=True)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = _command(sub, "drivers", commands.run_drivers,
+                 "list installed drivers, versions and capabilities")
+    _add_common(p, top=False)
+
+    p = _command(sub, "send", sending.run_send, "send an SMS to one or many numbers")
+    p.add_argument("--to", action="append", default=[], metavar="NUMBER",
+                   help="a recipient (repeatable; commas separate several)")
+    p.add_argument("--to-file", metavar="FILE",
+                   help="recipients, one number per line ('-' for standard input; blank "
+                        "lines and #comments are skipped)")
+    text = p.add_mutually_exclusive_group(required=True)
+    text.add_argument("--text", help="the message text")
+    text.add_argument("--text-file", metavar="FILE",
+                      help="read the text from FILE ('-' for standard input)")
+    p.add_argument("--sender", help="sender name (default: the driver's 'sender' setting)")
+    p.add_argument("--at", metavar="TIME",
+                   help="send later, ISO 8601 with a zone (2026-05-01T09:30+06:00)")
+    p.add_argument("--validity", type=_positive, metavar="SECONDS",
+                   help="how long the provider keeps trying to deliver")
+    p.add_argument("--reference", help="your id for this send (deduplicating providers "
+                                       "use it to recognize a repeat)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="send nothing: check the numbers and text, show SMS parts and a "
+                        "cost estimate where the provider gives prices")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="print only failures and the summary, not every accepted recipient")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar, even on a terminal")
+    _add_common(p, top=False)
+
+    p = _command(sub, "status", commands.run_status, "show the delivery state of messages")
+    p.add_argument("ids", nargs="+", metavar="ID", help="message ids 'send' printed")
+    p.add_argument("--wait", action="store_true",
+                   help="poll until every message reaches a final state (bounded by --timeout)")
+    p.add_argument("--timeout", type=_positive, default=60.0, metavar="SECONDS",
+                   help="give up waiting after this long (default 60)")
+    p.add_argument("--interval", type=_positive, default=2.0, metavar="SECONDS",
+                   help="seconds between polls (default 2)")
+    _add_common(p, top=False)
+
+    p = _command(sub, "balance", commands.run_balance, "show the account balance")
+    _add_common(p, top=False)
+
+    p = _command(sub, "prices", commands.run_prices, "list prices")
+    p.add_argument("--channel", help="sms, viber or hlr")
+    p.add_argument("--filter", type=_filter, action="append", default=[], metavar="KEY=VALUE",
+                   help="a driver-specific filter (repeatable)")
+    _add_common(p, top=False)
+
+    p = _command(sub, "hlr", commands.run_hlr,
+                 "create HLR requests for numbers, or fetch results with --result")
+    p.add_argument("numbers", nargs="*", metavar="NUMBER")
+    p.add_argument("--result", action="append", default=[], metavar="HLR_ID",
+                   help="fetch the result of an HLR request made earlier (repeatable)")
+    _add_common(p, top=False)
+
+    p = _command(sub, "lookup", commands.run_lookup, "show region and operator of numbers")
+    p.add_argument("numbers", nargs="+", metavar="NUMBER")
+    _add_common(p, top=False)
+
+    p = _command(sub, "report", commands.run_report, "show delivery statistics of a period")
+    _add_period(p)
+    p.add_argument("--filter", type=_filter, action="append", default=[], metavar="KEY=VALUE",
+                   help="a driver-specific filter (repeatable)")
+    _add_common(p, top=False)
+
+    p = _command(sub, "inbox", commands.run_inbox, "list messages received in a period")
+    _add_period(p)
+    _add_common(p, top=False)
+
+    p = _command(sub, "segments", commands.run_segments,
+                 "show how a text splits into SMS parts (no provider needed)")
+    p.add_argument("text", metavar="TEXT", help="the text ('-' reads standard input)")
+    _add_common(p, top=False)
+
+    p = _command(sub, "simulate", simulation.run_simulate,
+                 "serve a provider's simulator locally and print how to connect to it")
+    p.add_argument("driver", metavar="DRIVER", help="driver name, e.g. nikita")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=_port, default=0,
+                   help="port to listen on (default: a free one)")
+    p.add_argument("--duration", type=_positive, metavar="SECONDS",
+                   help="stop after this long (default: run until Ctrl-C)")
+    _add_common(p, top=False)
+
+    p = _command(sub, "demo", simulation.run_demo,
+                 "send an SMS through the real Nikita driver to its bundled local simulator",
+                 description="Start the Nikita simulator on 127.0.0.1, connect the real "
+                             "Nikita driver to it over HTTP, send an SMS, follow its status "
+                             "to delivered and print the balance before and after. Needs "
+                             "smsbridge-nikita[simulator]; no account, no internet.")
+    p.add_argument("--to", default="+996 550 123 456", metavar="NUMBER",
+                   help="the recipient (default +996 550 123 456; a number ending in 0000 "
+                        "shows an undelivered message)")
+    p.add_argument("--text", default="Hello from smsbridge!", help="the message text")
+    p.add_argument("--timeout", type=_positive, default=30.0, metavar="SECONDS",
+                   help="how long to follow the status (default 30)")
+    _add_common(p, top=False)
+    return parser
+
+
+def _logging(out: Output, verbose: int) -> tuple[logging.Logger, logging.Handler, int]:
+    logger = logging.getLogger("smsbridge")
+    handler = logging.StreamHandler(out.stderr)
+    handler.setFormatter(logging.Formatter("smsbridge: %(levelname)s: %(message)s"))
+    handler.addFilter(lambda record: _mask_record(out, record))
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
+    return logger, handler, previous
+
+
+def _mask_record(out: Output, record: logging.LogRecord) -> bool:
+    record.msg = out.redact(record.getMessage())
+    record.args = None
+    return True
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (``smsbridge`` console script)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    out = Output(json_mode=bool(args.json), stdout=sys.stdout, stderr=sys.stderr)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    context = Context(args, os.environ, out, sys.stdin)
+    logger, log_handler, level = _logging(out, int(args.verbose or 0))
+    command = str(args.command)
+    try:
+        return handler(context)
+    except (SmsBridgeError, UsageError) as exc:
+        return out.error(command, exc)
+    except KeyboardInterrupt:
+        out.note("smsbridge: interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``smsbridge ... | head``): stop quietly.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
+    finally:
+        context.close()
+        logger.removeHandler(log_handler)
+        logger.setLevel(level)
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            out.flush()

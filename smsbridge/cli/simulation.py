@@ -1,0 +1,201 @@
+"""``simulate``: serve a provider's simulator; ``demo``: the quick start's whole journey."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import threading
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+
+from smsbridge.cli.output import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_TIMEOUT,
+    UsageError,
+    dumps,
+    jsonable,
+)
+from smsbridge.config import connect
+from smsbridge.discovery import load_driver
+from smsbridge.errors import DriverNotFound, SmsBridgeError
+
+if TYPE_CHECKING:
+    from smsbridge.cli.app import Context
+    from smsbridge.models import Balance
+
+__all__ = ["load_simulator", "run_demo", "run_simulate", "settings_url"]
+
+DEMO_DRIVER = "nikita"
+_DEMO_INTERVAL = 0.2
+
+
+def load_simulator(driver_name: str) -> tuple[type[Any], Any]:
+    """Import a driver and build its simulator (the driver's ``simulator`` attribute)."""
+    try:
+        driver = load_driver(driver_name)
+    except DriverNotFound as exc:
+        raise UsageError(f"{exc.message} (with its simulator: "
+                         f"pip install 'smsbridge-{driver_name}[simulator]')") from None
+    target = getattr(driver, "simulator", None)
+    if not target:
+        raise UsageError(f"the {driver_name} driver ships no simulator")
+    module_name, _, class_name = str(target).partition(":")
+    try:
+        simulator_class = getattr(importlib.import_module(module_name), class_name)
+    except ImportError as exc:
+        raise UsageError(
+            f"the {driver_name} simulator cannot be imported ({exc}); install it with: "
+            f"pip install 'smsbridge-{driver_name}[simulator]'") from None
+    except AttributeError:
+        raise UsageError(f"the {driver_name} driver names a simulator that does not exist: "
+                         f"{target}") from None
+    return driver, simulator_class()
+
+
+def settings_url(driver: type[Any], settings: Mapping[str, Any]) -> str:
+    """A smsbridge URL carrying ``settings`` (the inverse of :func:`smsbridge.config.parse_url`)."""
+    values = dict(settings)
+    base = urlsplit(str(values.pop("base_url", "")))
+    scheme = str(driver.name) + ("+http" if base.scheme == "http" else "")
+    user_key, secret_key = getattr(driver, "url_credentials", (None, None))
+    user = values.pop(user_key, None) if user_key else None
+    password = values.pop(secret_key, None) if secret_key else None
+    userinfo = ""
+    if user is not None:
+        userinfo = quote(str(user), safe="")
+        if password is not None:
+            userinfo += ":" + quote(str(password), safe="")
+        userinfo += "@"
+    elif password is not None:
+        userinfo = quote(str(password), safe="") + "@"
+    query = urlencode({k: str(v).lower() if isinstance(v, bool) else str(v)
+                       for k, v in values.items() if v is not None})
+    return urlunsplit((scheme, userinfo + base.netloc, base.path, query, ""))
+
+
+def _shell_quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def run_simulate(ctx: Context) -> int:
+    """Serve a simulator until Ctrl-C (or ``--duration``); print how to connect."""
+    args = ctx.args
+    driver, simulator = load_simulator(args.driver)
+    try:
+        serving = simulator.serve(args.host, args.port)
+        url = serving.__enter__()
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: "
+                         f"{exc.strerror or exc}") from None
+    try:
+        settings = dict(simulator.client_settings(url))
+        connect_url = settings_url(driver, settings)
+        # The simulator's demo credentials are no secret: print them unmasked, as the
+        # user needs them to connect.
+        stdout = ctx.out.stdout
+        if ctx.json:
+            stdout.write(dumps({
+                "command": "simulate", "ok": True, "driver": driver.name, "url": url,
+                "settings": settings, "env": {"SMSBRIDGE_URL": connect_url},
+            }, indent=None) + "\n")
+        else:
+            lines = [
+                f"Serving the {driver.name} simulator at {url} (Ctrl-C to stop).",
+                "Connect to it with:",
+                f"  export SMSBRIDGE_URL={_shell_quote(connect_url)}",
+                f"  smsbridge --url {_shell_quote(connect_url)} balance",
+                "Settings:",
+                *(f"  {key} = {value}" for key, value in settings.items()),
+            ]
+            stdout.write("\n".join(lines) + "\n")
+        stdout.flush()
+        with contextlib.suppress(KeyboardInterrupt):
+            _serve_for(args.duration)
+    finally:
+        serving.__exit__(None, None, None)
+    ctx.out.note(f"smsbridge: the {driver.name} simulator stopped")
+    return EXIT_OK
+
+
+def _serve_for(duration: float | None) -> None:
+    """Block for ``duration`` seconds, or until Ctrl-C when it is None."""
+    stop = threading.Event()
+    if duration is not None:
+        stop.wait(duration)
+        return
+    while not stop.wait(3600):  # until KeyboardInterrupt
+        pass
+
+
+def _money(balance: Balance) -> str:
+    return f"{balance.amount}{' ' + balance.currency if balance.currency else ''}"
+
+
+def run_demo(ctx: Context) -> int:
+    """Start the Nikita simulator, send through the real driver, follow to delivered."""
+    timeout = float(ctx.args.timeout)
+    driver, simulator = load_simulator(DEMO_DRIVER)
+    out = ctx.out
+    human = not ctx.json
+    with simulator.serve("127.0.0.1", 0) as url:
+        settings = simulator.client_settings(url)
+        if human:
+            out.line(f"Started the bundled {driver.name} simulator at {url} "
+                     f"with a demo account.")
+        with connect(DEMO_DRIVER, **settings) as client:
+            out.add_redactor(client.driver.redactor)
+            before = client.balance()
+            if human:
+                out.line(f"Balance before: {_money(before)}")
+            result = client.send(ctx.args.to, ctx.args.text)
+            sent = result.messages[0]
+            if not sent.ok or sent.message_id is None:
+                raise sent.error or SmsBridgeError("the provider accepted no message")
+            if human:
+                price = (f", price {sent.price}{' ' + sent.currency if sent.currency else ''}"
+                         if sent.price is not None else "")
+                out.line(f"Sent {ctx.args.text!r} to {sent.recipient} through the {driver.name} "
+                         f"driver over HTTP: message id {sent.message_id} "
+                         f"({sent.parts or 1} part{'s' if (sent.parts or 1) != 1 else ''}"
+                         f"{price}).")
+            states: list[str] = []
+            deadline = time.monotonic() + timeout
+            report = client.status(sent.message_id)
+            while True:
+                if not states or states[-1] != report.state.value:
+                    states.append(report.state.value)
+                    if human:
+                        out.line(f"Status: {report.state.value}")
+                        out.flush()
+                if report.state.is_final or time.monotonic() >= deadline:
+                    break
+                time.sleep(min(_DEMO_INTERVAL, max(0.0, deadline - time.monotonic())))
+                report = client.status(sent.message_id)
+            after = client.balance()
+    delivered = report.state.value in ("delivered", "read")
+    if delivered:
+        code = EXIT_OK
+    elif report.state.is_final:
+        code = EXIT_FAILED
+    else:
+        code = EXIT_TIMEOUT
+    if ctx.json:
+        out.document("demo", code == EXIT_OK, driver=driver.name, simulator_url=url,
+                     message=jsonable(sent), states=states, final_state=report.state.value,
+                     balance_before=jsonable(before), balance_after=jsonable(after),
+                     exit_code=code)
+        return code
+    out.line(f"Balance after: {_money(after)}")
+    if delivered:
+        out.line(f"Done: the message was delivered. Next: 'smsbridge simulate {driver.name}' "
+                 "serves the simulator for your own code; 'smsbridge --help' lists commands.")
+    elif report.state.is_final:
+        out.note(f"smsbridge: the message ended {report.state.value}"
+                 f"{': ' + report.description if report.description else ''}")
+    else:
+        out.note(f"smsbridge: no final state after {timeout:g} s (last: {report.state.value})")
+    return code
+
