@@ -15,10 +15,13 @@ __all__ = [
     "as_int",
     "as_str",
     "code_desc",
+    "format_utc",
+    "format_wall_clock",
     "parse_bool",
     "parse_decimal",
     "parse_dotnet_date",
     "parse_local_datetime",
+    "whole_minutes",
 ]
 
 _DOTNET_DATE = re.compile(r"^\\?/Date\((-?\d+)([+-]\d{4})?\)\\?/$")
@@ -148,3 +151,24 @@ def code_desc(payload: Any) -> tuple[str, str | None] | None:
         return None
     desc = lowered.get("desc", lowered.get("description"))
     return code, (str(desc).strip() if desc is not None else None)
+
+
+ISO_SECONDS = "%Y-%m-%dT%H:%M:%S"
+
+
+def format_utc(value: datetime, fmt: str = ISO_SECONDS) -> str:
+    """An aware datetime in UTC, formatted for a provider (``2013-08-30T19:00:00``)."""
+    return value.astimezone(timezone.utc).strftime(fmt)
+
+
+def format_wall_clock(value: datetime, fmt: str = ISO_SECONDS) -> str:
+    """The wall-clock reading of a datetime with its offset dropped.
+
+    For "deliver at this local time in the recipient's zone" sends: 09:00+03:00 is "09:00".
+    """
+    return value.strftime(fmt)
+
+
+def whole_minutes(duration: timedelta) -> int:
+    """A duration as whole minutes, rounded down (the providers' validity unit)."""
+    return int(duration.total_seconds()) // 60

@@ -10,12 +10,13 @@ the connection failed before a byte was written, and otherwise raises
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json as jsonlib
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -31,18 +32,23 @@ from smsbridge.errors import (
     RateLimited,
     SmsBridgeError,
     TransportError,
+    error_for,
 )
 from smsbridge.redaction import Redactor
 
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["HttpResponse", "RetryPolicy", "Transport", "http_error", "make_user_agent"]
+__all__ = ["SHAPE_ERRORS", "HttpResponse", "RetryPolicy", "Transport", "http_error",
+           "make_user_agent", "read_code_desc"]
 
 logger = logging.getLogger(__name__)
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: What reading an unexpected payload shape raises; :meth:`HttpResponse.reading` turns
+#: these into InvalidResponse (ArithmeticError: decimal.InvalidOperation and friends).
+SHAPE_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError, ArithmeticError)
 # Statuses after which a send may have been accepted upstream of a proxy.
 _UNCERTAIN_STATUSES = frozenset({502, 504})
 
@@ -118,6 +124,49 @@ class HttpResponse:
         if not self.ok:
             return http_error(self)
         return self.invalid(reason)
+
+    @contextlib.contextmanager
+    def reading(self, what: str) -> Iterator[None]:
+        """Turn any surprise while reading ``what`` from this answer into InvalidResponse.
+
+        ::
+
+            with response.reading("the send answer"):
+                ids = [str(item["id"]) for item in payload["result"]]
+        """
+        try:
+            yield
+        except SmsBridgeError:
+            raise
+        except SHAPE_ERRORS as exc:
+            raise self.invalid(f"cannot read {what}: {type(exc).__name__}: {exc}") from exc
+
+    def provider_error(
+        self,
+        table: Mapping[Any, type[ProviderError]],
+        code: str | int | None,
+        description: str | None = None,
+        *,
+        refine: Callable[[str | None, str | None], type[ProviderError] | None] | None = None,
+    ) -> ProviderError:
+        """The error a provider code in this answer maps to through ``table``.
+
+        The description is masked (providers echo requests); ``refine(code, description)``
+        may name a more specific class for a code the table leaves generic.
+        """
+        shown = self.redactor.text(description) if description is not None else None
+        fields: dict[str, Any] = {
+            "provider": self.provider,
+            "operation": self.operation,
+            "http_status": self.status_code,
+            "body": self.redactor.text(self.content)[:500] or None,
+        }
+        error = error_for(table, code, shown, **fields)
+        if refine is not None and type(error) is ProviderError:
+            better = refine(error.code, shown)
+            if better is not None:
+                return better(shown, code=error.code, **fields)
+        return error
 
     def invalid(self, reason: str) -> InvalidResponse:
         """An :class:`InvalidResponse` for this answer, with the body (secrets masked)."""
@@ -377,3 +426,33 @@ class Transport:
             attempts=attempt,
             redactor=self.redactor,
         )
+
+
+def read_code_desc(
+    response: HttpResponse,
+    table: Mapping[Any, type[ProviderError]],
+    *,
+    refine: Callable[[str | None, str | None], type[ProviderError] | None] | None = None,
+    repair: Callable[[str], Any] | None = None,
+) -> Any:
+    """The JSON payload of a Devino/Stream-family answer.
+
+    An error object (``{"Code": 4, "Desc": "..."}``) raises the error its code maps to,
+    whatever the HTTP status; an HTTP error without one raises :func:`http_error`.
+    ``repair(text)`` may rescue a body that is not quite JSON (the providers' documents
+    print some); it returns the payload, or None when it cannot.
+    """
+    from smsbridge.parsing import code_desc
+
+    try:
+        payload = response.json()
+    except SmsBridgeError:
+        payload = repair(response.text) if repair is not None else None
+        if payload is None:
+            raise
+    found = code_desc(payload)
+    if found is not None:
+        raise response.provider_error(table, found[0], found[1], refine=refine)
+    if not response.ok:
+        raise http_error(response)
+    return payload

@@ -6,16 +6,14 @@ is ``{"Code": n, "Desc": "..."}`` whatever the HTTP status says.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import re
-from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta, timezone
+from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from smsbridge.errors import SmsBridgeError
 from smsbridge.models import (
     Balance,
     DeliveryState,
@@ -25,18 +23,24 @@ from smsbridge.models import (
     Statistics,
     StatusReport,
 )
-from smsbridge.parsing import as_int, as_str, code_desc, parse_decimal, parse_dotnet_date
+from smsbridge.parsing import (
+    as_int,
+    as_str,
+    format_utc,
+    format_wall_clock,
+    parse_decimal,
+    parse_dotnet_date,
+    whole_minutes,
+)
 from smsbridge.text import segments
-from smsbridge.transport import HttpResponse, Transport, http_error
-from smsbridge_devino.errors import provider_error, state_for
+from smsbridge.transport import HttpResponse, Transport, read_code_desc
+from smsbridge_devino.errors import PROVIDER_ERRORS, refine, state_for
 
 __all__ = [
     "DATE_FORMAT",
     "ID_SEPARATOR",
     "aggregate",
     "balance",
-    "format_utc",
-    "format_wall_clock",
     "incoming",
     "login",
     "parse_send",
@@ -48,7 +52,6 @@ __all__ = [
     "split_message_id",
     "state",
     "statistics",
-    "validity_minutes",
 ]
 
 logger = logging.getLogger(__name__)
@@ -80,32 +83,9 @@ _PROGRESS = {
 }
 
 
-def format_utc(value: datetime) -> str:
-    """An aware datetime as the provider's UTC DateTime text."""
-    return value.astimezone(timezone.utc).strftime(DATE_FORMAT)
-
-
-def format_wall_clock(value: datetime) -> str:
-    """The wall-clock reading of a datetime, its offset dropped (recipient-local sends)."""
-    return value.strftime(DATE_FORMAT)
-
-
-@contextlib.contextmanager
-def _reading(response: HttpResponse, what: str) -> Iterator[None]:
-    """Turn any slip while reading a payload into InvalidResponse keeping the body."""
-    try:
-        yield
-    except SmsBridgeError:
-        raise
-    # ArithmeticError: smsbridge.parsing.as_int lets decimal.InvalidOperation escape
-    # for a word such as "delivered".
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError,
-            ArithmeticError) as exc:
-        raise response.invalid(f"unexpected {what}: {exc}") from exc
-
-
-def _loose_error(content: bytes) -> dict[str, Any] | None:
-    match = _LOOSE_ERROR.match(content.decode("utf-8-sig", "replace"))
+def _loose_error(text: str) -> dict[str, Any] | None:
+    """Read the document's bare-key error form, ``{ Code: 4, Desc: "..." }``."""
+    match = _LOOSE_ERROR.match(text.lstrip("\ufeff"))
     if match is None:
         return None
     try:
@@ -121,25 +101,7 @@ def read(response: HttpResponse) -> Any:
     The body's code is trusted over the HTTP status; an error status without a code
     raises the core's HTTP error.
     """
-    try:
-        payload = json.loads(response.content.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError):
-        payload = _loose_error(response.content)
-        if payload is None:
-            raise response.unreadable("the answer is not JSON") from None
-    found = code_desc(payload)
-    if found is not None:
-        code, desc = found
-        # A description may echo the request (a password, a session id): mask it too.
-        shown = response.redactor.text(desc) if desc is not None else None
-        raise provider_error(
-            code, shown, provider=response.provider, operation=response.operation,
-            http_status=response.status_code,
-            body=response.redactor.text(response.content)[:500],
-        )
-    if not response.ok:
-        raise http_error(response)
-    return payload
+    return read_code_desc(response, PROVIDER_ERRORS, refine=refine, repair=_loose_error)
 
 
 # -- session -----------------------------------------------------------------------
@@ -166,7 +128,7 @@ def balance(transport: Transport, session_id: str) -> Balance:
     response = transport.request("GET", "User/Balance", operation="balance",
                                  params={"SessionID": session_id})
     payload = read(response)
-    with _reading(response, "balance"):
+    with response.reading("balance"):
         if isinstance(payload, (dict, list)):
             raise ValueError("expected a number")
         amount = parse_decimal(payload)
@@ -176,11 +138,6 @@ def balance(transport: Transport, session_id: str) -> Balance:
 
 
 # -- sending -----------------------------------------------------------------------
-
-
-def validity_minutes(validity: timedelta) -> int:
-    """The validity as whole minutes (the provider's unit)."""
-    return int(validity.total_seconds()) // 60
 
 
 def send_path(messages: Sequence[Message]) -> str:
@@ -208,7 +165,7 @@ def send_form(messages: Sequence[Message], session_id: str) -> list[tuple[str, s
         when = format_wall_clock(first.send_at) if local else format_utc(first.send_at)
         form.append(("SendDate", when))
     if first.validity is not None:
-        form.append(("Validity", str(validity_minutes(first.validity))))
+        form.append(("Validity", str(whole_minutes(first.validity))))
     return form
 
 
@@ -279,7 +236,7 @@ def state(transport: Transport, session_id: str, segment_id: str) -> StatusRepor
 
 def parse_state(response: HttpResponse, payload: Any, segment_id: str) -> StatusReport:
     """Read one ``Sms/State`` answer."""
-    with _reading(response, "state"):
+    with response.reading("state"):
         if not isinstance(payload, dict):
             raise ValueError("expected a JSON object")
         code = as_int(payload["State"])
@@ -340,7 +297,7 @@ def incoming(transport: Transport, session_id: str, start: datetime,
                 "maxDateUTC": format_utc(end)},
     )
     payload = read(response)
-    with _reading(response, "incoming messages"):
+    with response.reading("incoming messages"):
         if payload is None:
             return []
         if not isinstance(payload, list):
@@ -377,7 +334,7 @@ def statistics(transport: Transport, session_id: str, start: datetime,
                 "endDateTime": format_utc(end)},
     )
     payload = read(response)
-    with _reading(response, "statistics"):
+    with response.reading("statistics"):
         if not isinstance(payload, dict):
             raise ValueError("expected a JSON object")
         if not any(k in payload for k in ("Total", "Sent", "Delivered")):

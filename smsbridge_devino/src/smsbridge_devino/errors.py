@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from smsbridge.errors import (
     AuthError,
@@ -12,7 +11,6 @@ from smsbridge.errors import (
     InvalidRecipient,
     InvalidSender,
     ProviderError,
-    error_for,
 )
 from smsbridge.models import DeliveryState
 
@@ -20,7 +18,7 @@ __all__ = [
     "DESCRIPTION_HINTS",
     "PROVIDER_ERRORS",
     "STATES",
-    "provider_error",
+    "refine",
     "state_for",
 ]
 
@@ -72,11 +70,10 @@ def state_for(code: int) -> DeliveryState:
     return entry[0] if entry is not None else DeliveryState.UNKNOWN
 
 
-def provider_error(code: str, description: str | None, **fields: Any) -> ProviderError:
-    """The error for a ``{"Code": n, "Desc": "..."}`` answer, refined by its text."""
-    error = error_for(PROVIDER_ERRORS, code, description, **fields)
-    if type(error) is ProviderError and error.code in _HINTED_CODES and description:
+def refine(code: str | None, description: str | None) -> type[ProviderError] | None:
+    """A more specific class for a generic code, from what its description names."""
+    if code in _HINTED_CODES and description:
         for pattern, error_class in DESCRIPTION_HINTS:
             if pattern.search(description):
-                return error_class(description, code=error.code, **fields)
-    return error
+                return error_class
+    return None

@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import attrs
@@ -23,7 +23,6 @@ from smsbridge.errors import (
     InvalidSender,
     NotFound,
     ProviderError,
-    SmsBridgeError,
     error_for,
 )
 from smsbridge.models import (
@@ -38,11 +37,14 @@ from smsbridge.parsing import (
     as_int,
     as_str,
     code_desc,
+    format_utc,
+    format_wall_clock,
     parse_decimal,
     parse_dotnet_date,
+    whole_minutes,
 )
 from smsbridge.redaction import Redactor
-from smsbridge.transport import HttpResponse, Transport, http_error
+from smsbridge.transport import HttpResponse, Transport, http_error, read_code_desc
 from smsbridge_stream.errors import (
     LOGIN_ERRORS,
     PROVIDER_ERRORS,
@@ -55,7 +57,6 @@ __all__ = [
     "DATE_FORMAT",
     "PlannedRequest",
     "StreamApi",
-    "format_local",
     "format_utc",
     "plan_requests",
 ]
@@ -86,25 +87,7 @@ _ID = re.compile(r"^[\w.\-]+$")
 _TOKEN = re.compile(r"^[A-Za-z0-9\-]{8,128}$")
 
 
-def format_utc(value: datetime) -> str:
-    """Format an aware datetime as the provider's UTC ``2013-08-30T19:00:00``."""
-    return value.astimezone(timezone.utc).strftime(DATE_FORMAT)
-
-
-def format_local(value: datetime) -> str:
-    """Format the wall-clock time of ``value`` in its own zone (for ``SendByTime``)."""
-    return value.strftime(DATE_FORMAT)
-
-
-def validity_minutes(validity: timedelta) -> int:
-    """Whole minutes of a validity; the caller has checked it divides evenly."""
-    return int(validity.total_seconds()) // 60
-
-
-# -- errors and tolerant reading --------------------------------------------------
-
-
-def _by_description(description: str | None) -> type[ProviderError] | None:
+def refine(code: str | None, description: str | None) -> type[ProviderError] | None:
     """Refine a generic code (1, 2, 6) by what its Desc names."""
     if not description:
         return None
@@ -118,59 +101,21 @@ def _by_description(description: str | None) -> type[ProviderError] | None:
     return None
 
 
-def provider_error(response: HttpResponse, code: str, description: str | None,
-                   table: Mapping[int, type[ProviderError]] = PROVIDER_ERRORS) -> ProviderError:
-    """The typed error for a ``{"Code", "Desc"}`` answer (secrets masked in the Desc)."""
-    if description is not None:
-        description = response.redactor.text(description)
-    fields: dict[str, Any] = {
-        "provider": response.provider,
-        "operation": response.operation,
-        "http_status": response.status_code,
-        "body": response.redactor.text(response.content)[:500] or None,
-    }
-    error = error_for(table, code, description, **fields)
-    if type(error) is ProviderError:
-        refined = _by_description(description)
-        if refined is not None:
-            return refined(description, code=error.code, **fields)
-    return error
-
-
-def read_json(response: HttpResponse) -> Any:
-    """Parse the body as JSON, repairing the document's broken ``/Date()/`` quoting."""
+def _repair_dates(text: str) -> Any:
+    """Parse a body whose ``/Date()/`` values are quoted as the document prints them."""
+    repaired = _BROKEN_DATE.sub(r'"/Date(\1)/"', text)
+    if repaired == text:
+        return None
     try:
-        return response.json()
-    except SmsBridgeError as first:
-        text = response.content.decode("utf-8-sig", "replace")
-        repaired = _BROKEN_DATE.sub(r'"/Date(\1)/"', text)
-        if repaired != text:
-            with contextlib.suppress(ValueError):
-                return json.loads(repaired)
-        raise first
+        return json.loads(repaired)
+    except ValueError:
+        return None
 
 
 def checked(response: HttpResponse,
             table: Mapping[int, type[ProviderError]] = PROVIDER_ERRORS) -> Any:
     """The JSON payload of a successful answer; the body's error code wins over HTTP."""
-    payload = read_json(response)
-    error = code_desc(payload)
-    if error is not None:
-        raise provider_error(response, error[0], error[1], table)
-    if not response.ok:
-        raise http_error(response)
-    return payload
-
-
-@contextlib.contextmanager
-def parsing(response: HttpResponse, what: str) -> Iterator[None]:
-    """Turn any surprise while reading ``what`` into InvalidResponse."""
-    try:
-        yield
-    except SmsBridgeError:
-        raise
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise response.invalid(f"cannot read {what}: {exc}") from exc
+    return read_code_desc(response, table, refine=refine, repair=_repair_dates)
 
 
 def _field(payload: Mapping[str, Any], *names: str) -> Any:
@@ -258,7 +203,7 @@ def parse_ids(response: HttpResponse, count: int) -> list[str]:
         if ids is None:
             raise
     else:
-        with parsing(response, "message ids"):
+        with response.reading("message ids"):
             ids = _ids_from_json(payload)
     if len(ids) != count:
         raise response.invalid(f"expected {count} message id(s), got {len(ids)}")
@@ -268,7 +213,7 @@ def parse_ids(response: HttpResponse, count: int) -> list[str]:
 def parse_balance(response: HttpResponse) -> Balance:
     """A ``Balance/`` answer (a JSON number, or a string) as Balance."""
     payload = checked(response)
-    with parsing(response, "the balance"):
+    with response.reading("the balance"):
         value = _field(payload, "Balance", "Amount") if isinstance(payload, dict) else payload
         amount = parse_decimal(value)
         if amount is None:
@@ -279,7 +224,7 @@ def parse_balance(response: HttpResponse) -> Balance:
 def parse_state(response: HttpResponse, message_id: str) -> StatusReport:
     """A ``State/`` answer as a StatusReport."""
     payload = checked(response)
-    with parsing(response, "the message state"):
+    with response.reading("the message state"):
         if not isinstance(payload, dict):
             raise TypeError(f"expected an object, got {type(payload).__name__}")
         raw_state = as_int(_field(payload, "State"))
@@ -304,7 +249,7 @@ def parse_state(response: HttpResponse, message_id: str) -> StatusReport:
 def parse_incoming(response: HttpResponse) -> list[IncomingMessage]:
     """An ``Incoming/`` answer as IncomingMessages."""
     payload = checked(response)
-    with parsing(response, "incoming messages"):
+    with response.reading("incoming messages"):
         if payload is None:
             return []
         if not isinstance(payload, list):
@@ -328,7 +273,7 @@ def parse_incoming(response: HttpResponse) -> list[IncomingMessage]:
 def parse_statistics(response: HttpResponse) -> Statistics:
     """A ``Statistic/`` answer; ``Sent`` counts every message of the period."""
     payload = checked(response)
-    with parsing(response, "statistics"):
+    with response.reading("statistics"):
         if not isinstance(payload, dict):
             raise TypeError(f"expected an object, got {type(payload).__name__}")
         sent = as_int(_optional(payload, "Sent"))
@@ -377,7 +322,7 @@ def parse_report_id(response: HttpResponse) -> str:
         if error is not None:
             raise error
     payload = checked(response)
-    with parsing(response, "the report id"):
+    with response.reading("the report id"):
         if isinstance(payload, (int, str)) and not isinstance(payload, bool):
             report_id = as_str(payload)
             if report_id is not None and report_id.isdigit():
@@ -396,7 +341,8 @@ def parse_report_file(response: HttpResponse) -> bytes:
             with contextlib.suppress(ValueError):
                 found = code_desc(json.loads(text))
                 if found is not None:
-                    raise provider_error(response, found[0], found[1])
+                    raise response.provider_error(PROVIDER_ERRORS, found[0], found[1],
+                                                  refine=refine)
     if not response.ok:
         raise http_error(response)
     if not response.content:
@@ -419,7 +365,7 @@ class PlannedRequest:
 def _common(message: Message) -> dict[str, str]:
     fields = {"sourceAddress": message.sender or ""}
     if message.validity is not None:
-        fields["validity"] = str(validity_minutes(message.validity))
+        fields["validity"] = str(whole_minutes(message.validity))
     return fields
 
 
@@ -427,7 +373,7 @@ def _single(message: Message, index: int) -> PlannedRequest:
     fields = {**_common(message), "destinationAddress": message.to, "data": message.text}
     if message.options.get("local_time"):
         assert message.send_at is not None  # validate() demands it
-        fields["sendDate"] = format_local(message.send_at)
+        fields["sendDate"] = format_wall_clock(message.send_at)
         return PlannedRequest(path=SEND_BY_TIME_PATH, fields=fields, indexes=(index,))
     if message.send_at is not None:
         fields["sendDate"] = format_utc(message.send_at)
