@@ -15,14 +15,13 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from smsbridge.errors import (
     InvalidResponse,
     ProviderError,
-    SmsBridgeError,
     ValidationError,
 )
 from smsbridge.ids import fit_reference, new_reference
@@ -135,17 +134,6 @@ def parse_message_id(message_id: str, *, hlr: bool = False) -> MessageId:
 
 
 # -- tolerant reading ---------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def reading(response: HttpResponse, what: str) -> Iterator[None]:
-    """Turn the parse errors of a block into :class:`InvalidResponse` keeping the body."""
-    try:
-        yield
-    except SmsBridgeError:
-        raise
-    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError, IndexError) as exc:
-        raise response.invalid(f"unexpected {what}: {type(exc).__name__}: {exc}") from exc
 
 
 def _field(payload: Mapping[str, Any], name: str) -> Any:
@@ -550,7 +538,7 @@ class KetchupApi:
 
     def _sent(self, response: HttpResponse, channel: str, payload: Any,
               group: Sequence[Message], references: Sequence[str]) -> list[SentMessage]:
-        with reading(response, "send answer"):
+        with response.reading("send answer"):
             items = _items(payload)
             outer = _outer(payload)
             task_id = as_str(_field(outer, "task_id"))
@@ -598,7 +586,7 @@ class KetchupApi:
                 else self.viber_body(messages, references))
         response = self.request("POST", f"{channel}/price", operation="estimate", json=body)
         payload = self.check(response, channel)
-        with reading(response, "price answer"):
+        with response.reading("price answer"):
             outer = _flat(payload)
             total = parse_decimal(_field(outer, "totalprice")
                                   if _field(outer, "totalprice") is not None
@@ -615,7 +603,7 @@ class KetchupApi:
         parsed = parse_message_id(message_id)
         response = self.request("GET", parsed.path, operation="status")
         payload = self.check(response, parsed.channel)
-        with reading(response, "status answer"):
+        with response.reading("status answer"):
             return self.status_report(_flat(payload), message_id)
 
     @staticmethod
@@ -657,7 +645,7 @@ class KetchupApi:
         response = self.request("GET", f"sms/task/{str(task_id).strip()}",
                                 operation="task_status")
         payload = self.check(response, "sms")
-        with reading(response, "task answer"):
+        with response.reading("task answer"):
             outer = _flat(payload)
             if not isinstance(outer, Mapping):
                 raise TypeError("the task is not an object")
@@ -691,7 +679,7 @@ class KetchupApi:
             path = f"{name}/prices" + (f"/{tariff}" if tariff is not None else "")
             response = self.request("GET", path, operation="prices")
             payload = self.check(response, name)
-            with reading(response, "price list"):
+            with response.reading("price list"):
                 out.extend(_price_list(payload, name))
         if country:
             out = [p for p in out if p.country == country.strip().upper()]
@@ -742,7 +730,7 @@ class KetchupApi:
         response = self.request("POST", "hlr/create", operation="hlr", files=files,
                                 send=True, idempotent=True)
         payload = self.check(response, "hlr", duplicate_ok=True)
-        with reading(response, "HLR answer"):
+        with response.reading("HLR answer"):
             items = _items(payload)
             outer = _outer(payload)
             out = []
@@ -769,7 +757,7 @@ class KetchupApi:
         parsed = parse_message_id(hlr_id, hlr=True)
         response = self.request("GET", parsed.path, operation="hlr_result")
         payload = self.check(response, "hlr")
-        with reading(response, "HLR answer"):
+        with response.reading("HLR answer"):
             return self.hlr_report(_flat(payload))
 
     @staticmethod
@@ -810,7 +798,7 @@ class KetchupApi:
         body = stat_body(message_ids=message_ids, start=start, end=end, filters=filters)
         response = self.request("POST", "stat/create", operation="report", json=body)
         payload = self.check(response, "stat")
-        with reading(response, "export answer"):
+        with response.reading("export answer"):
             key = _field(_flat(payload), "key")
             if isinstance(key, Mapping) and len(key) == 1:
                 key = next(iter(key.values()))
@@ -840,7 +828,7 @@ class KetchupApi:
         response = self.request("GET", f"stat/file/id/{_key(key)}/format/json",
                                 operation="report")
         payload = self.check(response, "stat")
-        with reading(response, "export file"):
+        with response.reading("export file"):
             return _rows(payload)
 
     def list_exports(self) -> Any:

@@ -7,10 +7,9 @@ Every endpoint takes a POSTed XML document carrying ``login`` and ``pwd`` and an
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -19,7 +18,6 @@ from smsbridge.errors import (
     InvalidResponse,
     ProviderError,
     RateLimited,
-    SmsBridgeError,
     ValidationError,
     error_for,
 )
@@ -34,7 +32,7 @@ from smsbridge.models import (
 )
 from smsbridge.parsing import as_int, as_str, parse_decimal, parse_local_datetime
 from smsbridge.redaction import Redactor
-from smsbridge.transport import HttpResponse
+from smsbridge.transport import SHAPE_ERRORS, HttpResponse
 from smsbridge.xmlutil import build_xml, parse_xml
 from smsbridge_nikita.errors import REPORT_DESCRIPTIONS, REPORT_STATES
 from smsbridge_nikita.settings import NikitaSettings
@@ -91,7 +89,6 @@ _SENDER_DIGITS = re.compile(r"^[0-9]{1,14}$")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9]{1,12}$")
 _PHONE = re.compile(r"^[0-9]{7,15}$")
 # XML 1.0 cannot carry these characters at all, so such a text can never be sent.
-_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, ArithmeticError)
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -200,19 +197,6 @@ def info_body(settings: NikitaSettings) -> bytes:
 # -- answers --------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _reading(response: HttpResponse) -> Iterator[None]:
-    """Turn a surprise in the answer's shape into InvalidResponse keeping the body."""
-    try:
-        yield
-    except SmsBridgeError:
-        raise
-    # ArithmeticError: smsbridge.parsing.as_int lets decimal.InvalidOperation escape for
-    # text such as "zero" (a core bug, reported); catching it here keeps that contained.
-    except _SHAPE_ERRORS as exc:
-        raise response.invalid(f"unexpected answer ({exc!r})") from exc
-
-
 def answer(response: HttpResponse,
            force_list: tuple[str, ...] = ()) -> tuple[int, dict[str, Any]]:
     """Parse a ``<response>`` (with or without namespace); return its status and body."""
@@ -220,7 +204,7 @@ def answer(response: HttpResponse,
     root = document.get("response")
     if not isinstance(root, dict):
         raise response.unreadable("the answer has no <response> element")
-    with _reading(response):
+    with response.reading("the answer"):
         code = as_int(root.get("status"))
     if code is None:
         raise response.unreadable("the answer has no <status>")
@@ -254,7 +238,7 @@ def parse_sent(response: HttpResponse, root: Mapping[str, Any], messages: Sequen
     recognized; when it is short and ``message`` names the missing numbers, those
     recipients get an :class:`InvalidRecipient` error.
     """
-    with _reading(response):
+    with response.reading("the answer"):
         parts = as_int(root.get("smscnt"))
         recognized = as_int(root.get("phones"))
         note = as_str(root.get("message"))
@@ -332,7 +316,7 @@ def _report(entry: Any, request_id: str, raw: Any) -> StatusReport:
 def parse_status(response: HttpResponse, root: Mapping[str, Any], request_id: str,
                  phone: str) -> StatusReport:
     """The report for ``phone`` from a successful ``dr`` answer."""
-    with _reading(response):
+    with response.reading("the answer"):
         entries = root.get("phone") or []
         for entry in entries:
             if isinstance(entry, dict) and as_str(entry.get("number")) in (phone, f"+{phone}"):
@@ -367,14 +351,14 @@ def parse_callback(body: bytes, redactor: Redactor) -> list[StatusReport]:
                 raise ValueError("a <dr> has no <id>")
             for entry in dr.get("phone") or []:
                 reports.append(_report(entry, request_id, {"id": request_id, **entry}))
-    except _SHAPE_ERRORS as exc:
+    except SHAPE_ERRORS as exc:
         raise _invalid_callback(f"unexpected report ({exc})", body, redactor) from exc
     return reports
 
 
 def parse_lookup(response: HttpResponse, root: Mapping[str, Any], msisdn: str) -> Lookup:
     """A successful ``def`` answer as a Lookup (timezone -1 means unknown)."""
-    with _reading(response):
+    with response.reading("the answer"):
         offset = as_int(root.get("timezone"))
         region = as_str(root.get("region"))
         operator = as_str(root.get("operator"))
@@ -384,7 +368,7 @@ def parse_lookup(response: HttpResponse, root: Mapping[str, Any], msisdn: str) -
 
 
 def _info_fields(response: HttpResponse, root: Mapping[str, Any]) -> dict[str, Any]:
-    with _reading(response):
+    with response.reading("the answer"):
         account = parse_decimal(root.get("account"))
         price = parse_decimal(root.get("smsprice"))
         state = as_int(root.get("state"))

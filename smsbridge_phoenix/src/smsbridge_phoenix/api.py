@@ -7,9 +7,8 @@ dates are ``dd.MM.yyyy HH:mm:ss`` in the provider's time zone; errors are
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timezone, tzinfo
 from typing import Any, TypedDict
 
@@ -190,19 +189,6 @@ def dispatch_id_of(dispatch: int | str) -> int:
 # -- answers -------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _reading(response: HttpResponse, what: str) -> Iterator[None]:
-    """Turn a payload the parser cannot follow into InvalidResponse."""
-    try:
-        yield
-    # ArithmeticError: the core's as_int lets decimal.InvalidOperation out for words.
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError,
-            ArithmeticError) as exc:
-        if isinstance(exc, SmsBridgeError):
-            raise
-        raise response.invalid(f"cannot read {what}: {exc}") from exc
-
-
 def _error(response: HttpResponse, code: str, message: str | None) -> ProviderError:
     """The smsbridge error for a provider error code, falling back on the HTTP status."""
     # A provider message may echo the request (its URL holds the token).
@@ -279,7 +265,7 @@ def parse_dispatch_id(response: HttpResponse) -> str:
             "the answer carries no dispatch id; the dispatch may have been created, "
             "check the web interface before sending again")
     payload = read_json(response)
-    with _reading(response, "the dispatch id"):
+    with response.reading("the dispatch id"):
         if isinstance(payload, dict):
             payload = payload["idDispatch"] if "idDispatch" in payload else payload["id"]
         if isinstance(payload, float) or (isinstance(payload, str)
@@ -295,7 +281,7 @@ def parse_status(response: HttpResponse, message_id: str, recipient: str | None,
                  zone: tzinfo) -> StatusReport:
     """A :class:`StatusReport` from ``GET /sms-api/dispatches/{id}``."""
     payload = read_json(response)
-    with _reading(response, "the dispatch"):
+    with response.reading("the dispatch"):
         if not isinstance(payload, dict):
             raise TypeError(f"expected an object, got {type(payload).__name__}")
         provider_state = as_str(payload["status"])
@@ -322,7 +308,7 @@ def parse_status(response: HttpResponse, message_id: str, recipient: str | None,
 def parse_balance(response: HttpResponse) -> Balance:
     """A :class:`Balance` from ``GET /sms-api/finance/balance``."""
     payload = read_json(response)
-    with _reading(response, "the balance"):
+    with response.reading("the balance"):
         if not isinstance(payload, dict):
             raise TypeError(f"expected an object, got {type(payload).__name__}")
         amount = parse_decimal(payload["balance"])
@@ -347,7 +333,7 @@ def parse_address_books(response: HttpResponse) -> list[AddressBook]:
     """The address books from ``GET /sms-api/addressbooks``."""
     payload = read_json(response)
     books: list[AddressBook] = []
-    with _reading(response, "the address books"):
+    with response.reading("the address books"):
         for item in _items(payload):
             book_id = as_int(item["id"])
             name = as_str(item.get("name"))
@@ -361,7 +347,7 @@ def parse_contacts(response: HttpResponse) -> list[Contact]:
     """The contacts from ``GET /sms-api/addressbooks/{id}/contacts``."""
     payload = read_json(response)
     contacts: list[Contact] = []
-    with _reading(response, "the contacts"):
+    with response.reading("the contacts"):
         for item in _items(payload):
             phone = as_str(item["phone"])
             if phone is None:
