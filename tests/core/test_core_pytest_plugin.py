@@ -29,3 +29,26 @@ def test_sms_outbox_collects_what_the_application_sends(pytester: pytest.Pyteste
     )
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+def test_sms_connect_records_waits_instead_of_sleeping(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import functools
+        import pytest
+        import smsbridge
+
+        @pytest.fixture
+        def connect(sms_connect):
+            return functools.partial(sms_connect, "memory", sender="ACME")
+
+        def test_policy(connect, sms_sleeps):
+            client = connect(retries=5)
+            assert client.driver.retry.retries == 5
+            assert client.driver.retry.delay(1) == 0.5
+            client.driver.retry.sleep(3.0)
+            assert sms_sleeps == [3.0]
+            assert client.driver.settings.sender == "ACME"
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,6 @@ import pytest
 import responses
 
 import smsbridge
-from smsbridge.transport import RetryPolicy
 
 BASE = "https://devino.test/rest"
 LOGIN = "acme"
@@ -62,25 +62,16 @@ class Wire:
 
 
 @pytest.fixture
-def sleeps() -> list[float]:
-    return []
+def sleeps(sms_sleeps: list[float]) -> list[float]:
+    """The waits the retry policy asked for (nothing really sleeps)."""
+    return sms_sleeps
 
 
 @pytest.fixture
-def connect(sleeps: list[float]) -> Iterator[Callable[..., smsbridge.Client]]:
-    made: list[smsbridge.Client] = []
-
-    def make(**overrides: Any) -> smsbridge.Client:
-        settings = {"login": LOGIN, "password": PASSWORD, "sender": "DEVINO",
-                    "base_url": BASE, **overrides}
-        retry = RetryPolicy(retries=2, sleep=sleeps.append, jitter=lambda: 0.5)
-        client = smsbridge.connect("devino", retry=retry, **settings)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.close()
+def connect(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbridge.Client]:
+    """Make devino clients (test settings, overridable) with a fake sleep and fixed jitter."""
+    return functools.partial(sms_connect, "devino", login=LOGIN, password=PASSWORD,
+                             sender="DEVINO", base_url=BASE)
 
 
 @pytest.fixture

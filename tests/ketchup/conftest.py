@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,7 +12,6 @@ import pytest
 import responses
 
 import smsbridge
-from smsbridge.transport import RetryPolicy
 
 PAYLOADS = Path(__file__).parent / "payloads"
 BASE = "https://ketchup.test/rest"
@@ -28,25 +28,15 @@ def payload() -> Callable[[str], str]:
 
 
 @pytest.fixture
-def sleeps() -> list[float]:
-    """The delays the retry policy asked for (nothing really sleeps)."""
-    return []
+def sleeps(sms_sleeps: list[float]) -> list[float]:
+    """The waits the retry policy asked for (nothing really sleeps)."""
+    return sms_sleeps
 
 
 @pytest.fixture
-def connect(sleeps: list[float]) -> Iterator[Callable[..., smsbridge.Client]]:
-    """Make KetchUp clients with a fake sleep; closed after the test."""
-    made: list[smsbridge.Client] = []
-
-    def make(**overrides: Any) -> smsbridge.Client:
-        retry = RetryPolicy(retries=2, sleep=sleeps.append, jitter=lambda: 0.5)
-        client = smsbridge.connect("ketchup", retry=retry, **{**SETTINGS, **overrides})
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.close()
+def connect(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbridge.Client]:
+    """Make ketchup clients (test settings, overridable) with a fake sleep and fixed jitter."""
+    return functools.partial(sms_connect, "ketchup", **SETTINGS)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,6 @@ import pytest
 import responses
 
 import smsbridge
-from smsbridge.transport import RetryPolicy
 from smsbridge.xmlutil import parse_xml
 
 PAYLOADS = Path(__file__).parent / "payloads"
@@ -40,25 +40,15 @@ def payload() -> Callable[..., bytes]:
 
 
 @pytest.fixture
-def sleeps() -> list[float]:
-    """Every delay the client slept, in order (nothing really waits)."""
-    return []
+def sleeps(sms_sleeps: list[float]) -> list[float]:
+    """The waits the retry policy asked for (nothing really sleeps)."""
+    return sms_sleeps
 
 
 @pytest.fixture
-def make_client(sleeps: list[float]) -> Iterator[Callable[..., smsbridge.Client]]:
-    """Make a nikita client with fake sleeps and a fixed jitter of 0.5."""
-    made: list[smsbridge.Client] = []
-
-    def make(retries: int = 2, **overrides: Any) -> smsbridge.Client:
-        retry = RetryPolicy(retries=retries, sleep=sleeps.append, jitter=lambda: 0.5)
-        client = smsbridge.connect("nikita", retry=retry, **{**SETTINGS, **overrides})
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.close()
+def make_client(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbridge.Client]:
+    """Make nikita clients (test settings, overridable) with a fake sleep and fixed jitter."""
+    return functools.partial(sms_connect, "nikita", **SETTINGS)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,7 +13,6 @@ import pytest
 import responses
 
 import smsbridge
-from smsbridge.transport import RetryPolicy
 
 PAYLOADS = Path(__file__).parent / "payloads"
 BASE_URL = "https://phoenix.test"
@@ -55,21 +55,15 @@ def wire() -> Wire:
 
 
 @pytest.fixture
-def sleeps() -> list[float]:
+def sleeps(sms_sleeps: list[float]) -> list[float]:
     """Every backoff delay the client asked for (nothing really sleeps)."""
-    return []
+    return sms_sleeps
 
 
 @pytest.fixture
-def connect(sleeps: list[float]) -> Callable[..., smsbridge.Client]:
+def connect(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbridge.Client]:
     """Make a Phoenix client with a fake sleep; keyword arguments override settings."""
-
-    def make(**overrides: Any) -> smsbridge.Client:
-        settings: dict[str, Any] = {"token": TOKEN, "base_url": BASE_URL, **overrides}
-        retry = RetryPolicy(retries=2, sleep=sleeps.append, jitter=lambda: 0.0)
-        return smsbridge.connect("phoenix", retry=retry, **settings)
-
-    return make
+    return functools.partial(sms_connect, "phoenix", token=TOKEN, base_url=BASE_URL)
 
 
 @pytest.fixture

@@ -179,7 +179,7 @@ def test_server_errors_on_status_are_retried(client: smsbridge.Client,
 
     assert client.status("1").state is DeliveryState.DELIVERED
     assert len(mocked.calls) == 2
-    assert sleeps == [0.25]
+    assert sleeps == [0.5]  # backoff 0.5 s x (0.5 + fixed jitter 0.5)
 
 
 def test_server_errors_without_a_code_end_as_provider_errors(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,7 +13,6 @@ import pytest
 import responses
 
 import smsbridge
-from smsbridge.transport import RetryPolicy
 
 BASE = "https://stream.test/rest"
 PASSWORD = "s3cret-Pass!word"
@@ -65,28 +65,16 @@ def wire() -> Wire:
 
 
 @pytest.fixture
-def sleeps() -> list[float]:
-    return []
+def sleeps(sms_sleeps: list[float]) -> list[float]:
+    """The waits the retry policy asked for (nothing really sleeps)."""
+    return sms_sleeps
 
 
 @pytest.fixture
-def make_client(sleeps: list[float]) -> Iterator[Callable[..., smsbridge.Client]]:
-    made: list[smsbridge.Client] = []
-
-    def make(**overrides: Any) -> smsbridge.Client:
-        settings = {"login": "acme", "password": PASSWORD, "base_url": BASE, "sender": "ACME",
-                    **overrides}
-        retries = settings.pop("retries", 2)
-        client = smsbridge.connect(
-            "stream", retry=RetryPolicy(retries=retries, sleep=sleeps.append,
-                                        jitter=lambda: 0.5),
-            **settings)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.close()
+def make_client(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbridge.Client]:
+    """Make stream clients (test settings, overridable) with a fake sleep and fixed jitter."""
+    return functools.partial(sms_connect, "stream", login="acme", password=PASSWORD,
+                             base_url=BASE, sender="ACME")
 
 
 @pytest.fixture
