@@ -305,6 +305,18 @@ class Client:
             raise ValidationError("no messages", field="messages")
         return self._collect(checked)
 
+    def check(self, messages: Iterable[Message]) -> list[Message]:
+        """Run every check a send runs, the core's and the driver's, and send nothing.
+
+        :returns: the messages as they would be sent (numbers normalized, the default
+            sender filled in).
+        :raises ValidationError: naming the first problem.
+        """
+        checked = [self._check_message(m) for m in messages]
+        for chunk in self._chunks(checked):
+            self._validate(chunk)
+        return checked
+
     # -- queries --------------------------------------------------------------------
 
     def status(self, message_id: str) -> StatusReport:

@@ -339,11 +339,8 @@ class FailoverDriver(Driver):
     def validate(self, messages: Sequence[Message]) -> bool:
         """Check the messages against every provider: any of them may take them."""
         for index, client in enumerate(self.clients):
-            default = client.driver.settings.sender
-            own = [m if m.sender or not default else attrs.evolve(m, sender=default)
-                   for m in messages]
             try:
-                client.plugin_manager.hook.validate(messages=own)
+                client.check(messages)
             except ValidationError as exc:
                 raise ValidationError(f"provider {self.labels[index]}: {exc.message}",
                                       field=exc.field) from exc

@@ -425,7 +425,7 @@ def _dry_run(ctx: Context, client: Client, source: RecipientSource, text: str,
     probe = Message(to=first or "996550123456", text=text,
                     sender=ctx.args.sender or client.driver.settings.sender,
                     send_at=send_at, validity=validity, reference=ctx.args.reference)
-    client.plugin_manager.hook.validate(messages=[probe])
+    client.check([probe])
     split = segments(text)
     parts = valid * split.parts
     estimates: list[dict[str, Any]] = []

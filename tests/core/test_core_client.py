@@ -221,3 +221,13 @@ def test_extension_plugins_wrap_hooks() -> None:
 def test_an_unknown_plugin_name_is_a_config_error() -> None:
     with pytest.raises(smsbridge.ConfigError, match="no smsbridge plugin named 'nosuch'"):
         smsbridge.connect("memory", plugins=["nosuch"])
+
+
+def test_check_runs_every_send_check_without_sending(mocked: responses.RequestsMock) -> None:
+    client = smsbridge.connect("memory", sender="ACME", max_parts=1)
+    checked = client.check([Message(to="+996 550 123-456", text="hi", validity=60)])
+    assert checked == [Message(to="996550123456", text="hi", sender="ACME",
+                               validity=timedelta(minutes=1))]
+    with pytest.raises(smsbridge.ValidationError, match="SMS parts"):
+        client.check([Message(to="996550123456", text="x" * 200)])
+    assert client.driver.outbox == []
