@@ -79,6 +79,11 @@ def make_converter(*, forbid_extra_keys: bool = False) -> cattrs.Converter:
     converter.register_structure_hook_func(
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
     )
+    # str-based enums would otherwise match cattrs' own str handling first.
+    from smsbridge.models import DeliveryState, HlrStatus
+
+    for model_enum in (DeliveryState, HlrStatus):
+        converter.register_structure_hook(model_enum, _structure_enum)
     return converter
 
 
