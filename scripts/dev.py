@@ -2,7 +2,7 @@
 """Set up a virtual environment and run smsbridge's demo, tests or checks.
 
 Needs only Python 3.10+; everything else is installed into ``.venv`` beside this
-repository (or the folder named by ``SMSBRIDGE_VENV``).
+repository (or the folder named by ``DEV_VENV``).
 
     python3 scripts/dev.py demo     # Nikita simulator on 127.0.0.1, a real SMS round trip
     python3 scripts/dev.py test     # the whole test suite: core and every driver
@@ -19,7 +19,7 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VENV = Path(os.environ.get("SMSBRIDGE_VENV", ROOT / ".venv"))
+VENV = Path(os.environ.get("DEV_VENV", ROOT / ".venv"))
 TOOLS = ["ruff==0.17.6", "mypy==2.4.1", "types-requests"]
 
 

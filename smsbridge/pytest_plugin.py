@@ -26,9 +26,14 @@ from smsbridge.transport import RetryPolicy
 @pytest.fixture
 def sms_outbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Outbox]:
     """An outbox shared by every memory driver made during the test."""
+    import os
+
     outbox = Outbox()
+    # The developer's own SMSBRIDGE_* settings must not reach the memory driver.
+    for key in list(os.environ):
+        if key.startswith("SMSBRIDGE_"):
+            monkeypatch.delenv(key)
     monkeypatch.setenv("SMSBRIDGE_URL", "memory://")
-    monkeypatch.delenv("SMSBRIDGE_DRIVER", raising=False)
     monkeypatch.setattr(MemoryDriver, "outbox_factory", lambda: outbox)
     yield outbox
 

@@ -7,7 +7,8 @@ import pytest
 pytest_plugins = ["pytester"]
 
 
-def test_sms_outbox_collects_what_the_application_sends(pytester: pytest.Pytester) -> None:
+def test_sms_outbox_collects_what_the_application_sends(pytester: pytest.Pytester,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     pytester.makepyfile(
         """
         import smsbridge
@@ -27,6 +28,9 @@ def test_sms_outbox_collects_what_the_application_sends(pytester: pytest.Pyteste
             assert sms_outbox == []
         """
     )
+    # A developer's own provider settings must not leak into the test.
+    monkeypatch.setenv("SMSBRIDGE_DRIVER", "nikita")
+    monkeypatch.setenv("SMSBRIDGE_PASSWORD", "from-the-shell")
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
 
