@@ -7,7 +7,7 @@ repository (or the folder named by ``DEV_VENV``).
     python3 scripts/dev.py demo     # Nikita simulator on 127.0.0.1, a real SMS round trip
     python3 scripts/dev.py test     # the whole test suite: core and every driver
     python3 scripts/dev.py check    # ruff and mypy
-    python3 scripts/dev.py bench    # the startup benchmark
+    python3 scripts/dev.py bench    # the benchmarks: cold start, and the facade's cost
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ def main(argv: list[str]) -> int:
     elif command == "bench":
         install(everything=True)
         run(python(), "bench/startup.py", "--max-ratio", "1.3", *rest)
+        run(python(), "bench/facade.py")
     else:
         print(__doc__)
         return 2

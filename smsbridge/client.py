@@ -73,6 +73,19 @@ def _check_text(text: str) -> None:
         raise ValidationError("text is empty", field="text")
 
 
+#: Stands in for the recipients while the options of a send are checked once.
+_PROBE_NUMBER = "10000000"
+
+
+def _addressed(template: Message, numbers: Iterable[str]) -> Iterator[Message]:
+    """The checked template addressed to each (normalized) number, lazily."""
+    for number in numbers:
+        yield Message(to=number, text=template.text, sender=template.sender,
+                      send_at=template.send_at, validity=template.validity,
+                      reference=template.reference, channel=template.channel,
+                      options=template.options)
+
+
 def _batch_key(message: Message) -> tuple[Any, ...]:
     return (message.text, message.sender, message.send_at, message.validity,
             message.reference, message.channel, tuple(sorted(message.options.items())))
@@ -189,7 +202,7 @@ class Client:
             iterator = iter(messages)
             index = 0
             while chunk := list(itertools.islice(iterator, size)):
-                if index:
+                if index and any(m.reference is not None for m in chunk):
                     chunk = [attrs.evolve(m, reference=chunk_reference(m.reference, index))
                              for m in chunk]
                 index += 1
@@ -251,15 +264,12 @@ class Client:
         provider already accepted.
         """
         _check_text(text)
-        numbers = list(normalize_many(to))
-        if not numbers:
+        template = self._check_message(self._message(
+            _PROBE_NUMBER, text, sender=sender, send_at=send_at, validity=validity,
+            reference=reference, channel=channel, options=channel_options))
+        messages = list(_addressed(template, normalize_many(to)))
+        if not messages:
             raise ValidationError("no recipients", field="to")
-        messages = [
-            self._check_message(self._message(
-                n, text, sender=sender, send_at=send_at, validity=validity,
-                reference=reference, channel=channel, options=channel_options))
-            for n in numbers
-        ]
         return self._collect(messages)
 
     def send_iter(
@@ -283,16 +293,10 @@ class Client:
         if "send" not in self._operations:
             raise NotSupported("send", self._driver.name)
         _check_text(text)
-        probe = self._message("10000000", text, sender=sender, send_at=send_at,
-                              validity=validity, reference=reference, channel=channel,
-                              options=channel_options)
-        self._check_message(probe)
-
-        def messages() -> Iterator[Message]:
-            for number in normalize_many(to):
-                yield self._check_message(attrs.evolve(probe, to=number))
-
-        return self._deliver(self._chunks(messages()))
+        template = self._check_message(self._message(
+            _PROBE_NUMBER, text, sender=sender, send_at=send_at, validity=validity,
+            reference=reference, channel=channel, options=channel_options))
+        return self._deliver(self._chunks(_addressed(template, normalize_many(to))))
 
     def send_many(self, messages: Iterable[Message]) -> SendResult:
         """Send a different text (or options) per recipient.

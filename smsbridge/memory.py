@@ -82,8 +82,8 @@ class MemoryDriver(Driver):
     def validate(self, messages: Sequence[Message]) -> bool:
         """Refuse texts longer than ``max_parts`` SMS parts."""
         assert isinstance(self.settings, MemorySettings)
-        for message in messages:
-            parts = segments(message.text).parts
+        for text in {message.text for message in messages}:
+            parts = segments(text).parts
             if parts > self.settings.max_parts:
                 raise ValidationError(
                     f"text needs {parts} SMS parts; the memory driver allows "
@@ -94,6 +94,7 @@ class MemoryDriver(Driver):
     def send(self, messages: Sequence[Message]) -> list[SentMessage]:
         """Record the messages in the outbox."""
         results = []
+        parts = {text: segments(text).parts for text in {m.text for m in messages}}
         with self._lock:
             for message in messages:
                 message_id = f"mem-{next(self._ids)}"
@@ -101,7 +102,7 @@ class MemoryDriver(Driver):
                 self._sent[message_id] = message
                 results.append(SentMessage(
                     recipient=message.to, message_id=message_id,
-                    parts=segments(message.text).parts, provider=self.name,
+                    parts=parts[message.text], provider=self.name,
                     reference=message.reference,
                 ))
         return results
