@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -14,7 +15,24 @@ if TYPE_CHECKING:
 
     from smsbridge.errors import ProviderError
 
-__all__ = ["Driver"]
+__all__ = ["Driver", "distribution_version"]
+
+
+@functools.cache
+def distribution_version(module: str) -> str | None:
+    """The version of the installed distribution that provides ``module``, if any.
+
+    Drivers declare their version once, in their packaging metadata.
+    """
+    from importlib import metadata
+
+    names = metadata.packages_distributions().get(module.split(".")[0])
+    if not names:
+        return None
+    try:
+        return metadata.version(names[0])
+    except metadata.PackageNotFoundError:
+        return None
 
 
 class Driver:
@@ -40,7 +58,7 @@ class Driver:
     url_credentials: ClassVar[tuple[str | None, str | None]] = (None, None)
     #: Provider error code -> smsbridge error class.
     error_table: ClassVar[Mapping[Any, type[ProviderError]]] = {}
-    #: The distribution version, for the User-Agent.
+    #: The version for the User-Agent; by default the installed distribution's.
     version: ClassVar[str | None] = None
     #: ``"module:Class"`` of the provider's simulator (a :class:`smsbridge.testing.Simulator`).
     simulator: ClassVar[str | None] = None
@@ -73,7 +91,8 @@ class Driver:
                 retry=self.retry,
                 redactor=self.redactor,
                 session=self._session,
-                user_agent=make_user_agent(self.name, self.version),
+                user_agent=make_user_agent(
+                    self.name, self.version or distribution_version(type(self).__module__)),
             )
         return self._transport
 

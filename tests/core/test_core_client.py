@@ -191,10 +191,23 @@ def test_period_checks() -> None:
 
 
 def test_context_manager_closes_the_session() -> None:
-    with echo() as client:
-        session = client.driver.transport.session
-        assert session.adapters
-    assert client.driver.transport.session is session
+    import requests
+
+    closed: list[bool] = []
+
+    class Recording(requests.Session):
+        def close(self) -> None:
+            closed.append(True)
+            super().close()
+
+    with smsbridge.connect("testecho", login="a", password="b") as client:
+        client.driver.transport.session.close = Recording().close  # type: ignore[method-assign]
+    assert closed == [True]
+    # A session the application passed in is the application's to close.
+    own = Recording()
+    with smsbridge.connect("testecho", login="a", password="b", session=own) as client:
+        assert client.driver.transport.session is own
+    assert closed == [True]
 
 
 class Recorder:

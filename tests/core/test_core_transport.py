@@ -256,3 +256,20 @@ def test_reading_turns_shape_surprises_into_invalid_response(
     with (pytest.raises(InvalidResponse, match="cannot read the state: IndexError"),
           response.reading("the state")):
         response.json()["result"][0]
+
+
+def test_the_user_agent_names_the_driver_distribution_version(
+        mocked: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch) -> None:
+    import smsbridge
+    from smsbridge import driver as driver_module
+
+    real = driver_module.distribution_version.__wrapped__
+    assert real("smsbridge_testdriver") == "0.1.0"
+    assert real("no_such_module") is None
+    versions = {"smsbridge_testdriver": "7.7.7"}
+    monkeypatch.setattr(driver_module, "distribution_version",
+                        lambda module: versions.get(module.split(".")[0]))
+    mocked.add(responses.POST, "https://echo.test/api/send", json={"ids": [1]})
+    smsbridge.connect("testecho", login="a", password="b").send("996550123456", "hi")
+    agent = mocked.calls[0].request.headers["User-Agent"]
+    assert agent.startswith("smsbridge/0.1.0 smsbridge-testecho/7.7.7 python-requests/")

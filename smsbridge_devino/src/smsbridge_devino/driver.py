@@ -107,7 +107,6 @@ class DevinoDriver(Driver):
     features = frozenset({"send_at", "local_time"})
     url_credentials = ("login", "password")
     error_table = PROVIDER_ERRORS
-    version = "0.1.0"
     simulator = "smsbridge_devino.simulator:DevinoSimulator"
 
     def __init__(

@@ -92,7 +92,6 @@ class StreamDriver(Driver):
     features = frozenset({"send_at", "local_time"})
     url_credentials = ("login", "password")
     error_table = PROVIDER_ERRORS
-    version = "0.1.0"
     simulator = "smsbridge_stream.simulator:StreamSimulator"
 
     def __init__(self, settings: BaseSettings, **kwargs: Any) -> None:
