@@ -140,7 +140,10 @@ def test_simulate_prints_a_url_that_connects(run):
     process = subprocess.Popen(
         [sys.executable, "-m", "smsbridge", "simulate", "nikita", "--json", "--duration",
          "20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("SMSBRIDGE_")})
+        env={k: v for k, v in os.environ.items() if not k.startswith("SMSBRIDGE_")},
+        # A shell's background job starts with SIGINT ignored, and Python keeps that;
+        # give the child the default so Ctrl-C reaches it as it does in a terminal.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert process.stdout is not None
         first = json.loads(process.stdout.readline())
