@@ -172,8 +172,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to-file", metavar="FILE",
                    help="recipients, one number per line ('-' for standard input; blank "
                         "lines and #comments are skipped)")
+    p.add_argument("--csv", metavar="FILE",
+                   help="recipients from a CSV file with a header row ('-' for standard "
+                        "input); --text may use its columns: --text 'Hi {name}'")
+    p.add_argument("--phone-column", metavar="NAME",
+                   help="the --csv column holding the numbers (default: the first of "
+                        "phone, number, msisdn, to, recipient)")
     text = p.add_mutually_exclusive_group(required=True)
-    text.add_argument("--text", help="the message text")
+    text.add_argument("--text", help="the message text (with --csv, a template: {column})")
     text.add_argument("--text-file", metavar="FILE",
                       help="read the text from FILE ('-' for standard input)")
     p.add_argument("--sender", help="sender name (default: the driver's 'sender' setting)")
@@ -183,6 +189,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how long the provider keeps trying to deliver")
     p.add_argument("--reference", help="your id for this send (deduplicating providers "
                                        "use it to recognize a repeat)")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="skip malformed numbers (each is reported with its line) instead "
+                        "of refusing the campaign")
+    p.add_argument("--journal", metavar="FILE",
+                   help="write the campaign's journal to FILE: one JSON line per recipient "
+                        "as it is answered, so a stopped campaign can be continued")
+    p.add_argument("--resume", metavar="FILE",
+                   help="continue the campaign of journal FILE after its last settled "
+                        "recipient (same recipients, text and options as the first run)")
     p.add_argument("--dry-run", action="store_true",
                    help="send nothing: check the numbers and text, show SMS parts and a "
                         "cost estimate where the provider gives prices")

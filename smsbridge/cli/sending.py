@@ -1,12 +1,13 @@
-"""The ``send`` command: numbers streamed through ``Client.send_iter`` in constant memory."""
+"""The ``send`` command: a campaign sent chunk by chunk in constant memory, with a journal."""
 
 from __future__ import annotations
 
-import collections
+import hashlib
 import importlib
 import json
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+import os
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -17,6 +18,7 @@ from smsbridge.cli.output import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_TRANSPORT,
     UsageError,
     describe_error,
     dumps,
@@ -24,98 +26,44 @@ from smsbridge.cli.output import (
     exit_code_for,
     jsonable,
 )
+from smsbridge.cli.campaign import Interrupts, Journal, ResumeState
+from smsbridge.cli.recipients import Recipient, RecipientSource
 from smsbridge.errors import DeliveryUnknown, SmsBridgeError, ValidationError
-from smsbridge.models import Message, Price, SentMessage
-from smsbridge.phones import normalize_msisdn
+from smsbridge.ids import chunk_reference, new_reference
+from smsbridge.models import Message, Price, SendResult, SentMessage
 from smsbridge.text import segments
 
 if TYPE_CHECKING:
     from smsbridge.cli.app import Context
     from smsbridge.client import Client
 
-__all__ = ["RecipientSource", "run_send"]
+__all__ = ["Campaign", "run_send"]
 
 #: Invalid numbers a dry run lists one by one (it counts all of them).
 _LISTED_INVALID = 100
 
 
-@attrs.frozen
-class Recipient:
-    """One number as given: where it came from, the text, and its normalized form."""
-
-    where: str
-    given: str
-    number: str | None
-    error: ValidationError | None = None
-
-
-class RecipientSource:
-    """Numbers from ``--to`` and ``--to-file``, read lazily and normalized one by one.
-
-    A number that cannot be normalized becomes a failed recipient (with its line) instead
-    of stopping a campaign half way.
-    """
-
-    def __init__(self, to: list[str], to_file: str | None, stdin: TextIO) -> None:
-        self.to = [part.strip() for item in to for part in item.split(",") if part.strip()]
-        self.to_file = to_file
-        self.stdin = stdin
-
-    def _open(self) -> TextIO:
-        assert self.to_file is not None
-        if self.to_file == "-":
-            return self.stdin
-        try:
-            return open(self.to_file, encoding="utf-8-sig")
-        except OSError as exc:
-            raise UsageError(f"cannot read --to-file {self.to_file}: "
-                             f"{exc.strerror or exc}") from None
-
-    @staticmethod
-    def _item(where: str, given: str) -> Recipient:
-        try:
-            return Recipient(where, given, normalize_msisdn(given))
-        except ValidationError as exc:
-            return Recipient(where, given, None, exc)
-
-    def __iter__(self) -> Iterator[Recipient]:
-        for index, given in enumerate(self.to, 1):
-            yield self._item(f"--to #{index}", given)
-        if self.to_file is None:
-            return
-        handle = self._open()
-        label = "stdin line" if self.to_file == "-" else "line"
-        try:
-            for line_number, line in enumerate(handle, 1):
-                given = line.strip()
-                if given and not given.startswith("#"):
-                    yield self._item(f"{label} {line_number}", given)
-        except UnicodeDecodeError:
-            raise UsageError(f"--to-file {self.to_file} is not UTF-8 text") from None
-        finally:
-            if handle is not self.stdin:
-                handle.close()
-
-    def count(self) -> int | None:
-        """How many numbers there are, for a progress bar; None for standard input."""
-        if self.to_file == "-":
-            return None
-        return sum(1 for _ in self)
-
-
 @attrs.define
 class Tally:
-    """Running totals of a send."""
+    """Running totals of a send, by outcome."""
 
-    recipients: int = 0
     accepted: int = 0
     failed: int = 0
+    unknown: int = 0
+    skipped: int = 0
+    not_attempted: int = 0
+    #: Recipients a resumed campaign found settled in its journal.
+    already: int = 0
     parts: int = 0
     prices: dict[str, Decimal] = attrs.field(factory=dict)
 
+    @property
+    def recipients(self) -> int:
+        """Recipients this run settled: accepted, failed, unknown or skipped."""
+        return self.accepted + self.failed + self.unknown + self.skipped
+
     def add(self, sent: SentMessage) -> None:
         """Count one recipient's answer."""
-        self.recipients += 1
         if sent.ok:
             self.accepted += 1
             self.parts += sent.parts or 0
@@ -125,15 +73,12 @@ class Tally:
         else:
             self.failed += 1
 
-    def refuse(self) -> None:
-        """Count a number that never reached the provider."""
-        self.recipients += 1
-        self.failed += 1
-
     def summary(self) -> dict[str, Any]:
         """The totals as JSON-ready data."""
         return {
             "recipients": self.recipients, "accepted": self.accepted, "failed": self.failed,
+            "unknown": self.unknown, "skipped": self.skipped,
+            "not_attempted": self.not_attempted, "already_settled": self.already,
             "parts": self.parts,
             "total_price": [{"amount": str(amount), "currency": currency or None}
                             for currency, amount in sorted(self.prices.items())],
@@ -142,12 +87,18 @@ class Tally:
     def text(self) -> str:
         """The totals as one line."""
         line = (f"{self.recipients} recipient{'s' if self.recipients != 1 else ''}: "
-                f"{self.accepted} accepted, {self.failed} failed, {self.parts} SMS part"
-                f"{'s' if self.parts != 1 else ''}")
+                f"{self.accepted} accepted, {self.failed} failed")
+        for count, label in ((self.unknown, "unknown"), (self.skipped, "skipped"),
+                             (self.not_attempted, "not attempted")):
+            if count:
+                line += f", {count} {label}"
+        line += f", {self.parts} SMS part{'s' if self.parts != 1 else ''}"
         if self.prices:
             line += ", total price " + " + ".join(
                 f"{amount}{' ' + currency if currency else ''}"
                 for currency, amount in sorted(self.prices.items()))
+        if self.already:
+            line += f" ({self.already} settled by the earlier run)"
         return line
 
 
@@ -177,10 +128,10 @@ class Progress:
         """True when a bar is shown."""
         return self._bar is not None
 
-    def update(self) -> None:
-        """Count one more recipient done."""
-        if self._bar is not None:
-            self._bar.update(1)
+    def update(self, count: int = 1) -> None:
+        """Count recipients done."""
+        if self._bar is not None and count:
+            self._bar.update(count)
 
     def print(self, ctx: Context, text: str) -> None:
         """Print a line to stdout without tearing the bar when both share the terminal."""
@@ -204,11 +155,39 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
-class SendReport:
-    """Prints each recipient as its answer arrives and the summary at the end.
+@attrs.frozen
+class Outcome:
+    """How one recipient of a campaign ended."""
 
-    In JSON mode the document is written as it goes (``messages`` first, then
-    ``summary``), so a send of a million numbers never holds them all.
+    recipient: Recipient
+    #: ``accepted``, ``failed``, ``unknown``, ``skipped`` or ``not_attempted``.
+    outcome: str
+    sent: SentMessage | None = None
+    error: BaseException | None = None
+    chunk: int | None = None
+    reference: str | None = None
+
+    def journal_record(self) -> dict[str, Any]:
+        """The journal's line for this recipient."""
+        sent = self.sent
+        where = self.recipient.where
+        line = int(where.rsplit(" ", 1)[1]) if "line " in where else None
+        error = self.error if self.error is not None else (sent.error if sent else None)
+        return {"seq": self.recipient.seq, "line": line, "where": where,
+                "recipient": sent.recipient if sent else (self.recipient.number
+                                                          or self.recipient.given),
+                "message_id": sent.message_id if sent else None, "outcome": self.outcome,
+                "chunk": self.chunk, "reference": self.reference,
+                "error": describe_error(error) if error is not None else None}
+
+
+class SendReport:
+    """Prints each recipient as its outcome is known and the summary at the end.
+
+    In JSON mode the document is written as it goes (``messages`` first, then the
+    summary), so a send of a million numbers never holds them all. Results go to
+    stdout; the summary, the error and the advice go to stderr in text mode, so they
+    reach the terminal when stdout is redirected to keep the ids.
     """
 
     def __init__(self, ctx: Context, progress: Progress) -> None:
@@ -229,55 +208,68 @@ class SendReport:
                            + json.dumps(item, ensure_ascii=False))
         self._first = False
 
-    def sent(self, where: str, sent: SentMessage) -> None:
-        """Report one recipient the provider answered for."""
+    def outcome(self, done: Outcome) -> None:
+        """Report one recipient's outcome."""
+        recipient, sent = done.recipient, done.sent
         if self.ctx.json:
-            self._item({"where": where, **jsonable(sent), "ok": sent.ok})
-        elif not sent.ok:
-            error = describe_error(sent.error) if sent.error else "refused (no message id)"
-            self.progress.print(self.ctx, f"failed  {sent.recipient}  {where}: {error}")
-        elif not self.quiet:
-            parts = f"  ({sent.parts} part{'s' if sent.parts != 1 else ''})" if sent.parts else ""
-            self.progress.print(self.ctx, f"ok      {sent.recipient}  {sent.message_id}{parts}")
+            if sent is not None:
+                item = {"where": recipient.where, **jsonable(sent), "ok": sent.ok}
+            else:
+                item = {"where": recipient.where,
+                        "recipient": recipient.number or recipient.given,
+                        "message_id": None, "parts": None, "price": None, "currency": None,
+                        "error": None if done.error is None else error_document(done.error),
+                        "provider": None, "reference": done.reference, "ok": False}
+            item["outcome"] = done.outcome
+            self._item(item)
+        elif done.outcome == "accepted" and sent is not None:
+            if not self.quiet:
+                parts = (f"  ({sent.parts} part{'s' if sent.parts != 1 else ''})"
+                         if sent.parts else "")
+                self.progress.print(self.ctx, f"ok      {sent.recipient}  {sent.message_id}"
+                                              f"{parts}")
+        elif done.outcome == "failed":
+            error = (done.error or (sent.error if sent else None))
+            why = describe_error(error) if error else "refused (no message id)"
+            shown = sent.recipient if sent else recipient.given
+            self.progress.print(self.ctx, f"failed  {shown}  {recipient.where}: {why}")
+        elif done.outcome == "unknown":
+            ref = f" (chunk reference {done.reference})" if done.reference else ""
+            self.progress.print(self.ctx, f"unknown {recipient.number}  {recipient.where}: "
+                                          f"its request was in flight{ref}")
+        elif done.outcome == "skipped":
+            why = describe_error(done.error) if done.error else "invalid"
+            self.progress.print(self.ctx, f"skipped {recipient.given}  {recipient.where}: {why}")
+        # Not attempted: the summary names where that starts ("from line N on").
 
-    def refused(self, recipient: Recipient) -> None:
-        """Report a number that was not sent because it is malformed."""
-        assert recipient.error is not None
-        if self.ctx.json:
-            self._item({"where": recipient.where, "recipient": recipient.given,
-                        "message_id": None, "ok": False, "parts": None, "price": None,
-                        "currency": None, "provider": None, "reference": None,
-                        "error": error_document(recipient.error)})
-        else:
-            self.progress.print(self.ctx, f"failed  {recipient.given}  {recipient.where}: "
-                                          f"{describe_error(recipient.error)}")
-
-    def finish(self, tally: Tally, error: BaseException | None, interrupted: bool,
-               unconfirmed: list[str]) -> int:
+    def finish(self, campaign: Campaign) -> int:
         """Print the summary (and the error that stopped the send); return the exit code."""
+        tally, error = campaign.tally, campaign.error
+        interrupted = campaign.interrupted
         if error is not None:
             code = exit_code_for(error)
         elif interrupted:
             code = EXIT_INTERRUPTED
+        elif tally.failed:
+            code = EXIT_FAILED
+        elif tally.unknown:
+            code = EXIT_TRANSPORT
         else:
-            code = EXIT_FAILED if tally.failed else EXIT_OK
-        stopped_at = unconfirmed[0] if unconfirmed else None
-        if error is not None or interrupted:
-            if isinstance(error, DeliveryUnknown) and stopped_at:
-                after = (f"recipients from {stopped_at} on were not confirmed; {DO_NOT_RESEND}")
-            elif stopped_at:
-                after = f"recipients from {stopped_at} on were not sent"
-            else:
-                after = "no further recipients were sent"
-        else:
-            after = None
+            code = EXIT_OK
+        stopped = error is not None or interrupted
         out = self.ctx.out
+        advice = campaign.advice()
         if self.ctx.json:
             self._open()
             out.write("\n], " + dumps({
                 "summary": tally.summary(),
-                "stopped_at": stopped_at if (error or interrupted) else None,
+                "unknown": campaign.unknown,
+                "not_attempted_from": campaign.not_attempted_from,
+                "stopped_at": campaign.not_attempted_from if stopped else None,
                 "interrupted": interrupted,
+                "journal": campaign.journal_path,
+                "reference": campaign.base_reference,
+                "advice": advice,
                 "error": None if error is None else error_document(error),
                 "exit_code": code,
                 "ok": code == EXIT_OK,
@@ -289,9 +281,18 @@ class SendReport:
             out.note(f"smsbridge: error: {describe_error(error)}")
         if interrupted:
             out.note("smsbridge: interrupted")
-        if after:
-            out.note(f"smsbridge: {after}")
-        out.line(("Stopped early: " if after else "Sent: ") + tally.text())
+        out.note(("Stopped early: " if stopped else "Sent: ") + tally.text())
+        if stopped or tally.unknown:
+            out.note(f"  accepted: {tally.accepted}"
+                     + (" (their ids are listed on standard output)" if tally.accepted else ""))
+            if tally.unknown:
+                out.note(f"  unknown: {tally.unknown}, {campaign.unknown_span()} (their "
+                         "request was in flight: the provider may have accepted them)")
+            if campaign.not_attempted_from is not None:
+                count = (f"{tally.not_attempted}, " if campaign.rest_counted else "")
+                out.note(f"  not attempted: {count}from {campaign.not_attempted_from} on")
+        for line in advice:
+            out.note(f"smsbridge: {line}")
         return code
 
 
@@ -311,63 +312,452 @@ def _read_text(ctx: Context) -> str:
         raise UsageError(f"--text-file {args.text_file} is not UTF-8 text") from None
 
 
+def _check_arguments(args: Any) -> None:
+    """Refuse option combinations that cannot work, before reading anything."""
+    if args.journal is not None and args.resume is not None:
+        raise UsageError("give --journal FILE for a new campaign or --resume FILE to "
+                         "continue one, not both")
+    if args.dry_run and (args.journal is not None or args.resume is not None):
+        raise UsageError("--dry-run sends nothing, so it keeps no journal")
+    if not args.to and args.to_file is None and args.csv is None:
+        raise UsageError("no recipients: give --to NUMBER (repeatable), --to-file FILE or "
+                         "--csv FILE")
+    if args.to_file is not None and args.csv is not None:
+        raise UsageError("give --to-file or --csv, not both")
+    if "-" in (args.to_file, args.csv) and args.text_file == "-":
+        raise UsageError("the recipients and --text-file cannot both read standard input")
+    if args.phone_column is not None and args.csv is None:
+        raise UsageError("--phone-column goes with --csv")
+
+
+def _source(ctx: Context, text: str) -> RecipientSource:
+    args = ctx.args
+    return RecipientSource(list(args.to), args.to_file, ctx.stdin, csv_file=args.csv,
+                           template=text, phone_column=args.phone_column)
+
+
+def _checker(client: Client, args: Any, send_at: datetime | None,
+             validity: timedelta | None) -> Callable[[str, str], object]:
+    """Run every check a send runs on one recipient's message, sending nothing."""
+
+    def check(number: str, text: str) -> object:
+        return client.check([Message(to=number, text=text, sender=args.sender,
+                                     send_at=send_at, validity=validity,
+                                     reference=args.reference)])
+
+    return check
+
+
 def run_send(ctx: Context) -> int:
-    """Send a text to numbers from ``--to`` and ``--to-file``."""
+    """Send a text to numbers from ``--to``, ``--to-file`` or ``--csv``."""
     from smsbridge.cli.app import parse_when
 
     args = ctx.args
-    if not args.to and args.to_file is None:
-        raise UsageError("no recipients: give --to NUMBER (repeatable) or --to-file FILE")
-    if args.to_file == "-" and args.text_file == "-":
-        raise UsageError("--to-file and --text-file cannot both read standard input")
+    _check_arguments(args)
     text = _read_text(ctx)
+    source = _source(ctx, text)
     send_at = parse_when(args.at, "--at") if args.at else None
     validity = timedelta(seconds=args.validity) if args.validity else None
-    source = RecipientSource(list(args.to), args.to_file, ctx.stdin)
     client = ctx.client()
+    source.check = _checker(client, args, send_at, validity)
     if args.dry_run:
         return _dry_run(ctx, client, source, text, send_at, validity)
+    return Campaign(ctx, client, source, text, send_at, validity).run()
 
-    file_driven = args.to_file is not None
-    show_bar = file_driven and not args.no_progress and _isatty(ctx.out.stderr)
-    progress = Progress.start(ctx, wanted=show_bar,
-                              total=source.count() if show_bar else None)
-    report = SendReport(ctx, progress)
-    tally = Tally()
-    # Where each number handed to the client came from, until its answer arrives: at most
-    # one request's worth, so memory stays constant.
-    in_flight: collections.deque[str] = collections.deque()
 
-    def numbers() -> Iterator[str]:
-        for recipient in source:
-            if recipient.number is None:
-                tally.refuse()
-                report.refused(recipient)
-                progress.update()
+class _Stop(Exception):
+    """The campaign stops: a signal arrived, or a number is invalid."""
+
+
+class Campaign:
+    """One ``send``: recipients read lazily, sent chunk by chunk, every outcome reported.
+
+    Each chunk is one provider request (at most the driver's batch size, one text
+    unless the driver takes mixed batches) with its own reference, recorded in the
+    journal before the request. A stop (Ctrl-C, SIGTERM, an error) sorts every
+    recipient into exactly one group: accepted or failed (answered), unknown (the
+    request in flight), skipped (invalid, with ``--skip-invalid``) or not attempted.
+    """
+
+    def __init__(self, ctx: Context, client: Client, source: RecipientSource, text: str,
+                 send_at: datetime | None, validity: timedelta | None) -> None:
+        args = ctx.args
+        self.ctx = ctx
+        self.client = client
+        self.source = source
+        self.text = text
+        self.send_at = send_at
+        self.validity = validity
+        self.sender: str | None = args.sender
+        self.skip_invalid = bool(args.skip_invalid)
+        self.tally = Tally()
+        self.error: BaseException | None = None
+        self.interrupted = False
+        self.unknown: list[dict[str, Any]] = []
+        self.not_attempted_from: str | None = None
+        self.rest_counted = True
+        self.journal: Journal | None = None
+        self.journal_path: str | None = args.journal or args.resume
+        self.resumed: ResumeState | None = None
+        self.base_reference: str | None = args.reference
+        self.next_chunk = 0
+        self.report = SendReport(ctx, Progress())
+        self.interrupts = Interrupts()
+        self._buffer: list[Recipient] = []
+        self._in_flight: tuple[int, str | None, list[Recipient]] | None = None
+        self._pending_by_seq: dict[int, int] = {}
+        self._collected: dict[int, dict[int, Recipient]] = {}
+        self._dedup = client.supports("deduplication")
+
+    # -- the run --------------------------------------------------------------------
+
+    def _fingerprint(self) -> dict[str, Any]:
+        """What makes two runs the same campaign (the connection excepted)."""
+        args = self.ctx.args
+        source = self.source
+
+        def path(value: str | None) -> str | None:
+            return value if value in (None, "-") else os.path.abspath(str(value))
+
+        return {
+            "driver": self.client.driver.name,
+            "to": source.to, "to_file": path(source.to_file), "csv": path(source.csv_file),
+            "phone_column": source.phone_column,
+            "text_sha256": hashlib.sha256(self.text.encode("utf-8")).hexdigest(),
+            "sender": self.sender, "at": None if self.send_at is None
+            else self.send_at.isoformat(),
+            "validity": None if self.validity is None else self.validity.total_seconds(),
+            "skip_invalid": bool(args.skip_invalid),
+        }
+
+    def _open_journal(self) -> None:
+        args = self.ctx.args
+        fingerprint = self._fingerprint()
+        if args.resume is not None:
+            self.journal, state = Journal.resume(args.resume)
+            header = state.header
+            differ = [key for key, value in fingerprint.items()
+                      if header.get("options", {}).get(key) != value]
+            if differ:
+                raise UsageError(
+                    f"--resume {args.resume} was written for another campaign: "
+                    f"{', '.join(differ)} differ{'s' if len(differ) == 1 else ''}; "
+                    "give the same recipients, text and options as the first run")
+            recorded = header.get("reference")
+            if self.base_reference not in (None, recorded):
+                raise UsageError(f"--reference {self.base_reference!r} differs from the "
+                                 f"journal's campaign reference {recorded!r}")
+            self.base_reference = recorded
+            self.resumed = state
+            self.next_chunk = state.next_chunk
+            self.tally.already = sum(state.counts.values())
+            self._pending_by_seq = {member[0]: index for index, chunk in state.pending.items()
+                                    for member in chunk.members}
+            self._collected = {index: {} for index in state.pending}
+            return
+        if args.journal is not None:
+            # Chunk references must be on record before their requests: make one up when
+            # the caller gave none.
+            self.base_reference = self.base_reference or new_reference(10)
+            self.journal = Journal.create(args.journal, {
+                "reference": self.base_reference, "options": fingerprint,
+                "started_at": datetime.now(timezone.utc).isoformat()})
+
+    def _check_input(self) -> int | None:
+        """Read a re-readable input once: count it and refuse invalid numbers up front."""
+        if not self.source.rereadable:
+            return None
+        invalid: list[Recipient] = []
+        count = 0
+        first: str | None = None
+        for recipient in self.source:
+            count += 1
+            if recipient.error is not None:
+                invalid.append(recipient)
+            elif first is None and recipient.text is None:
+                first = recipient.number
+        if count == 0:
+            raise UsageError("no recipients: the file holds no numbers")
+        if first is not None and self.source.check is not None:
+            # The text and options are the same for every recipient: check them once
+            # now, so a text too long stops the campaign before its first request.
+            self.source.check(first, self.text)
+        if invalid and not self.skip_invalid:
+            first = invalid[0]
+            assert first.error is not None
+            listed = ", ".join(r.where for r in invalid[:10])
+            more = f" and {len(invalid) - 10} more" if len(invalid) > 10 else ""
+            raise ValidationError(
+                f"{first.where}: {first.error.message}; {len(invalid)} invalid "
+                f"recipient{'s' if len(invalid) != 1 else ''} ({listed}{more}); nothing was "
+                "sent: fix them, or give --skip-invalid to send the others", field="to")
+        return count
+
+    def run(self) -> int:
+        """Send everything (or until a stop); report; return the exit code."""
+        args = self.ctx.args
+        total = self._check_input()
+        self._open_journal()
+        show_bar = (args.to_file is not None or args.csv is not None) and not args.no_progress
+        self.report.progress = Progress.start(self.ctx, wanted=show_bar, total=total)
+        try:
+            with self.interrupts:
+                self._send_all()
+        except _Stop:
+            self.interrupted = self.interrupts.stop
+        except KeyboardInterrupt:
+            self.interrupted = True
+        except (SmsBridgeError, UsageError) as exc:
+            self.error = exc
+        finally:
+            self.report.progress.close()
+        try:
+            self._settle_in_flight()
+            self._settle_rest()
+        finally:
+            if self.journal is not None:
+                self.journal.close()
+        if (self.error is None and not self.interrupted and self.tally.recipients == 0
+                and not self.tally.already and self.resumed is None):
+            self.error = UsageError("no recipients: the file holds no numbers")
+        return self.report.finish(self)
+
+    def _send_all(self) -> None:
+        size = max(1, self.client.driver.batch_size)
+        mixed = self.client.driver.mixed_batches
+        self._iterator = iter(self.source)
+        for recipient in self._iterator:
+            if self.interrupts.stop:
+                self._buffer.append(recipient)
+                raise _Stop
+            if recipient.seq in self._pending_by_seq:
+                self._collect_pending(recipient)
                 continue
-            in_flight.append(recipient.where)
-            yield recipient.number
+            if self.resumed is not None and recipient.seq in self.resumed.settled:
+                continue
+            if recipient.error is not None:
+                if not self.skip_invalid:
+                    # Standard input cannot be checked up front: stop at the bad line.
+                    self._buffer.append(recipient)
+                    raise ValidationError(f"{recipient.where}: {recipient.error.message}; "
+                                          "give --skip-invalid to send the others",
+                                          field="to")
+                self._record([Outcome(recipient, "skipped", error=recipient.error)])
+                continue
+            if self._buffer and not mixed and recipient.text != self._buffer[0].text:
+                self._send(self._take())
+            self._buffer.append(recipient)
+            if len(self._buffer) >= size:
+                self._send(self._take())
+        if self._buffer:
+            self._send(self._take())
+        # A pending chunk the input no longer holds in full: its outcome stays unknown.
+        for index in list(self._collected):
+            assert self.resumed is not None
+            chunk = self.resumed.pending[index]
+            members = [self._collected[index].get(seq) or Recipient(seq, where, number, number)
+                       for seq, where, number in chunk.members]
+            del self._collected[index]
+            self._record([Outcome(m, "unknown", chunk=index, reference=chunk.reference)
+                          for m in members])
 
-    error: BaseException | None = None
-    interrupted = False
-    try:
-        for sent in client.send_iter(numbers(), text, sender=args.sender, send_at=send_at,
-                                     validity=validity, reference=args.reference):
-            where = in_flight.popleft() if in_flight else "?"
-            tally.add(sent)
-            report.sent(where, sent)
-            progress.update()
-    except (SmsBridgeError, UsageError) as exc:
-        error = exc
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        progress.close()
-    if error is None and not interrupted and tally.recipients == 0:
-        error = UsageError("no recipients: the file holds no numbers")
-    return report.finish(tally, error, interrupted, list(in_flight))
+    def _take(self) -> list[Recipient]:
+        chunk, self._buffer = self._buffer, []
+        return chunk
 
+    def _collect_pending(self, recipient: Recipient) -> None:
+        """Gather a chunk left in flight by the earlier run; settle it once complete."""
+        assert self.resumed is not None
+        index = self._pending_by_seq.pop(recipient.seq)
+        chunk = self.resumed.pending[index]
+        recorded = next(number for seq, _, number in chunk.members if seq == recipient.seq)
+        if recipient.number != recorded:
+            raise UsageError(f"{recipient.where} holds {recipient.given!r}, but the journal "
+                             f"recorded {recorded} there: the input changed since the first "
+                             "run, so the campaign cannot be continued safely")
+        collected = self._collected[index]
+        collected[recipient.seq] = recipient
+        if len(collected) < len(chunk.members):
+            return
+        del self._collected[index]
+        members = [collected[seq] for seq, _, _ in chunk.members]
+        if self._dedup:
+            # The provider recognizes the repeat by the chunk's own reference: it returns
+            # what it accepted the first time, or sends now what it never received.
+            self._send(members, index=index, reference=chunk.reference, recorded=True)
+        else:
+            self._record([Outcome(m, "unknown", chunk=index, reference=chunk.reference)
+                          for m in members])
 
+    # -- one chunk ------------------------------------------------------------------
+
+    def _send(self, members: list[Recipient], *, index: int | None = None,
+              reference: str | None = None, recorded: bool = False) -> None:
+        """Send one chunk as one request and settle each of its recipients."""
+        if index is None:
+            index = self.next_chunk
+            self.next_chunk += 1
+            reference = chunk_reference(self.base_reference, index)
+        with self.interrupts.critical():
+            if self.journal is not None and not recorded:
+                assert reference is not None
+                self.journal.chunk(index, reference, [(m.seq, m.where, str(m.number))
+                                                      for m in members])
+            self._in_flight = (index, reference, members)
+        try:
+            with self.interrupts.request():
+                result = self._request(members, reference)
+        except SmsBridgeError as exc:
+            with self.interrupts.critical():
+                self._in_flight = None
+                self._record(self._sorted_after(exc, members, index, reference))
+            raise
+        with self.interrupts.critical():
+            self._in_flight = None
+            self._record([
+                Outcome(member, "accepted" if sent.ok else "failed", sent, chunk=index,
+                        reference=reference)
+                for member, sent in zip(members, result.messages)])
+        if self.interrupts.stop:
+            raise _Stop
+
+    def _request(self, members: list[Recipient], reference: str | None) -> SendResult:
+        texts = {member.text for member in members}
+        if len(texts) == 1:
+            text = members[0].text if members[0].text is not None else self.text
+            return self.client.send([str(m.number) for m in members], text,
+                                    sender=self.sender, send_at=self.send_at,
+                                    validity=self.validity, reference=reference)
+        return self.client.send_many([
+            Message(to=str(m.number), text=m.text if m.text is not None else self.text,
+                    sender=self.sender, send_at=self.send_at, validity=self.validity,
+                    reference=reference) for m in members])
+
+    @staticmethod
+    def _sorted_after(exc: SmsBridgeError, members: list[Recipient], index: int,
+                      reference: str | None) -> list[Outcome]:
+        """Sort a failed chunk's recipients: accepted earlier, unknown, not attempted."""
+        left = list(members)
+
+        def take(number: str) -> Recipient | None:
+            for position, member in enumerate(left):
+                if member.number == number:
+                    return left.pop(position)
+            return None
+
+        outcomes: list[Outcome] = []
+        partial = exc.partial.messages if isinstance(exc.partial, SendResult) else []
+        for sent in partial:
+            member = take(sent.recipient)
+            if member is not None:
+                outcomes.append(Outcome(member, "accepted" if sent.ok else "failed", sent,
+                                        chunk=index, reference=reference))
+        unknown = getattr(exc, "unknown", None)
+        if unknown is None:  # an error without the core's account of the chunk in flight
+            unknown = ([Message(to=str(m.number), text="") for m in left]
+                       if isinstance(exc, DeliveryUnknown) else [])
+        for message in unknown:
+            member = take(message.to)
+            if member is not None:
+                outcomes.append(Outcome(member, "unknown", error=exc, chunk=index,
+                                        reference=reference))
+        outcomes.extend(Outcome(member, "not_attempted", chunk=index, reference=reference)
+                        for member in left)
+        return outcomes
+
+    # -- bookkeeping ----------------------------------------------------------------
+
+    def _record(self, outcomes: list[Outcome]) -> None:
+        """Journal, count and print outcomes (the journal first: it must survive a kill)."""
+        with self.interrupts.critical():
+            self._write(outcomes)
+
+    def _write(self, outcomes: list[Outcome]) -> None:
+        if self.journal is not None:
+            for done in outcomes:
+                self.journal.write(done.journal_record())
+            self.journal.flush()
+        for done in outcomes:
+            if done.sent is not None:
+                self.tally.add(done.sent)
+            elif done.outcome == "failed":
+                self.tally.failed += 1
+            elif done.outcome == "unknown":
+                self.tally.unknown += 1
+                self.unknown.append({"where": done.recipient.where,
+                                     "recipient": done.recipient.number,
+                                     "chunk": done.chunk, "reference": done.reference})
+            elif done.outcome == "skipped":
+                self.tally.skipped += 1
+            else:
+                self.tally.not_attempted += 1
+                if self.not_attempted_from is None:
+                    self.not_attempted_from = done.recipient.where
+            self.report.outcome(done)
+        self.report.progress.update(sum(1 for d in outcomes if d.outcome != "not_attempted"))
+
+    def _settle_in_flight(self) -> None:
+        """A request cut short by a second Ctrl-C: its recipients' outcome is unknown."""
+        if self._in_flight is None:
+            return
+        index, reference, members = self._in_flight
+        self._in_flight = None
+        self._record([Outcome(m, "unknown", chunk=index, reference=reference)
+                      for m in members])
+
+    def _settle_rest(self) -> None:
+        """Count what was never attempted: the numbers read but not sent, and the rest."""
+        if not (self.error is not None or self.interrupted):
+            return
+        for recipient in self._buffer:
+            self._not_attempted(recipient)
+        self._buffer = []
+        iterator = getattr(self, "_iterator", None)
+        if iterator is None:
+            return
+        if not self.source.rereadable:
+            # Reading on could block on a pipe: name the boundary without reading.
+            self.rest_counted = False
+            if self.not_attempted_from is None:
+                self.not_attempted_from = "the next line"
+            return
+        for recipient in iterator:
+            if (recipient.seq in self._pending_by_seq or self.resumed is None
+                    or recipient.seq not in self.resumed.settled):
+                self._not_attempted(recipient)
+
+    def _not_attempted(self, recipient: Recipient) -> None:
+        self.tally.not_attempted += 1
+        if self.not_attempted_from is None:
+            self.not_attempted_from = recipient.where
+
+    def unknown_span(self) -> str:
+        """Where the unknown recipients are, for the summary."""
+        if not self.unknown:
+            return ""
+        first, last = self.unknown[0]["where"], self.unknown[-1]["where"]
+        return first if first == last else f"{first} to {last}"
+
+    def advice(self) -> list[str]:
+        """What to do next, when something is left to do."""
+        lines: list[str] = []
+        left = self.tally.unknown or self.not_attempted_from is not None
+        if not left:
+            return lines
+        if self.journal_path is not None:
+            lines.append(f"continue the campaign with the same command and --resume "
+                         f"{self.journal_path}")
+            if self.tally.unknown:
+                lines.append(
+                    f"the {self.client.driver.name} provider deduplicates: --resume repeats "
+                    "the unknown recipients' request with its own reference, so none "
+                    "receives it twice" if self._dedup else
+                    f"the {self.client.driver.name} provider does not deduplicate: --resume "
+                    "will not send the unknown recipients again; check them with "
+                    "'smsbridge status' or the provider's report")
+        elif self.tally.unknown:
+            lines.append(DO_NOT_RESEND)
+        return lines
 # -- dry run ---------------------------------------------------------------------------
 
 
@@ -409,9 +799,14 @@ def _dry_run(ctx: Context, client: Client, source: RecipientSource, text: str,
     invalid = 0
     listed: list[dict[str, Any]] = []
     first: str | None = None
+    split = segments(text)
+    parts = 0
     for recipient in source:
-        if recipient.number is not None:
+        if recipient.error is None and recipient.number is not None:
             valid += 1
+            # A --csv template gives each row its own text (checked by the source).
+            parts += (split.parts if recipient.text is None
+                      else segments(recipient.text).parts)
             first = first or recipient.number
             continue
         invalid += 1
@@ -426,8 +821,6 @@ def _dry_run(ctx: Context, client: Client, source: RecipientSource, text: str,
                     sender=ctx.args.sender or client.driver.settings.sender,
                     send_at=send_at, validity=validity, reference=ctx.args.reference)
     client.check([probe])
-    split = segments(text)
-    parts = valid * split.parts
     estimates: list[dict[str, Any]] = []
     note: str | None = None
     if client.supports("prices"):

@@ -16,11 +16,10 @@ MEMORY = ("--url", "memory://")
 def test_send_to_one_number(run):
     result = run(*MEMORY, "send", "--to", "+996 550 123 456", "--text", "hello")
     assert result.code == EXIT_OK
-    assert result.out.splitlines() == [
-        "ok      996550123456  mem-1  (1 part)",
-        "Sent: 1 recipient: 1 accepted, 0 failed, 1 SMS part",
-    ]
-    assert result.err == ""
+    # Results on stdout, the summary on stderr: redirecting stdout keeps the ids and
+    # still shows the summary.
+    assert result.out == "ok      996550123456  mem-1  (1 part)\n"
+    assert result.err == "Sent: 1 recipient: 1 accepted, 0 failed, 1 SMS part\n"
 
 
 def test_send_to_repeated_and_comma_separated_numbers(run):
@@ -38,8 +37,9 @@ def test_json_shape_of_a_send(run, clitest):
                  "--text", "hello", "--reference", "order42", "--json")
     assert result.code == EXIT_FAILED
     document = result.json
-    assert list(document) == ["command", "dry_run", "messages", "summary", "stopped_at",
-                              "interrupted", "error", "exit_code", "ok"]
+    assert list(document) == ["command", "dry_run", "messages", "summary", "unknown",
+                              "not_attempted_from", "stopped_at", "interrupted", "journal",
+                              "reference", "advice", "error", "exit_code", "ok"]
     assert document["command"] == "send"
     assert document["dry_run"] is False
     assert document["ok"] is False
@@ -48,14 +48,19 @@ def test_json_shape_of_a_send(run, clitest):
     assert accepted == {"where": "--to #1", "recipient": "996550123456",
                         "message_id": "c-1-0", "parts": 1, "price": "0.25",
                         "currency": "KGS", "error": None, "provider": "clitest",
-                        "reference": "order42", "ok": True}
+                        "reference": "order42", "ok": True, "outcome": "accepted"}
     assert refused["ok"] is False
+    assert refused["outcome"] == "failed"
     assert refused["message_id"] is None
     assert refused["error"]["type"] == "InvalidRecipient"
     assert refused["error"]["code"] == "7"
     assert refused["error"]["provider"] == "clitest"
-    assert document["summary"] == {"recipients": 2, "accepted": 1, "failed": 1, "parts": 1,
+    assert document["summary"] == {"recipients": 2, "accepted": 1, "failed": 1,
+                                   "unknown": 0, "skipped": 0, "not_attempted": 0,
+                                   "already_settled": 0, "parts": 1,
                                    "total_price": [{"amount": "0.25", "currency": "KGS"}]}
+    assert document["unknown"] == []
+    assert document["not_attempted_from"] is None
 
 
 def test_failed_recipient_is_printed_and_exit_is_one(run, clitest):
@@ -66,22 +71,39 @@ def test_failed_recipient_is_printed_and_exit_is_one(run, clitest):
     assert lines[0].startswith("failed  996550120000  --to #1: InvalidRecipient "
                                "(clitest/send, code 7): number not served")
     assert lines[1] == "ok      996550123456  c-1-1  (1 part)"
-    assert lines[2] == ("Sent: 2 recipients: 1 accepted, 1 failed, 1 SMS part, "
-                        "total price 0.25 KGS")
+    assert result.err == ("Sent: 2 recipients: 1 accepted, 1 failed, 1 SMS part, "
+                          "total price 0.25 KGS\n")
 
 
 def test_quiet_prints_only_failures_and_the_summary(run, clitest):
     result = run("--url", clitest, "send", "-q", "--to", "996550120000", "--to",
                  "996550123456", "--text", "hello")
-    assert [line.split()[0] for line in result.out.splitlines()] == ["failed", "Sent:"]
+    assert [line.split()[0] for line in result.out.splitlines()] == ["failed"]
+    assert result.err.startswith("Sent: 2 recipients")
 
 
-def test_malformed_number_fails_alone(run):
+def test_malformed_number_stops_the_send_before_anything_is_sent(run, sms_outbox):
     result = run(*MEMORY, "send", "--to", "abc", "--to", "996550123456", "--text", "hi")
-    assert result.code == EXIT_FAILED
-    assert "failed  abc  --to #1: ValidationError: invalid phone number 'abc'" in result.out
-    assert "ok      996550123456  mem-1" in result.out
-    assert "2 recipients: 1 accepted, 1 failed" in result.out
+    assert result.code == EXIT_USAGE
+    assert result.out == ""
+    assert result.err == ("smsbridge: error: ValidationError: --to #1: invalid phone number "
+                          "'abc': only digits, spaces, dashes, brackets and a leading + "
+                          "are allowed; 1 invalid recipient (--to #1); nothing was sent: fix them, or "
+                          "give --skip-invalid to send the others\n")
+    assert len(sms_outbox) == 0
+
+
+def test_skip_invalid_sends_the_others_and_reports_the_skipped(run, sms_outbox):
+    result = run(*MEMORY, "send", "--to", "abc", "--to", "996550123456", "--text", "hi",
+                 "--skip-invalid")
+    assert result.code == EXIT_OK
+    assert result.out.splitlines() == [
+        "skipped abc  --to #1: ValidationError: invalid phone number 'abc': only digits, "
+        "spaces, dashes, brackets and a leading + are allowed",
+        "ok      996550123456  mem-1  (1 part)",
+    ]
+    assert result.err == ("Sent: 2 recipients: 1 accepted, 0 failed, 1 skipped, 1 SMS part\n")
+    assert [m.to for m in sms_outbox] == ["996550123456"]
 
 
 def test_recipients_are_required(run):
@@ -101,7 +123,7 @@ def test_text_over_the_driver_limit_fails_before_sending(run):
                  "--text", "x" * 200)
     assert result.code == EXIT_USAGE
     assert "ValidationError: text needs 2 SMS parts" in result.err
-    assert "0 accepted" in result.out
+    assert result.out == ""
 
 
 def test_naive_send_time_is_refused(run):
@@ -156,8 +178,9 @@ def test_to_file_with_thousands_of_numbers(run, numbers_file, sms_outbox):
     assert len(sms_outbox) == 3000
     assert sms_outbox[0].to == "996550000001"
     assert sms_outbox[-1].to == "996550003000"
-    assert result.out == "Sent: 3000 recipients: 3000 accepted, 0 failed, 3000 SMS parts\n"
-    assert result.err == ""  # not a terminal: no progress bar
+    assert result.out == ""
+    # Not a terminal: no progress bar, only the summary.
+    assert result.err == "Sent: 3000 recipients: 3000 accepted, 0 failed, 3000 SMS parts\n"
 
 
 def test_to_file_json_lists_every_recipient_with_its_line(run, numbers_file):
@@ -172,13 +195,43 @@ def test_to_file_json_lists_every_recipient_with_its_line(run, numbers_file):
     assert document["ok"] is True
 
 
-def test_bad_lines_in_a_file_are_reported_with_their_line(run, tmp_path, sms_outbox):
+def test_bad_lines_in_a_file_are_named_and_nothing_is_sent(run, tmp_path, sms_outbox):
     path = tmp_path / "numbers.txt"
-    path.write_text("996550000001\nnot-a-number\n\n996550000002\n", encoding="utf-8")
+    path.write_text("996550000001\nnot-a-number\n\n996550000002\n12\n", encoding="utf-8")
     result = run(*MEMORY, "send", "--to-file", str(path), "--text", "hi")
-    assert result.code == EXIT_FAILED
-    assert "failed  not-a-number  line 2: ValidationError" in result.out
-    assert len(sms_outbox) == 2
+    assert result.code == EXIT_USAGE
+    assert ("ValidationError: line 2: invalid phone number 'not-a-number'" in result.err)
+    assert "2 invalid recipients (line 2, line 5); nothing was sent" in result.err
+    assert len(sms_outbox) == 0
+
+
+def test_skip_invalid_lines_of_a_file(run, tmp_path, sms_outbox):
+    path = tmp_path / "numbers.txt"
+    path.write_text("996550000001\nnot-a-number\n\n996550000002\n12\n", encoding="utf-8")
+    result = run(*MEMORY, "send", "--to-file", str(path), "--text", "hi", "--skip-invalid",
+                 "--json")
+    assert result.code == EXIT_OK
+    document = result.json
+    assert [(m["where"], m["outcome"]) for m in document["messages"]] == [
+        ("line 2", "skipped"), ("line 5", "skipped"), ("line 1", "accepted"),
+        ("line 4", "accepted")]
+    assert document["messages"][0]["error"]["type"] == "ValidationError"
+    assert document["summary"]["skipped"] == 2
+    assert [m.to for m in sms_outbox] == ["996550000001", "996550000002"]
+
+
+def test_a_bad_line_on_standard_input_stops_there(run, monkeypatch, sms_outbox):
+    lines = "".join(f"99655000{n:04d}\n" for n in range(1, 1201)) + "oops\n996550009999\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    result = run(*MEMORY, "send", "--to-file", "-", "--text", "hi", "-q")
+    assert result.code == EXIT_USAGE
+    # The memory driver takes 1000 per request: the first request went out, the 200
+    # numbers read after it were not sent.
+    assert len(sms_outbox) == 1000
+    assert "ValidationError: stdin line 1201: invalid phone number 'oops'" in result.err
+    assert "Stopped early: 1000 recipients: 1000 accepted, 0 failed, 202 not attempted" \
+        not in result.err  # standard input is not read on after a stop
+    assert "not attempted: from stdin line 1001 on" in result.err
 
 
 def test_to_file_from_standard_input(run, monkeypatch, sms_outbox):
@@ -195,7 +248,7 @@ def test_empty_file_is_a_usage_error(run, tmp_path):
     result = run(*MEMORY, "send", "--to-file", str(path), "--text", "hi", "--json")
     assert result.code == EXIT_USAGE
     assert result.json["error"]["type"] == "UsageError"
-    assert result.json["summary"]["recipients"] == 0
+    assert "the file holds no numbers" in result.json["error"]["message"]
 
 
 class _CountingLines:
@@ -254,7 +307,9 @@ def test_progress_bar_on_a_terminal(run, monkeypatch, numbers_file):
     assert result.code == EXIT_OK
     assert "sending" in result.err
     assert "1200/1200" in result.err
-    assert result.out == "Sent: 1200 recipients: 1200 accepted, 0 failed, 1200 SMS parts\n"
+    assert result.err.endswith(
+        "Sent: 1200 recipients: 1200 accepted, 0 failed, 1200 SMS parts\n")
+    assert result.out == ""
 
 
 def test_progress_bar_shares_a_terminal_with_the_results(run, monkeypatch, numbers_file):
@@ -270,20 +325,20 @@ def test_progress_bar_shares_a_terminal_with_the_results(run, monkeypatch, numbe
 def test_no_progress_bar_off_a_terminal(run, numbers_file):
     path = numbers_file(50)
     result = run(*MEMORY, "send", "--to-file", str(path), "--text", "hi", "-q")
-    assert result.err == ""
+    assert result.err == "Sent: 50 recipients: 50 accepted, 0 failed, 50 SMS parts\n"
 
 
 def test_no_progress_bar_for_numbers_on_the_command_line(run, monkeypatch):
     _terminal(monkeypatch, "stderr")
     result = run(*MEMORY, "send", "--to", "996550123456", "--text", "hi")
-    assert result.err == ""
+    assert result.err == "Sent: 1 recipient: 1 accepted, 0 failed, 1 SMS part\n"
 
 
 def test_no_progress_flag(run, monkeypatch, numbers_file):
     path = numbers_file(50)
     _terminal(monkeypatch, "stderr")
     result = run(*MEMORY, "send", "--to-file", str(path), "--text", "hi", "--no-progress")
-    assert result.err == ""
+    assert result.err == "Sent: 50 recipients: 50 accepted, 0 failed, 50 SMS parts\n"
 
 
 def test_no_progress_bar_without_tqdm(run, monkeypatch, numbers_file):
@@ -292,7 +347,7 @@ def test_no_progress_bar_without_tqdm(run, monkeypatch, numbers_file):
     monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm now raises ImportError
     result = run(*MEMORY, "send", "--to-file", str(path), "--text", "hi", "-q")
     assert result.code == EXIT_OK
-    assert result.err == ""
+    assert result.err == "Sent: 50 recipients: 50 accepted, 0 failed, 50 SMS parts\n"
 
 
 def test_progress_bar_counts_from_standard_input_without_a_total(run, monkeypatch):
@@ -310,23 +365,34 @@ def test_provider_error_midway_says_what_was_sent(run, clitest, numbers_file):
     path = numbers_file(45)  # clitest takes 10 per request; request 3 fails
     result = run("--url", clitest, "send", "--to-file", str(path), "--text", "funds", "-q")
     assert result.code == EXIT_FAILED
-    assert ("smsbridge: error: InsufficientFunds (clitest/send, code 5, HTTP 402): "
-            "not enough money") in result.err
-    assert "recipients from line 21 on were not sent" in result.err
-    assert result.out == ("Stopped early: 20 recipients: 20 accepted, 0 failed, 20 SMS "
-                          "parts, total price 5.00 KGS\n")
+    assert result.out == ""
+    assert result.err.splitlines() == [
+        "smsbridge: error: InsufficientFunds (clitest/send, code 5, HTTP 402): not enough "
+        "money",
+        "Stopped early: 20 recipients: 20 accepted, 0 failed, 25 not attempted, 20 SMS "
+        "parts, total price 5.00 KGS",
+        "  accepted: 20 (their ids are listed on standard output)",
+        "  not attempted: 25, from line 21 on",
+    ]
 
 
-def test_delivery_unknown_midway_warns_against_resending(run, clitest, numbers_file):
-    path = numbers_file(25)
+def test_delivery_unknown_midway_names_the_three_groups(run, clitest, numbers_file):
+    path = numbers_file(25)  # request 2 (lines 11 to 20) ends in DeliveryUnknown
     result = run("--url", clitest, "send", "--to-file", str(path), "--text", "unknown",
                  "--json")
     assert result.code == EXIT_TRANSPORT
     document = result.json
-    assert document["stopped_at"] == "line 11"
+    outcomes = [(m["where"], m["outcome"]) for m in document["messages"]]
+    assert outcomes == ([(f"line {n}", "accepted") for n in range(1, 11)]
+                        + [(f"line {n}", "unknown") for n in range(11, 21)])
+    assert all(m["message_id"] for m in document["messages"][:10])
+    assert [u["where"] for u in document["unknown"]] == [f"line {n}" for n in range(11, 21)]
+    assert document["not_attempted_from"] == document["stopped_at"] == "line 21"
+    assert document["summary"]["accepted"] == 10
+    assert document["summary"]["unknown"] == 10
+    assert document["summary"]["not_attempted"] == 5
     assert document["error"]["type"] == "DeliveryUnknown"
     assert document["error"]["delivery_unknown"] is True
-    assert document["summary"]["accepted"] == 10
     assert "do not resend blindly" in result.err
     assert "Traceback" not in result.err
 
@@ -337,14 +403,23 @@ def test_transport_error_exit_code(run, clitest):
     assert "smsbridge: error: TransportError: clitest/send: ConnectionError" in result.err
 
 
-def test_interrupted_send_prints_the_summary(run, clitest, numbers_file):
-    path = numbers_file(25)
+def test_interrupt_during_a_request_leaves_its_chunk_unknown(run, clitest, numbers_file):
+    path = numbers_file(25)  # Ctrl-C lands during request 2 (lines 11 to 20)
     result = run("--url", clitest, "send", "--to-file", str(path), "--text", "interrupt",
                  "-q")
     assert result.code == EXIT_INTERRUPTED
-    assert "smsbridge: interrupted" in result.err
-    assert "recipients from line 11 on were not sent" in result.err
-    assert result.out.startswith("Stopped early: 10 recipients: 10 accepted")
+    assert result.out.splitlines() == [
+        f"unknown 9965500000{n:02d}  line {n}: its request was in flight"
+        for n in range(11, 21)]
+    assert result.err.splitlines()[:5] == [
+        "smsbridge: interrupted",
+        "Stopped early: 20 recipients: 10 accepted, 0 failed, 10 unknown, 5 not attempted, "
+        "10 SMS parts, total price 2.50 KGS",
+        "  accepted: 10 (their ids are listed on standard output)",
+        "  unknown: 10, line 11 to line 20 (their request was in flight: the provider may "
+        "have accepted them)",
+        "  not attempted: 5, from line 21 on",
+    ]
 
 
 # -- dry run ---------------------------------------------------------------------------
