@@ -78,7 +78,7 @@ class Settled:
 
     def ranges(self) -> list[tuple[int, int]]:
         """The settled ranges, first to last."""
-        return list(zip(self._starts, self._ends))
+        return list(zip(self._starts, self._ends, strict=True))
 
 
 @attrs.frozen
@@ -167,7 +167,7 @@ def _open(path: str, option: str) -> TextIO:
 
 def _records(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
-        handle = open(path, encoding="utf-8")
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 (closed below, as it is read)
     except OSError as exc:
         raise UsageError(f"cannot read --resume {path}: {exc.strerror or exc}") from None
     with handle:

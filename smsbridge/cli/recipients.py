@@ -128,7 +128,7 @@ class RecipientSource:
         label = "stdin line" if self.csv_file == "-" else "line"
         try:
             reader = csv.DictReader(handle)
-            column = self._column(reader.fieldnames or [])
+            column = self._column(list(reader.fieldnames or []))
             for row in reader:
                 if not any((value or "").strip() for value in row.values()
                            if isinstance(value, str)):

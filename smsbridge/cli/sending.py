@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
 
+from smsbridge.cli.campaign import Interrupts, Journal, ResumeState
 from smsbridge.cli.output import (
     DO_NOT_RESEND,
     EXIT_FAILED,
@@ -26,7 +27,6 @@ from smsbridge.cli.output import (
     exit_code_for,
     jsonable,
 )
-from smsbridge.cli.campaign import Interrupts, Journal, ResumeState
 from smsbridge.cli.recipients import Recipient, RecipientSource
 from smsbridge.errors import DeliveryUnknown, SmsBridgeError, ValidationError
 from smsbridge.ids import chunk_reference, new_reference
@@ -467,13 +467,16 @@ class Campaign:
         """Read a re-readable input once: count it and refuse invalid numbers up front."""
         if not self.source.rereadable:
             return None
-        invalid: list[Recipient] = []
+        invalid: list[Recipient] = []  # the first ten, to name them
+        invalid_count = 0
         count = 0
         first: str | None = None
         for recipient in self.source:
             count += 1
             if recipient.error is not None:
-                invalid.append(recipient)
+                invalid_count += 1
+                if len(invalid) < 10:
+                    invalid.append(recipient)
             elif first is None and recipient.text is None:
                 first = recipient.number
         if count == 0:
@@ -483,13 +486,13 @@ class Campaign:
             # now, so a text too long stops the campaign before its first request.
             self.source.check(first, self.text)
         if invalid and not self.skip_invalid:
-            first = invalid[0]
-            assert first.error is not None
-            listed = ", ".join(r.where for r in invalid[:10])
-            more = f" and {len(invalid) - 10} more" if len(invalid) > 10 else ""
+            bad = invalid[0]
+            assert bad.error is not None
+            listed = ", ".join(r.where for r in invalid)
+            more = f" and {invalid_count - len(invalid)} more" if invalid_count > 10 else ""
             raise ValidationError(
-                f"{first.where}: {first.error.message}; {len(invalid)} invalid "
-                f"recipient{'s' if len(invalid) != 1 else ''} ({listed}{more}); nothing was "
+                f"{bad.where}: {bad.error.message}; {invalid_count} invalid "
+                f"recipient{'s' if invalid_count != 1 else ''} ({listed}{more}); nothing was "
                 "sent: fix them, or give --skip-invalid to send the others", field="to")
         return count
 
@@ -617,7 +620,7 @@ class Campaign:
             self._record([
                 Outcome(member, "accepted" if sent.ok else "failed", sent, chunk=index,
                         reference=reference)
-                for member, sent in zip(members, result.messages)])
+                for member, sent in zip(members, result.messages, strict=True)])
         if self.interrupts.stop:
             raise _Stop
 

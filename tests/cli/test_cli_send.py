@@ -88,8 +88,8 @@ def test_malformed_number_stops_the_send_before_anything_is_sent(run, sms_outbox
     assert result.out == ""
     assert result.err == ("smsbridge: error: ValidationError: --to #1: invalid phone number "
                           "'abc': only digits, spaces, dashes, brackets and a leading + "
-                          "are allowed; 1 invalid recipient (--to #1); nothing was sent: fix them, or "
-                          "give --skip-invalid to send the others\n")
+                          "are allowed; 1 invalid recipient (--to #1); nothing was sent: fix "
+                          "them, or give --skip-invalid to send the others\n")
     assert len(sms_outbox) == 0
 
 
