@@ -13,8 +13,9 @@ journal is JSON lines, flushed as it goes:
   (``accepted``, ``failed``, ``unknown``, ``skipped`` or ``not_attempted``), ``chunk``
   and ``reference``.
 
-Reading it back (:meth:`Journal.resume`) gives what is settled, the chunks left in
-flight and the next free chunk index, so a resumed run never reuses a reference.
+Reading it back (:meth:`Journal.resume`) gives what is settled, the chunks left open
+(in flight, or unknown) and the next free chunk index, so a resumed run never reuses
+a reference for another chunk. A later record of a recipient overrides an earlier one.
 """
 
 from __future__ import annotations
@@ -36,9 +37,7 @@ from smsbridge.cli.output import UsageError
 __all__ = ["ChunkRecord", "Interrupts", "Journal", "ResumeState", "Settled"]
 
 JOURNAL_VERSION = 1
-#: Outcomes that settle a recipient: a resumed campaign never sends it again.
-SETTLED = frozenset({"accepted", "failed", "unknown", "skipped"})
-OUTCOMES = SETTLED | {"not_attempted"}
+OUTCOMES = frozenset({"accepted", "failed", "unknown", "skipped", "not_attempted"})
 
 
 class Settled:
@@ -96,17 +95,21 @@ class ResumeState:
     """What a journal says about a campaign."""
 
     header: dict[str, Any]
+    #: Recipients answered (accepted or failed) or skipped: never sent again.
     settled: Settled = attrs.field(factory=Settled)
-    #: Chunks whose request was in flight when the run ended, by index.
+    #: Chunks with recipients left open (in flight when the run ended, or reported
+    #: unknown), by index; each is repeated whole or its open recipients stay unknown.
     pending: dict[int, ChunkRecord] = attrs.field(factory=dict)
+    #: The open recipients of the pending chunks.
+    open: set[int] = attrs.field(factory=set)
+    #: Open recipients already reported unknown.
+    unknown: set[int] = attrs.field(factory=set)
     next_chunk: int = 0
-    #: How many recipients the journal settled, by outcome.
-    counts: dict[str, int] = attrs.field(factory=dict)
 
-    def covered(self, seq: int) -> bool:
-        """True when the recipient at ``seq`` is settled or in a pending chunk."""
-        return seq in self.settled or any(
-            seq == member[0] for chunk in self.pending.values() for member in chunk.members)
+    @property
+    def settled_count(self) -> int:
+        """How many recipients the journal settled."""
+        return sum(end - start + 1 for start, end in self.settled.ranges())
 
 
 class Journal:
@@ -214,14 +217,20 @@ def read_journal(path: str) -> ResumeState:
                 continue
             seq = int(record["seq"])
             chunk_index = record.get("chunk")
-            if chunk_index is not None and int(chunk_index) in open_members:
-                open_members[int(chunk_index)].discard(seq)
-            if outcome in SETTLED:
+            members = open_members.get(int(chunk_index)) if chunk_index is not None else None
+            if outcome == "unknown":
+                state.unknown.add(seq)  # stays open: a deduplicating provider can repeat it
+                continue
+            state.unknown.discard(seq)
+            if members is not None:
+                members.discard(seq)
+            if outcome != "not_attempted":  # not attempted: sent again in a new chunk
                 state.settled.add(seq)
-                state.counts[str(outcome)] = state.counts.get(str(outcome), 0) + 1
     except (KeyError, TypeError, ValueError):
         raise UsageError(f"--resume {path} holds a malformed record") from None
     state.pending = {index: chunks[index] for index, left in open_members.items() if left}
+    state.open = {seq for index in state.pending for seq in open_members[index]}
+    state.unknown &= state.open
     return state
 
 

@@ -450,7 +450,7 @@ class Campaign:
             self.base_reference = recorded
             self.resumed = state
             self.next_chunk = state.next_chunk
-            self.tally.already = sum(state.counts.values())
+            self.tally.already = state.settled_count
             self._pending_by_seq = {member[0]: index for index, chunk in state.pending.items()
                                     for member in chunk.members}
             self._collected = {index: {} for index in state.pending}
@@ -561,8 +561,7 @@ class Campaign:
             members = [self._collected[index].get(seq) or Recipient(seq, where, number, number)
                        for seq, where, number in chunk.members]
             del self._collected[index]
-            self._record([Outcome(m, "unknown", chunk=index, reference=chunk.reference)
-                          for m in members])
+            self._still_unknown(index, chunk.reference, members)
 
     def _take(self) -> list[Recipient]:
         chunk, self._buffer = self._buffer, []
@@ -585,12 +584,22 @@ class Campaign:
         del self._collected[index]
         members = [collected[seq] for seq, _, _ in chunk.members]
         if self._dedup:
-            # The provider recognizes the repeat by the chunk's own reference: it returns
+            # The same request again, with the chunk's own reference: the provider returns
             # what it accepted the first time, or sends now what it never received.
             self._send(members, index=index, reference=chunk.reference, recorded=True)
         else:
-            self._record([Outcome(m, "unknown", chunk=index, reference=chunk.reference)
-                          for m in members])
+            self._still_unknown(index, chunk.reference, members)
+
+    def _still_unknown(self, index: int, reference: str, members: list[Recipient]) -> None:
+        """Report a pending chunk's open recipients unknown; never send them again."""
+        assert self.resumed is not None
+        state = self.resumed
+        new = [Outcome(m, "unknown", chunk=index, reference=reference)
+               for m in members if m.seq in state.open and m.seq not in state.unknown]
+        known = [Outcome(m, "unknown", chunk=index, reference=reference)
+                 for m in members if m.seq in state.unknown]
+        self._record(new)
+        self._record(known, journal=False)
 
     # -- one chunk ------------------------------------------------------------------
 
@@ -613,16 +622,23 @@ class Campaign:
         except SmsBridgeError as exc:
             with self.interrupts.critical():
                 self._in_flight = None
-                self._record(self._sorted_after(exc, members, index, reference))
+                self._record(self._open(self._sorted_after(exc, members, index, reference),
+                                    recorded))
             raise
         with self.interrupts.critical():
             self._in_flight = None
-            self._record([
+            self._record(self._open([
                 Outcome(member, "accepted" if sent.ok else "failed", sent, chunk=index,
                         reference=reference)
-                for member, sent in zip(members, result.messages, strict=True)])
+                for member, sent in zip(members, result.messages, strict=True)], recorded))
         if self.interrupts.stop:
             raise _Stop
+
+    def _open(self, outcomes: list[Outcome], repeat: bool) -> list[Outcome]:
+        """The outcomes a repeated chunk still owes: those of its open recipients."""
+        if not repeat or self.resumed is None:
+            return outcomes
+        return [done for done in outcomes if done.recipient.seq in self.resumed.open]
 
     def _request(self, members: list[Recipient], reference: str | None) -> SendResult:
         texts = {member.text for member in members}
@@ -670,13 +686,13 @@ class Campaign:
 
     # -- bookkeeping ----------------------------------------------------------------
 
-    def _record(self, outcomes: list[Outcome]) -> None:
+    def _record(self, outcomes: list[Outcome], *, journal: bool = True) -> None:
         """Journal, count and print outcomes (the journal first: it must survive a kill)."""
         with self.interrupts.critical():
-            self._write(outcomes)
+            self._write(outcomes, journal)
 
-    def _write(self, outcomes: list[Outcome]) -> None:
-        if self.journal is not None:
+    def _write(self, outcomes: list[Outcome], journal: bool) -> None:
+        if self.journal is not None and journal and outcomes:
             for done in outcomes:
                 self.journal.write(done.journal_record())
             self.journal.flush()
