@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any, TextIO
 
 from smsbridge import __version__
@@ -92,6 +93,16 @@ def _positive(value: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
     if not number > 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {value!r}")
+    return number
+
+
+def _non_negative(value: str) -> Decimal:
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not number.is_finite() or number < 0:
+        raise argparse.ArgumentTypeError(f"must be zero or more, got {value!r}")
     return number
 
 
@@ -260,6 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="port to listen on (default: a free one)")
     p.add_argument("--duration", type=_positive, metavar="SECONDS",
                    help="stop after this long (default: run until Ctrl-C)")
+    p.add_argument("--balance", type=_non_negative, metavar="AMOUNT",
+                   help="the demo account's starting balance (default: the simulator's)")
     _add_common(p, top=False)
 
     p = _command(sub, "demo", simulation.run_demo,

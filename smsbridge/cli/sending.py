@@ -283,8 +283,7 @@ class SendReport:
             out.note("smsbridge: interrupted")
         out.note(("Stopped early: " if stopped else "Sent: ") + tally.text())
         if stopped or tally.unknown:
-            out.note(f"  accepted: {tally.accepted}"
-                     + (" (their ids are listed on standard output)" if tally.accepted else ""))
+            out.note(f"  accepted: {tally.accepted}" + campaign.where_ids())
             if tally.unknown:
                 out.note(f"  unknown: {tally.unknown}, {campaign.unknown_span()} (their "
                          "request was in flight: the provider may have accepted them)")
@@ -750,6 +749,16 @@ class Campaign:
         if self.not_attempted_from is None:
             self.not_attempted_from = recipient.where
 
+    def where_ids(self) -> str:
+        """Where the accepted recipients' message ids can be found."""
+        if not self.tally.accepted:
+            return ""
+        if not self.ctx.args.quiet:
+            return " (their ids are listed on standard output)"
+        if self.journal_path is not None:
+            return f" (their ids are in the journal {self.journal_path})"
+        return ""
+
     def unknown_span(self) -> str:
         """Where the unknown recipients are, for the summary."""
         if not self.unknown:
@@ -772,8 +781,8 @@ class Campaign:
                     "the unknown recipients' request with its own reference, so none "
                     "receives it twice" if self._dedup else
                     f"the {self.client.driver.name} provider does not deduplicate: --resume "
-                    "will not send the unknown recipients again; check them with "
-                    "'smsbridge status' or the provider's report")
+                    "will not send the unknown recipients again; check the provider's "
+                    "report ('smsbridge report') before sending to them by hand")
         elif self.tally.unknown:
             lines.append(DO_NOT_RESEND)
         return lines

@@ -7,6 +7,7 @@ import importlib
 import threading
 import time
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
@@ -20,20 +21,25 @@ from smsbridge.cli.output import (
 )
 from smsbridge.config import connect
 from smsbridge.discovery import load_driver
-from smsbridge.errors import DriverNotFound, SmsBridgeError
+from smsbridge.errors import ConfigError, DriverNotFound, SmsBridgeError, ValidationError
+from smsbridge.models import Message
 
 if TYPE_CHECKING:
     from smsbridge.cli.app import Context
     from smsbridge.models import Balance
 
-__all__ = ["load_simulator", "run_demo", "run_simulate", "settings_url"]
+__all__ = ["demo_settings", "hints", "load_simulator", "run_demo", "run_simulate", "settings_url"]
 
 DEMO_DRIVER = "nikita"
 _DEMO_INTERVAL = 0.2
 
 
-def load_simulator(driver_name: str) -> tuple[type[Any], Any]:
-    """Import a driver and build its simulator (the driver's ``simulator`` attribute)."""
+def load_simulator(driver_name: str, **options: Any) -> tuple[type[Any], Any]:
+    """Import a driver and build its simulator (the driver's ``simulator`` attribute).
+
+    ``options`` go to the simulator's constructor (``balance=``, which every bundled
+    simulator takes).
+    """
     try:
         driver = load_driver(driver_name)
     except DriverNotFound as exc:
@@ -52,7 +58,7 @@ def load_simulator(driver_name: str) -> tuple[type[Any], Any]:
     except AttributeError:
         raise UsageError(f"the {driver_name} driver names a simulator that does not exist: "
                          f"{target}") from None
-    return driver, simulator_class()
+    return driver, simulator_class(**options)
 
 
 def settings_url(driver: type[Any], settings: Mapping[str, Any]) -> str:
@@ -80,10 +86,48 @@ def _shell_quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
+#: The sender a simulator's printed settings carry when its demo account names none,
+#: so the first ``send`` works (every bundled simulator accepts it).
+DEMO_SENDER = "SMSBRIDGE"
+#: Numbers to suggest, the first one the driver accepts (Phoenix takes only its own).
+DEMO_NUMBERS = ("996550123456", "380711234567")
+
+def demo_settings(driver: type[Any], simulator: Any, url: str) -> dict[str, Any]:
+    """The simulator's settings for its demo account, with a sender when it names none."""
+    settings = dict(simulator.client_settings(url))
+    if settings.get("sender"):
+        return settings
+    with_sender = {**settings, "sender": DEMO_SENDER}
+    try:
+        connect(driver.name, **with_sender).close()  # makes no request
+    except ConfigError:  # a provider whose sender is the account's own (Phoenix)
+        return settings
+    return with_sender
+
+
+def hints(driver: type[Any], settings: Mapping[str, Any]) -> list[str]:
+    """Commands that work against the simulator once ``SMSBRIDGE_URL`` is exported.
+
+    Only operations the driver offers are suggested (KetchUp has no ``balance``).
+    """
+    with connect(driver.name, **settings) as client:  # makes no request
+        offered = [name for name in ("balance", "prices") if client.supports(name)]
+        number = DEMO_NUMBERS[0]
+        for candidate in DEMO_NUMBERS:
+            try:
+                client.check([Message(to=candidate, text="Hello")])
+            except ValidationError:
+                continue
+            number = candidate
+            break
+    commands = [f"smsbridge send --to {number} --text 'Hello'"]
+    return commands + [f"smsbridge {name}" for name in offered]
+
 def run_simulate(ctx: Context) -> int:
     """Serve a simulator until Ctrl-C (or ``--duration``); print how to connect."""
     args = ctx.args
-    driver, simulator = load_simulator(args.driver)
+    options = {} if args.balance is None else {"balance": Decimal(str(args.balance))}
+    driver, simulator = load_simulator(args.driver, **options)
     try:
         serving = simulator.serve(args.host, args.port)
         url = serving.__enter__()
@@ -91,8 +135,9 @@ def run_simulate(ctx: Context) -> int:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: "
                          f"{exc.strerror or exc}") from None
     try:
-        settings = dict(simulator.client_settings(url))
+        settings = demo_settings(driver, simulator, url)
         connect_url = settings_url(driver, settings)
+        commands = hints(driver, settings)
         # The simulator's demo credentials are no secret: print them unmasked, as the
         # user needs them to connect.
         stdout = ctx.out.stdout
@@ -100,13 +145,15 @@ def run_simulate(ctx: Context) -> int:
             stdout.write(dumps({
                 "command": "simulate", "ok": True, "driver": driver.name, "url": url,
                 "settings": settings, "env": {"SMSBRIDGE_URL": connect_url},
+                "hints": commands,
             }, indent=None) + "\n")
         else:
             lines = [
                 f"Serving the {driver.name} simulator at {url} (Ctrl-C to stop).",
                 "Connect to it with:",
                 f"  export SMSBRIDGE_URL={_shell_quote(connect_url)}",
-                f"  smsbridge --url {_shell_quote(connect_url)} balance",
+                "Then try:",
+                *(f"  {command}" for command in commands),
                 "Settings:",
                 *(f"  {key} = {value}" for key, value in settings.items()),
             ]
