@@ -42,7 +42,9 @@ def _as_validity(value: timedelta | float | int | None) -> timedelta | None:
                               field="validity")
     validity = value if isinstance(value, timedelta) else timedelta(seconds=value)
     if validity <= timedelta(0):
-        raise ValidationError(f"validity must be positive, got {validity}", field="validity")
+        # In seconds: a negative timedelta prints as "-1 day, 23:59:55".
+        raise ValidationError(f"validity must be positive, got {validity.total_seconds():g} "
+                              "seconds", field="validity")
     return validity
 
 

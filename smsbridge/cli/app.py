@@ -138,7 +138,7 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
                        default=False if top else argparse.SUPPRESS,
                        help="print one JSON document instead of text")
     group.add_argument("-v", "--verbose", action="count", default=0 if top else argparse.SUPPRESS,
-                       help="log requests (-vv: with bodies, phone numbers and texts)")
+                       help="log each request (-vv: with bodies, phone numbers and texts)")
 
 
 def _command(sub: Any, name: str, handler: Handler, help_text: str,
@@ -291,18 +291,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The transport's DEBUG line for each answered request: method, URL, status, time.
+_ANSWER_LINE = "%s %s -> %s (%.0f ms)"
+
+
 def _logging(out: Output, verbose: int) -> tuple[logging.Logger, logging.Handler, int]:
+    """Log to stderr: warnings; -v adds one line per request; -vv everything, bodies too."""
     logger = logging.getLogger("smsbridge")
     handler = logging.StreamHandler(out.stderr)
     handler.setFormatter(logging.Formatter("smsbridge: %(levelname)s: %(message)s"))
-    handler.addFilter(lambda record: _mask_record(out, record))
+    handler.addFilter(lambda record: _shown(out, record, verbose))
     previous = logger.level
     logger.addHandler(handler)
-    logger.setLevel({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
+    logger.setLevel(logging.WARNING if verbose == 0 else logging.DEBUG)
     return logger, handler, previous
 
 
-def _mask_record(out: Output, record: logging.LogRecord) -> bool:
+def _shown(out: Output, record: logging.LogRecord, verbose: int) -> bool:
+    """Mask secrets; at -v keep only INFO and up and the request lines, without queries.
+
+    A request line's query string and every body may hold phone numbers and texts:
+    those wait for -vv.
+    """
+    if verbose == 1 and record.levelno < logging.INFO:
+        if record.msg != _ANSWER_LINE or not isinstance(record.args, tuple) \
+                or len(record.args) != 4:
+            return False
+        method, url, status, elapsed = record.args
+        record.msg = f"{method} {str(url).partition('?')[0]} -> {status} ({elapsed:.0f} ms)"
+        record.args = None
+        record.levelname = "INFO"
     record.msg = out.redact(record.getMessage())
     record.args = None
     return True

@@ -110,9 +110,11 @@ def read_config_section(path: str, provider: str | None,
 
     ``${NAME}`` in a value is replaced by the environment variable ``NAME`` (``$$`` is a
     literal ``$``), so secrets can stay out of the file. ``[DEFAULT]`` values apply to
-    every section.
+    every section. ``;`` or ``#`` after a space starts a comment, on any line.
     """
-    parser = configparser.ConfigParser(interpolation=None)
+    # "key = value  ; note" is a comment in most INI dialects: strip it, so a note never
+    # becomes part of a value (a password with a note appended fails to log in).
+    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
     try:
         with open(path, encoding="utf-8") as handle:
             parser.read_file(handle, source=path)

@@ -205,3 +205,37 @@ def test_malformed_secret_setting_is_masked(run, monkeypatch, clitest):
     assert result.code == EXIT_USAGE
     assert "ConfigError: setting 'timeout'" in result.err
     assert SECRET not in result.text
+
+
+def test_inline_comments_are_not_part_of_values(tmp_path):
+    from smsbridge.cli.connection import read_config_section
+
+    path = _config(tmp_path, """\
+        [DEFAULT]
+        timeout = 20        ; applies to every section
+        [p]
+        driver = memory     # the test driver
+        password = ${PW}    ; from the environment
+        sender = A;B
+        """)
+    assert read_config_section(path, None, {"PW": "s3cret"}) == ("p", {
+        "timeout": "20", "driver": "memory", "password": "s3cret", "sender": "A;B"})
+
+
+def test_docs_config_example_reads_as_written(tmp_path):
+    """The INI example of docs/cli.md, taken literally."""
+    import re
+    from pathlib import Path
+
+    from smsbridge.cli.connection import read_config_section
+
+    docs = (Path(__file__).parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    example = re.search(r"```ini\n(.*?)```", docs, re.S)
+    assert example is not None
+    path = tmp_path / "sms.ini"
+    path.write_text(example.group(1), encoding="utf-8")
+    name, values = read_config_section(str(path), "nikita", {"NIKITA_PASSWORD": "pw"})
+    assert values == {"timeout": "20", "driver": "nikita", "login": "acme",
+                      "password": "pw", "sender": "ACME"}
+    assert read_config_section(str(path), "sandbox", {})[1] == {"timeout": "20",
+                                                                "url": "memory://"}

@@ -212,3 +212,21 @@ def test_settings_url_round_trips():
     assert name == "nikita"
     assert parsed == {"login": "de mo", "password": "p@ss:w/rd",
                       "base_url": "http://127.0.0.1:8/api", "sender": "ACME", "test": "true"}
+
+
+def test_one_v_logs_each_request_without_bodies(run, nikita_url, nikita_simulator):
+    _, base = nikita_simulator
+    result = run("--url", nikita_url, "-v", "send", "--to", "996550123456", "--text",
+                 "secret plans")
+    assert result.code == EXIT_OK
+    lines = result.err.splitlines()
+    assert lines[0].startswith(f"smsbridge: INFO: POST {base}/api/message -> 200 (")
+    assert lines[0].endswith(" ms)")
+    assert "DEBUG" not in result.err
+    assert "secret plans" not in result.err  # texts and numbers wait for -vv
+    assert "996550123456" not in result.err
+    assert "demo-password" not in result.err
+    verbose = run("--url", nikita_url, "-vv", "balance")
+    assert "smsbridge: DEBUG: POST" in verbose.err
+    quiet = run("--url", nikita_url, "balance")
+    assert quiet.err == ""

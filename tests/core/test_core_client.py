@@ -169,6 +169,15 @@ def test_validity_in_seconds_becomes_a_timedelta() -> None:
     assert client.driver.outbox[0].validity == timedelta(minutes=10)
 
 
+@pytest.mark.parametrize("validity", [-5, timedelta(seconds=-5)])
+def test_negative_validity_is_reported_in_seconds(validity: object) -> None:
+    client = smsbridge.connect("memory")
+    with pytest.raises(smsbridge.ValidationError) as caught:
+        client.send(NUMBERS[0], "hi", validity=validity)  # type: ignore[arg-type]
+    assert caught.value.message == "validity must be positive, got -5 seconds"
+    assert client.driver.outbox == []
+
+
 def test_driver_validation_runs_before_any_send() -> None:
     client = smsbridge.connect("memory", max_parts=1)
     with pytest.raises(smsbridge.ValidationError, match="2 SMS parts"):
