@@ -234,7 +234,7 @@ def test_docs_config_example_reads_as_written(tmp_path):
     assert example is not None
     path = tmp_path / "sms.ini"
     path.write_text(example.group(1), encoding="utf-8")
-    name, values = read_config_section(str(path), "nikita", {"NIKITA_PASSWORD": "pw"})
+    _, values = read_config_section(str(path), "nikita", {"NIKITA_PASSWORD": "pw"})
     assert values == {"timeout": "20", "driver": "nikita", "login": "acme",
                       "password": "pw", "sender": "ACME"}
     assert read_config_section(str(path), "sandbox", {})[1] == {"timeout": "20",
