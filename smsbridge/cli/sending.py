@@ -403,6 +403,7 @@ class Campaign:
         self.report = SendReport(ctx, Progress())
         self.interrupts = Interrupts()
         self._buffer: list[Recipient] = []
+        self._last_read: Recipient | None = None
         self._in_flight: tuple[int, str | None, list[Recipient]] | None = None
         self._pending_by_seq: dict[int, int] = {}
         self._collected: dict[int, dict[int, Recipient]] = {}
@@ -529,6 +530,7 @@ class Campaign:
         mixed = self.client.driver.mixed_batches
         self._iterator = iter(self.source)
         for recipient in self._iterator:
+            self._last_read = recipient
             if self.interrupts.stop:
                 self._buffer.append(recipient)
                 raise _Stop
@@ -736,8 +738,11 @@ class Campaign:
         if not self.source.rereadable:
             # Reading on could block on a pipe: name the boundary without reading.
             self.rest_counted = False
-            if self.not_attempted_from is None:
-                self.not_attempted_from = "the next line"
+            last = self._last_read
+            if self.not_attempted_from is None and last is not None:
+                label, _, line = last.where.rpartition(" ")
+                self.not_attempted_from = (f"{label} {int(line) + 1}" if line.isdigit()
+                                           else f"after {last.where}")
             return
         for recipient in iterator:
             if (recipient.seq in self._pending_by_seq or self.resumed is None

@@ -494,3 +494,14 @@ def test_unicode_round_trips(run, sms_outbox, flag):
     args = ["--text", "Привет"] if flag == "--text" else ["--text", "hi", "--sender", "ÄCME"]
     result = run(*MEMORY, "send", "--to", "996550123456", *args)
     assert result.code == EXIT_OK
+
+
+def test_interrupt_on_standard_input_names_the_next_line(run, clitest, monkeypatch):
+    lines = "".join(f"9965500{n:05d}\n" for n in range(1, 21))
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    result = run("--url", clitest, "send", "--to-file", "-", "--text", "interrupt", "--json")
+    assert result.code == EXIT_INTERRUPTED
+    document = result.json
+    assert document["summary"]["unknown"] == 10
+    assert document["not_attempted_from"] == "stdin line 21"
+    assert document["summary"]["not_attempted"] == 0  # standard input is not read on
