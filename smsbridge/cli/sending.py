@@ -28,7 +28,7 @@ from smsbridge.cli.output import (
     jsonable,
 )
 from smsbridge.cli.recipients import Recipient, RecipientSource
-from smsbridge.errors import DeliveryUnknown, SmsBridgeError, ValidationError
+from smsbridge.errors import SmsBridgeError, ValidationError
 from smsbridge.ids import chunk_reference, new_reference
 from smsbridge.models import Message, Price, SendResult, SentMessage
 from smsbridge.text import segments
@@ -621,10 +621,17 @@ class Campaign:
             with self.interrupts.request():
                 result = self._request(members, reference)
         except SmsBridgeError as exc:
+            outcomes = self._sorted_after(exc, members, index, reference)
+            if recorded:
+                # A repeat of a chunk whose first request may have been accepted: a
+                # refusal of the repeat proves nothing about the first, so what it did
+                # not attempt stays unknown (and open, for the next resume).
+                outcomes = [attrs.evolve(done, outcome="unknown", error=exc)
+                            if done.outcome == "not_attempted" else done
+                            for done in outcomes]
             with self.interrupts.critical():
                 self._in_flight = None
-                self._record(self._open(self._sorted_after(exc, members, index, reference),
-                                    recorded))
+                self._record(self._open(outcomes, recorded))
             raise
         with self.interrupts.critical():
             self._in_flight = None
@@ -672,11 +679,7 @@ class Campaign:
             if member is not None:
                 outcomes.append(Outcome(member, "accepted" if sent.ok else "failed", sent,
                                         chunk=index, reference=reference))
-        unknown = getattr(exc, "unknown", None)
-        if unknown is None:  # an error without the core's account of the chunk in flight
-            unknown = ([Message(to=str(m.number), text="") for m in left]
-                       if isinstance(exc, DeliveryUnknown) else [])
-        for message in unknown:
+        for message in exc.unknown:
             member = take(message.to)
             if member is not None:
                 outcomes.append(Outcome(member, "unknown", error=exc, chunk=index,
