@@ -413,7 +413,6 @@ class Campaign:
 
     def _fingerprint(self) -> dict[str, Any]:
         """What makes two runs the same campaign (the connection excepted)."""
-        args = self.ctx.args
         source = self.source
 
         def path(value: str | None) -> str | None:
@@ -427,7 +426,6 @@ class Campaign:
             "sender": self.sender, "at": None if self.send_at is None
             else self.send_at.isoformat(),
             "validity": None if self.validity is None else self.validity.total_seconds(),
-            "skip_invalid": bool(args.skip_invalid),
         }
 
     def _open_journal(self) -> None:
@@ -532,7 +530,8 @@ class Campaign:
         for recipient in self._iterator:
             self._last_read = recipient
             if self.interrupts.stop:
-                self._buffer.append(recipient)
+                if not self._covered(recipient.seq):
+                    self._buffer.append(recipient)
                 raise _Stop
             if recipient.seq in self._pending_by_seq:
                 self._collect_pending(recipient)
@@ -554,6 +553,8 @@ class Campaign:
             if len(self._buffer) >= size:
                 self._send(self._take())
         if self._buffer:
+            if self.interrupts.stop:
+                raise _Stop
             self._send(self._take())
         # A pending chunk the input no longer holds in full: its outcome stays unknown.
         for index in list(self._collected):
@@ -748,9 +749,13 @@ class Campaign:
                                            else f"after {last.where}")
             return
         for recipient in iterator:
-            if (recipient.seq in self._pending_by_seq or self.resumed is None
-                    or recipient.seq not in self.resumed.settled):
+            if not self._covered(recipient.seq):
                 self._not_attempted(recipient)
+
+    def _covered(self, seq: int) -> bool:
+        """True when the journal settled ``seq`` or holds it in a chunk left open."""
+        return self.resumed is not None and (seq in self.resumed.settled
+                                             or seq in self._pending_by_seq)
 
     def _not_attempted(self, recipient: Recipient) -> None:
         self.tally.not_attempted += 1
