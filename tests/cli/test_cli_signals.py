@@ -178,11 +178,17 @@ def check_resumed(gateway: Gateway, unknown: set[int], document: dict[str, Any])
         assert reported == unknown
 
 
-def test_ctrl_c_stops_after_the_request_in_flight(gateway, numbers, tmp_path):
-    journal = tmp_path / "campaign.jsonl"
+def in_flight(gateway: Gateway, numbers: Path, journal: Path) -> subprocess.Popen[str]:
+    """Start a campaign with slow requests; return once chunk 3's request is in flight."""
     gateway.simulator.inject("delay", times=1000, seconds=LATENCY)
     process = start(gateway, numbers, journal)
-    wait_for_chunks(journal, 3, process)  # chunk 3's request is in flight
+    wait_for_chunks(journal, 3, process)
+    return process
+
+
+def test_ctrl_c_stops_after_the_request_in_flight(gateway, numbers, tmp_path):
+    journal = tmp_path / "campaign.jsonl"
+    process = in_flight(gateway, numbers, journal)
     process.send_signal(signal.SIGINT)
     code, document, err = finish(process)
     assert code == EXIT_INTERRUPTED
@@ -199,9 +205,7 @@ def test_ctrl_c_stops_after_the_request_in_flight(gateway, numbers, tmp_path):
 
 def test_second_ctrl_c_leaves_the_request_in_flight_unknown(gateway, numbers, tmp_path):
     journal = tmp_path / "campaign.jsonl"
-    gateway.simulator.inject("delay", times=1000, seconds=LATENCY)
-    process = start(gateway, numbers, journal)
-    wait_for_chunks(journal, 3, process)
+    process = in_flight(gateway, numbers, journal)
     process.send_signal(signal.SIGINT)
     time.sleep(0.1)
     process.send_signal(signal.SIGINT)
@@ -219,9 +223,7 @@ def test_second_ctrl_c_leaves_the_request_in_flight_unknown(gateway, numbers, tm
 
 def test_sigkill_then_resume(gateway, numbers, tmp_path):
     journal = tmp_path / "campaign.jsonl"
-    gateway.simulator.inject("delay", times=1000, seconds=LATENCY)
-    process = start(gateway, numbers, journal)
-    wait_for_chunks(journal, 3, process)
+    process = in_flight(gateway, numbers, journal)
     process.kill()
     process.communicate(timeout=10)
     time.sleep(LATENCY + 0.2)  # the simulator finishes the request it was holding
