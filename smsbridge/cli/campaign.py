@@ -13,7 +13,7 @@ journal is JSON lines, flushed as it goes:
   (``accepted``, ``failed``, ``unknown``, ``skipped`` or ``not_attempted``), ``chunk``
   and ``reference``.
 
-Reading it back (:meth:`Journal.resume`) gives what is settled, the chunks left open
+Reading it back (:func:`read_journal`) gives what is settled, the chunks left open
 (in flight, or unknown) and the next free chunk index, so a resumed run never reuses
 a reference for another chunk. A later record of a recipient overrides an earlier one.
 """
@@ -135,10 +135,9 @@ class Journal:
         return journal
 
     @classmethod
-    def resume(cls, path: str) -> tuple[Journal, ResumeState]:
-        """Read a journal back and reopen it for appending."""
-        state = read_journal(path)
-        return cls(path, _open(path, "--resume")), state
+    def append(cls, path: str) -> Journal:
+        """Reopen a journal (read with :func:`read_journal`) to continue its campaign."""
+        return cls(path, _open(path, "--resume"))
 
     def write(self, record: Mapping[str, Any]) -> None:
         """Append one record (flushed by :meth:`flush`)."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
 
-from smsbridge.cli.campaign import Interrupts, Journal, ResumeState
+from smsbridge.cli.campaign import Interrupts, Journal, ResumeState, read_journal
 from smsbridge.cli.output import (
     DO_NOT_RESEND,
     EXIT_FAILED,
@@ -432,7 +432,7 @@ class Campaign:
         args = self.ctx.args
         fingerprint = self._fingerprint()
         if args.resume is not None:
-            self.journal, state = Journal.resume(args.resume)
+            state = read_journal(args.resume)
             header = state.header
             differ = [key for key, value in fingerprint.items()
                       if header.get("options", {}).get(key) != value]
@@ -446,6 +446,7 @@ class Campaign:
                 raise UsageError(f"--reference {self.base_reference!r} differs from the "
                                  f"journal's campaign reference {recorded!r}")
             self.base_reference = recorded
+            self.journal = Journal.append(args.resume)
             self.resumed = state
             self.next_chunk = state.next_chunk
             self.tally.already = state.settled_count
