@@ -241,3 +241,15 @@ def test_sigkill_then_resume(gateway, numbers, tmp_path):
         # first acceptance; the rest was sent in chunks with new references.
         references = {m["reference"] for m in document["messages"]}
         assert references == {"spring#2", "spring#3", "spring#4"}
+
+
+@pytest.mark.parametrize("gateway", ["nikita"], indirect=True)
+def test_sigterm_stops_like_ctrl_c(gateway, numbers, tmp_path):
+    journal = tmp_path / "campaign.jsonl"
+    process = in_flight(gateway, numbers, journal)
+    process.send_signal(signal.SIGTERM)  # what kill and service managers send
+    code, document, _ = finish(process)
+    assert code == EXIT_INTERRUPTED
+    accepted, unknown = check_stop(gateway, document)
+    assert unknown == set()
+    assert len(accepted) == 150
