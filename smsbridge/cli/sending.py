@@ -797,8 +797,13 @@ class Campaign:
                     f"the {self.client.driver.name} provider does not deduplicate: --resume "
                     "will not send the unknown recipients again; check the provider's "
                     "report ('smsbridge report') before sending to them by hand")
-        elif self.tally.unknown:
-            lines.append(DO_NOT_RESEND)
+        else:
+            if self.tally.unknown:
+                lines.append(DO_NOT_RESEND)
+            if self.not_attempted_from is not None:
+                lines.append(f"nothing from {self.not_attempted_from} on was sent; next "
+                             "time give --journal FILE, and a stopped campaign continues "
+                             "with --resume FILE")
         return lines
 # -- dry run ---------------------------------------------------------------------------
 

@@ -373,6 +373,8 @@ def test_provider_error_midway_says_what_was_sent(run, clitest, numbers_file):
         "parts, total price 5.00 KGS",
         "  accepted: 20",
         "  not attempted: 25, from line 21 on",
+        "smsbridge: nothing from line 21 on was sent; next time give --journal FILE, and a "
+        "stopped campaign continues with --resume FILE",
     ]
 
 
