@@ -223,11 +223,13 @@ def read_journal(path: str) -> ResumeState:
             state.unknown.discard(seq)
             if members is not None:
                 members.discard(seq)
+                if not members:  # closed: forget it, so memory stays small
+                    del open_members[int(chunk_index)], chunks[int(chunk_index)]
             if outcome != "not_attempted":  # not attempted: sent again in a new chunk
                 state.settled.add(seq)
     except (KeyError, TypeError, ValueError):
         raise UsageError(f"--resume {path} holds a malformed record") from None
-    state.pending = {index: chunks[index] for index, left in open_members.items() if left}
+    state.pending = {index: chunks[index] for index, left in open_members.items()}
     state.open = {seq for index in state.pending for seq in open_members[index]}
     state.unknown &= state.open
     return state
