@@ -215,16 +215,16 @@ def read_journal(path: str) -> ResumeState:
             if outcome not in OUTCOMES:
                 continue
             seq = int(record["seq"])
-            chunk_index = record.get("chunk")
-            members = open_members.get(int(chunk_index)) if chunk_index is not None else None
+            chunk_index = None if record.get("chunk") is None else int(record["chunk"])
+            members = open_members.get(chunk_index) if chunk_index is not None else None
             if outcome == "unknown":
                 state.unknown.add(seq)  # stays open: a deduplicating provider can repeat it
                 continue
             state.unknown.discard(seq)
             if members is not None:
                 members.discard(seq)
-                if not members:  # closed: forget it, so memory stays small
-                    del open_members[int(chunk_index)], chunks[int(chunk_index)]
+                if not members and chunk_index is not None:  # closed: forget it
+                    del open_members[chunk_index], chunks[chunk_index]
             if outcome != "not_attempted":  # not attempted: sent again in a new chunk
                 state.settled.add(seq)
     except (KeyError, TypeError, ValueError):
