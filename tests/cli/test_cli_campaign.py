@@ -261,3 +261,36 @@ def test_csv_row_too_long_for_the_driver_is_named(run, tmp_path, sms_outbox):
     assert result.code == EXIT_USAGE
     assert "line 3: text needs 2 SMS parts; the memory driver allows 1" in result.err
     assert len(sms_outbox) == 0
+
+
+def test_a_refused_repeat_keeps_the_open_chunk_unknown(run, clitest, numbers_file,
+                                                      tmp_path):
+    """A chunk left in flight by a killed run, repeated on a deduplicating provider that
+    refuses the repeat: the first attempt may have been accepted, so its recipients
+    stay unknown (and open for the next resume), never 'not attempted'."""
+    import hashlib
+
+    path = numbers_file(15)
+    journal = tmp_path / "j.jsonl"
+    options = {"driver": "clitest", "to": [], "to_file": str(path), "csv": None,
+               "phone_column": None,
+               "text_sha256": hashlib.sha256(b"offline").hexdigest(), "sender": None,
+               "at": None, "validity": None}
+    members = [[n, f"line {n}", f"9965500000{n:02d}"] for n in range(1, 11)]
+    journal.write_text(
+        json.dumps({"event": "campaign", "version": 1, "reference": "camp",
+                    "options": options}) + "\n"
+        + json.dumps({"event": "chunk", "chunk": 0, "reference": "camp",
+                      "members": members}) + "\n", encoding="utf-8")
+    # clitest answers "offline" with a TransportError: nothing of the repeat was sent.
+    result = run("--url", clitest + "?dedup=true", "send", "--to-file", str(path),
+                 "--text", "offline", "--resume", str(journal), "--json")
+    assert result.code == EXIT_TRANSPORT
+    document = result.json
+    assert [(m["where"], m["outcome"]) for m in document["messages"]] == [
+        (f"line {n}", "unknown") for n in range(1, 11)]
+    assert document["not_attempted_from"] == "line 11"
+    state = read_journal(str(journal))
+    assert list(state.pending) == [0]
+    assert state.unknown == set(range(1, 11))
+    assert state.next_chunk == 1

@@ -3,7 +3,7 @@
 Registered through the ``clitest`` entry point of the installed smsbridge-testdriver
 distribution, so discovery works as it does for users.
 
-Behaviour picked by input:
+Behaviour picked by input (the setting ``dedup=true`` claims deduplication):
 
 - send: a number ending in ``0000`` is refused (InvalidRecipient, code 7); the text
   ``leak`` makes the provider echo the password in an error; ``unknown`` raises
@@ -58,6 +58,8 @@ class CliTestSettings(BaseSettings):
     password: str = secret()
     base_url: str = "https://clitest.invalid/api"
     flat_price: bool = False
+    #: Claim the provider deduplicates by reference (for the CLI's resume tests).
+    dedup: bool = False
 
 
 class CliTestDriver(Driver):
@@ -74,6 +76,8 @@ class CliTestDriver(Driver):
         super().__init__(settings, **kwargs)
         self.requests: list[list[Message]] = []
         self.queries: dict[str, int] = {}
+        if self.cli_settings.dedup:
+            self.features = self.features | {"deduplication"}
 
     @property
     def cli_settings(self) -> CliTestSettings:
