@@ -58,3 +58,7 @@ def receiver() -> Iterator[Receiver]:
     with serve_wsgi(endpoint) as url:
         endpoint.url = url + "/dlr"
         yield endpoint
+
+
+# The Django test project runs under its own test runners (tests/integrations).
+collect_ignore = ["django_project"]

@@ -8,12 +8,10 @@ import logging
 from typing import Any
 
 import pytest
-import requests
 from werkzeug.test import Client as WsgiClient
 
 import smsbridge
 from smsbridge.models import DeliveryState, StatusReport
-from smsbridge.testing import serve_wsgi
 from smsbridge.webhook import CallbackApp
 
 USER, PASSWORD = "dlr", "hook-s3cret"
@@ -189,25 +187,6 @@ def test_half_configured_auth_is_refused(sms: smsbridge.Client) -> None:
 
 def test_password_stays_out_of_the_repr(app: CallbackApp) -> None:
     assert PASSWORD not in repr(app)
-
-
-def test_served_over_real_http_with_a_nikita_push(received: list[Any]) -> None:
-    from pathlib import Path
-
-    nikita = smsbridge.connect("nikita", login="acme", password="s3cret-pw")
-    app = CallbackApp(nikita, on_report=received.append, username=USER, password=PASSWORD)
-    body = (Path(__file__).parents[1] / "nikita" / "payloads" / "push-doc.xml").read_bytes()
-    with serve_wsgi(app) as url:
-        refused = requests.post(url, data=body, auth=("dlr", "nope"), timeout=5)
-        answer = requests.post(url, data=body, auth=(USER, PASSWORD), timeout=5,
-                               headers={"Content-Type": "text/xml"})
-    assert refused.status_code == 401
-    assert answer.status_code == 200
-    assert [(r.message_id, r.state) for r in received] == [
-        ("A881726:996550123456", DeliveryState.SENT),
-        ("A881726:996550123457", DeliveryState.SENT),
-        ("A887236:996550123458", DeliveryState.SENT),
-    ]
 
 
 def test_memory_push_round_trip_keeps_times(sms: smsbridge.Client) -> None:

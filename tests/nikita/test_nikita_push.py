@@ -5,13 +5,17 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 import smsbridge
-from smsbridge.models import DeliveryState
+from smsbridge.models import DeliveryState, StatusReport
+from smsbridge.testing import serve_wsgi
 from smsbridge.transport import RetryPolicy
+from smsbridge.webhook import CallbackApp
 from smsbridge.xmlutil import parse_xml
 from smsbridge_nikita.simulator import NikitaSimulator
 
@@ -140,3 +144,21 @@ def test_without_callback_url_nothing_is_pushed(receiver: Any) -> None:
     assert sim.wait_pushes(1)
     assert sim.pushes == []
     assert receiver.received == []
+
+
+def test_callback_app_reads_the_documented_push_over_http() -> None:
+    received: list[StatusReport] = []
+    nikita = smsbridge.connect("nikita", login="acme", password="s3cret-pw")
+    app = CallbackApp(nikita, on_report=received.append, username="dlr", password="hook-pw")
+    body = (Path(__file__).parent / "payloads" / "push-doc.xml").read_bytes()
+    with serve_wsgi(app) as url:
+        refused = requests.post(url, data=body, auth=("dlr", "nope"), timeout=5)
+        answer = requests.post(url, data=body, auth=("dlr", "hook-pw"), timeout=5,
+                               headers={"Content-Type": "text/xml"})
+    assert refused.status_code == 401
+    assert answer.status_code == 200
+    assert [(r.message_id, r.state) for r in received] == [
+        ("A881726:996550123456", DeliveryState.SENT),
+        ("A881726:996550123457", DeliveryState.SENT),
+        ("A887236:996550123458", DeliveryState.SENT),
+    ]
