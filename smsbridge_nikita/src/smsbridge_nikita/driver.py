@@ -43,7 +43,7 @@ class NikitaDriver(Driver):
     settings_class = NikitaSettings
     batch_size = api.MAX_PHONES
     mixed_batches = False
-    features = frozenset({"send_at"})
+    features = frozenset({"send_at", "deduplication"})
     url_credentials = ("login", "password")
     error_table = PROVIDER_ERRORS
     version = __version__
