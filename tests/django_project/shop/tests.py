@@ -198,3 +198,17 @@ class DeliveryReportTests(LiveServerTestCase):
         self.assertTrue(self.sim.wait_pushes(10))
         self.assertEqual([p.status for p in self.sim.pushes], [401, 401])
         self.assertEqual(self.reports, [])
+
+
+class ManagedClientTests(SimpleTestCase):
+    def test_every_part_of_a_client_is_resolved(self) -> None:
+        # get_client() hands out a Client whose parts are looked up on each call; a part
+        # Client.__init__ gains must be resolved too, or it would be missing.
+        from smsbridge.integrations.django.clients import ManagedClient
+        from smsbridge.memory import MemoryDriver, MemorySettings
+
+        parts = set(vars(smsbridge.Client(MemoryDriver(MemorySettings()))))
+        resolved = {name for name, value in vars(ManagedClient).items()
+                    if isinstance(value, property)}
+        self.assertLessEqual(parts, resolved)
+        self.assertIn("MemoryDriver", repr(get_client()))
