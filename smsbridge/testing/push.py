@@ -8,12 +8,12 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 import requests
 
-__all__ = ["PushAttempt", "Pusher"]
+__all__ = ["PushAttempt", "Pusher", "any_2xx"]
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ class PushAttempt:
     :ivar attempt: 1 for the first try, 2 for the first retry, ...
     :ivar status: the HTTP status the application answered, None when it did not.
     :ivar error: why there was no answer (connection refused, timeout), else None.
+    :ivar ok: True when the provider takes the answer as an acknowledgement.
     """
 
     url: str
@@ -33,12 +34,13 @@ class PushAttempt:
     attempt: int
     status: int | None
     error: str | None = None
+    ok: bool
     at: float
 
-    @property
-    def ok(self) -> bool:
-        """True when the application acknowledged the push (2xx)."""
-        return self.status is not None and 200 <= self.status < 300
+
+def any_2xx(status: int) -> bool:
+    """The usual acknowledgement: any 2xx status."""
+    return 200 <= status < 300
 
 
 @attrs.define(order=True)
@@ -56,11 +58,14 @@ class Pusher:
 
     :param delays: seconds to wait before each retry; ``len(delays)`` retries at most.
     :param timeout: the overall time one try may take.
+    :param accepts: which HTTP statuses acknowledge a push (others are retried).
     """
 
-    def __init__(self, delays: Sequence[float], *, timeout: float = 5.0) -> None:
+    def __init__(self, delays: Sequence[float], *, timeout: float = 5.0,
+                 accepts: Callable[[int], bool] = any_2xx) -> None:
         self.delays = tuple(float(d) for d in delays)
         self.timeout = timeout
+        self.accepts = accepts
         self.attempts: list[PushAttempt] = []
         self._jobs: list[_Job] = []
         self._busy = 0
@@ -135,7 +140,7 @@ class Pusher:
             error = f"{type(exc).__name__}: {exc}"
         attempt = PushAttempt(url=job.url, body=job.body, content_type=job.content_type,
                               attempt=job.attempt, status=status, error=error,
-                              at=time.time())
+                              ok=status is not None and self.accepts(status), at=time.time())
         with self._cond:
             self.attempts.append(attempt)
             if attempt.ok:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
-from smsbridge.testing.push import PushAttempt, Pusher
+from smsbridge.testing.push import PushAttempt, Pusher, any_2xx
 from smsbridge.testing.server import DropConnection, serve_wsgi
 
 if TYPE_CHECKING:
@@ -201,10 +201,16 @@ class Simulator:
             return False
         with self.lock:
             if self._pusher is None:
-                self._pusher = Pusher(self.push_delays, timeout=self.push_timeout)
+                self._pusher = Pusher(self.push_delays, timeout=self.push_timeout,
+                                      accepts=self.push_accepted)
             pusher = self._pusher
         pusher.push(target, body, content_type)
         return True
+
+    def push_accepted(self, status: int) -> bool:
+        """True when the provider takes the application's answer ``status`` as an
+        acknowledgement of a push (any 2xx unless the provider says otherwise)."""
+        return any_2xx(status)
 
     @property
     def pushes(self) -> list[PushAttempt]:

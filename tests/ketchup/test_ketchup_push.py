@@ -133,3 +133,12 @@ def test_the_documented_statistics_rows_parse(sms: smsbridge.Client) -> None:
 def test_a_row_without_status_is_invalid(sms: smsbridge.Client) -> None:
     with pytest.raises(smsbridge.InvalidResponse):
         sms.parse_callback(b'{"message_data": [{"message_ID": 1, "msisdn": 380505142320}]}')
+
+
+def test_any_2xx_acknowledges_a_push(sim: KetchupSimulator, sms: smsbridge.Client,
+                                     receiver: Any) -> None:
+    receiver.answer([204])
+    sms.send(NUMBER, "hello")
+    sim.advance()
+    assert sim.wait_pushes(5)
+    assert [(p.status, p.ok) for p in sim.pushes] == [(204, True)]

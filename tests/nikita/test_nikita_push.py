@@ -162,3 +162,12 @@ def test_callback_app_reads_the_documented_push_over_http() -> None:
         ("A881726:996550123457", DeliveryState.SENT),
         ("A887236:996550123458", DeliveryState.SENT),
     ]
+
+
+def test_only_200_acknowledges_a_push(sim: NikitaSimulator, sms: smsbridge.Client,
+                                      receiver: Any) -> None:
+    receiver.answer([204, 201])
+    sms.send(NUMBER, "hello")
+    sim.advance()
+    assert sim.wait_pushes(5)
+    assert [(p.status, p.ok) for p in sim.pushes] == [(204, False), (201, False), (200, True)]

@@ -249,6 +249,10 @@ class NikitaSimulator(Simulator):
                              namespace=_NS_DELIVERY_REPORT)
             self.push(body, "text/xml; charset=utf-8")
 
+    def push_accepted(self, status: int) -> bool:
+        """"скрипт партнера должен вернуть код HTTP 200 OK": nothing else acknowledges."""
+        return status == 200
+
     # -- the wire -------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
