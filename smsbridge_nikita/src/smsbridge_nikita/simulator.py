@@ -250,7 +250,7 @@ class NikitaSimulator(Simulator):
             self.push(body, "text/xml; charset=utf-8")
 
     def push_accepted(self, status: int) -> bool:
-        """"скрипт партнера должен вернуть код HTTP 200 OK": nothing else acknowledges."""
+        """Only 200 acknowledges: "скрипт партнера должен вернуть код HTTP 200 OK"."""
         return status == 200
 
     # -- the wire -------------------------------------------------------------------
