@@ -55,6 +55,8 @@ class Fault:
     body: bytes | str = b""
     content_type: str = "text/plain"
     after_accept: bool = False
+    #: Matching requests to let through before the fault strikes ("fail the third send").
+    skip: int = 0
 
     def matches(self, path: str) -> bool:
         return self.path is None or path.endswith(self.path)
@@ -138,6 +140,9 @@ class Simulator:
         with self.lock:
             for fault in self._faults:
                 if fault.matches(path):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        return None
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)
