@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.core import checks
-from django.test import LiveServerTestCase, SimpleTestCase, override_settings
+from django.test import Client, LiveServerTestCase, SimpleTestCase, override_settings
 
 import smsbridge
 from smsbridge.integrations import django as sms
@@ -47,10 +48,22 @@ class OutboxTests(SimpleTestCase):
         self.assertEqual(sms.outbox.last.sender, "BACKUP")
 
     def test_one_client_per_name(self) -> None:
+        with ThreadPoolExecutor(8) as pool:
+            made = set(map(id, pool.map(lambda _: get_client("default"), range(32))))
+        self.assertEqual(made, {id(get_client("default"))})
         self.assertIs(get_client("default"), get_client("default"))
         self.assertIsNot(get_client("default"), get_client("backup"))
         self.assertIsInstance(get_client(), smsbridge.Client)
         self.assertTrue(get_client().supports("send"))
+
+    def test_new_settings_make_new_clients(self) -> None:
+        from smsbridge.integrations.django.clients import real_client
+
+        before = real_client("default")
+        with override_settings(SMSBRIDGE={"default": "memory://?sender=OTHER"}):
+            self.assertEqual(get_client().driver.settings.sender, "OTHER")
+            self.assertIsNot(real_client("default"), before)
+        self.assertEqual(get_client().driver.settings.sender, "SHOP")
 
     def test_an_unknown_name_is_a_config_error_naming_the_known_ones(self) -> None:
         with self.assertRaisesRegex(smsbridge.ConfigError, "backup, default"):
@@ -103,6 +116,13 @@ class CallbackViewTests(SimpleTestCase):
     def test_an_unknown_provider_is_404_and_probes_are_answered(self) -> None:
         self.assertEqual(self.client.post("/sms/nope/callback/").status_code, 404)
         self.assertEqual(self.client.get("/sms/default/callback/").status_code, 200)
+
+    def test_the_view_is_csrf_exempt(self) -> None:
+        client = Client(enforce_csrf_checks=True)
+        answer = client.post("/sms/default/callback/", data=b"<html/>",
+                             content_type="text/xml", headers={"Authorization": AUTH})
+        self.assertEqual(answer.status_code, 400)
+        self.assertEqual(client.post("/signup/", {"phone": "996550123456"}).status_code, 403)
 
     @override_settings(SMSBRIDGE_WEBHOOK=None)
     def test_without_webhook_settings_every_push_is_refused(self) -> None:
