@@ -173,8 +173,10 @@ class CallbackApp:
         try:
             reports = self.client.parse_callback(body, content_type)
         except SmsBridgeError as exc:
-            logger.warning("refused a push that is not a %s report: %s",
-                           self.client.driver.name, exc)
+            # The reason quotes the body (phone numbers): only at DEBUG.
+            logger.warning("refused a push of %d bytes that is not a %s report",
+                           len(body), self.client.driver.name)
+            logger.debug("the refused push: %s", exc)
             return _answer(400, "not a delivery report")
         handled = 0
         for report in reports:

@@ -200,3 +200,13 @@ def test_memory_push_round_trip_keeps_times(sms: smsbridge.Client) -> None:
     report = sms.parse_callback(body)[0]
     assert report.delivered_at is not None
     assert report.delivered_at.isoformat() == item["delivered_at"]
+
+
+def test_a_refused_body_is_not_logged_above_debug(app: CallbackApp,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="smsbridge"):
+        answer = WsgiClient(app).post("/", data=b'{"996550123456": 1}',
+                                      headers=basic(USER, PASSWORD))
+    assert answer.status_code == 400
+    assert "not a memory report" in caplog.text
+    assert "996550123456" not in caplog.text
