@@ -26,7 +26,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
@@ -37,7 +37,10 @@ from smsbridge.models import Balance, DeliveryState, Message, SentMessage, Statu
 from smsbridge.settings import BaseSettings
 from smsbridge.text import segments
 
-__all__ = ["MemoryDriver", "MemorySettings", "Outbox"]
+if TYPE_CHECKING:
+    from smsbridge.client import Client
+
+__all__ = ["MemoryDriver", "MemorySettings", "Outbox", "ProviderChecks", "stand_in"]
 
 
 @attrs.frozen(kw_only=True)
@@ -80,7 +83,9 @@ class Outbox(list[Message]):
 
     @property
     def last(self) -> Message:
-        """The newest message; IndexError when the outbox is empty."""
+        """The newest message; IndexError saying so when the outbox is empty."""
+        if not len(self):
+            raise IndexError("the outbox is empty: nothing was sent")
         return self[-1]
 
     def to(self, number: str) -> list[Message]:
@@ -235,3 +240,28 @@ def _parse_report(item: Any) -> StatusReport:
                         state=state, provider_state=state.value,
                         sent_at=_parse_time(item.get("sent_at")),
                         delivered_at=_parse_time(item.get("delivered_at")), raw=item)
+
+
+class ProviderChecks:
+    """A plugin that checks messages with another driver's ``validate`` (its provider's
+    limits: text length, sender format, ...), for a memory client standing in for it."""
+
+    def __init__(self, driver: Driver) -> None:
+        self.driver = driver
+
+    @hookimpl
+    def validate(self, messages: Sequence[Message]) -> bool | None:
+        """The stood-in driver's checks; None (the memory driver's) when it has none."""
+        check = getattr(self.driver, "validate", None)
+        if check is None or not hasattr(check, "smsbridge_impl"):
+            return None
+        return bool(check(messages))
+
+
+def stand_in(driver: Driver, outbox: Outbox) -> Client:
+    """A memory client recording into ``outbox`` in place of ``driver``: the same default
+    sender, the same provider checks, nothing sent."""
+    from smsbridge.client import Client
+
+    memory = MemoryDriver(MemorySettings(sender=driver.settings.sender), outbox=outbox)
+    return Client(memory, plugins=[ProviderChecks(driver)])

@@ -4,8 +4,9 @@
 While a test using ``sms_outbox`` runs, nothing leaves the process: every client, made
 before the test (at import time) or during it, by name, URL, environment or config,
 answers ``send``, ``status``, ``balance`` and ``parse_callback`` as a memory client
-recording into the fixture's outbox; any other operation, or any request a driver tries
-to make on its own, fails the test naming the client and the operation.
+recording into the fixture's outbox (after the client's own provider checks); any other
+operation, or any request a driver tries to make on its own, fails the test naming the
+client and the operation.
 ``SMSBRIDGE_URL`` is ``memory://`` meanwhile (the developer's own ``SMSBRIDGE_*``
 variables are hidden)::
 
@@ -28,7 +29,8 @@ import pytest
 
 from smsbridge.client import Client
 from smsbridge.config import connect
-from smsbridge.memory import MemoryDriver, MemorySettings, Outbox
+from smsbridge.memory import MemoryDriver, Outbox
+from smsbridge.memory import stand_in as memory_stand_in
 from smsbridge.transport import RetryPolicy, Transport
 
 
@@ -55,8 +57,7 @@ def sms_outbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Outbox]:
             return call(client, operation, expected, **kwargs)
         stand_in = stand_ins.get(client)
         if stand_in is None:
-            memory = MemoryDriver(MemorySettings(sender=driver.settings.sender), outbox=outbox)
-            stand_in = stand_ins[client] = Client(memory)
+            stand_in = stand_ins[client] = memory_stand_in(driver, outbox)
         if not stand_in.supports(operation) and operation != "validate":
             pytest.fail(f"sms_outbox: {driver.name} client {client!r} was asked for "
                         f"{operation}(), which would reach the provider; the outbox answers "

@@ -48,3 +48,22 @@ def test_an_outbox_can_be_given() -> None:
     client = smsbridge.Client(MemoryDriver(MemorySettings(sender="ACME"), outbox=outbox))
     client.send("996550123456", "hello")
     assert [(m.to, m.sender) for m in outbox] == [("996550123456", "ACME")]
+
+
+def test_last_of_an_empty_outbox_says_so() -> None:
+    with pytest.raises(IndexError, match="the outbox is empty: nothing was sent"):
+        Outbox().last  # noqa: B018
+
+
+def test_a_stand_in_checks_as_the_provider_and_sends_nothing() -> None:
+    from smsbridge.memory import stand_in
+
+    outbox = Outbox()
+    nikita = smsbridge.connect("memory", sender="ACME", max_parts=1)
+    client = stand_in(nikita.driver, outbox)
+    assert isinstance(client.driver, MemoryDriver)
+    assert client.driver.settings.sender == "ACME"
+    with pytest.raises(smsbridge.ValidationError, match="the memory driver allows 1"):
+        client.send("996550123456", "x" * 200)
+    client.send("996550123456", "short")
+    assert outbox.texts == ["short"]

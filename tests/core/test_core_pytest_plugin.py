@@ -80,6 +80,7 @@ def test_sms_outbox_keeps_every_client_in_the_process(pytester: pytest.Pytester)
             sms = smsbridge.from_config({{"url": {url!r}}})
             """)
         pytester.makepyfile(test_app=f"""
+            import pytest
             import smsbridge
             import shop
 
@@ -96,6 +97,11 @@ def test_sms_outbox_keeps_every_client_in_the_process(pytester: pytest.Pytester)
                 smsbridge.from_env().send("996550123459", "from env")
                 assert sms_outbox.texts == ["from a late import", "by name", "from env"]
 
+            def test_the_providers_checks_still_apply(sms_outbox):
+                with pytest.raises(smsbridge.ValidationError, match="800"):
+                    shop.sms.send("996550123456", "x" * 801)
+                assert sms_outbox == []
+
             def test_a_driver_extra_is_an_escape(sms_outbox):
                 shop.sms.driver.account_active()
 
@@ -103,7 +109,7 @@ def test_sms_outbox_keeps_every_client_in_the_process(pytester: pytest.Pytester)
                 shop.sms.lookup("996550123456")
             """)
         result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:django")
-    result.assert_outcomes(passed=2, failed=2)
+    result.assert_outcomes(passed=3, failed=2)
     result.stdout.fnmatch_lines([
         "*sms_outbox: a nikita request (POST info, operation 'account_active') tried to leave*",
         "*sms_outbox: nikita client * was asked for lookup(), which would reach the provider*",

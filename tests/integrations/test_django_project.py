@@ -26,7 +26,7 @@ def test_manage_py_test() -> None:
     done = run("manage.py", "test", "shop", "-v", "2")
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
-    assert "Ran 25 tests" in output
+    assert "Ran 26 tests" in output
     assert "OK" in output
 
 

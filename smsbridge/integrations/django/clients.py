@@ -19,7 +19,8 @@ from django.conf import settings
 from smsbridge.client import Client
 from smsbridge.config import connect, from_config
 from smsbridge.errors import ConfigError
-from smsbridge.memory import MemoryDriver, MemorySettings, Outbox
+from smsbridge.memory import Outbox
+from smsbridge.memory import stand_in as memory_stand_in
 from smsbridge.webhook import DEFAULT_MAX_BODY, CallbackApp
 
 __all__ = ["ManagedClient", "TestOutbox", "callback_app", "configured", "get_client",
@@ -139,14 +140,13 @@ def real_client(name: str) -> Client:
 def stand_in(name: str) -> Client:
     """The memory client standing in for ``name`` during tests, recording into ``outbox``.
 
-    It keeps the configured default sender; the real settings are still checked.
+    The real settings are still checked, and the messages against the real provider's
+    limits; the configured default sender is kept.
     """
     with _lock:
         client = _stand_ins.get(name)
         if client is None:
-            sender = real_client(name).driver.settings.sender
-            driver = MemoryDriver(MemorySettings(sender=sender), outbox=outbox)
-            client = _stand_ins[name] = Client(driver)
+            client = _stand_ins[name] = memory_stand_in(real_client(name).driver, outbox)
         return client
 
 

@@ -97,6 +97,23 @@ class OutboxTests(SimpleTestCase):
         self.assertEqual(seen, [("default", result.ids, None)])
 
 
+    def test_post_send_gets_the_error_which_is_raised(self) -> None:
+        seen: list[Any] = []
+
+        def record(result: Any, error: Any, **kwargs: Any) -> None:
+            seen.append((result, type(error).__name__))
+
+        post_send.connect(record)
+        try:
+            # Nikita takes at most 800 characters: the stand-in checks as Nikita would.
+            with self.assertRaisesRegex(smsbridge.ValidationError, "800"):
+                send_sms("996550123456", "x" * 801)
+        finally:
+            post_send.disconnect(record)
+        self.assertEqual(seen, [(None, "ValidationError")])
+        self.assertEqual(len(sms.outbox), 0)
+
+
 class CallbackViewTests(SimpleTestCase):
     def push(self, body: bytes, **headers: str) -> Any:
         return self.client.post("/sms/default/callback/", data=body,
