@@ -178,6 +178,10 @@ class CallbackApp:
                            len(body), self.client.driver.name)
             logger.debug("the refused push: %s", exc)
             return _answer(400, "not a delivery report")
+        except Exception:
+            # A driver bug, not the provider's fault: let the provider push it again.
+            logger.exception("the %s driver failed to read a push", self.client.driver.name)
+            return _answer(500, "the report could not be read; push it again")
         handled = 0
         for report in reports:
             report_id = getattr(report, "report_id", None)

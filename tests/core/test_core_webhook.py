@@ -210,3 +210,14 @@ def test_a_refused_body_is_not_logged_above_debug(app: CallbackApp,
     assert answer.status_code == 400
     assert "not a memory report" in caplog.text
     assert "996550123456" not in caplog.text
+
+
+def test_a_parser_crash_is_500(sms: smsbridge.Client, monkeypatch: pytest.MonkeyPatch,
+                               received: list[Any]) -> None:
+    def crash(body: bytes, content_type: str | None) -> list[Any]:
+        raise KeyError("report")
+
+    monkeypatch.setattr(sms, "parse_callback", crash)
+    app = CallbackApp(sms, on_report=received.append)
+    assert WsgiClient(app).post("/", data=b"{}").status_code == 500
+    assert received == []
