@@ -28,7 +28,7 @@ from smsbridge.cli.output import (
     jsonable,
 )
 from smsbridge.cli.recipients import Recipient, RecipientSource
-from smsbridge.errors import SmsBridgeError, ValidationError
+from smsbridge.errors import DuplicateMessage, SmsBridgeError, ValidationError
 from smsbridge.ids import chunk_reference, new_reference
 from smsbridge.models import Message, Price, SendResult, SentMessage
 from smsbridge.text import segments
@@ -235,8 +235,11 @@ class SendReport:
             self.progress.print(self.ctx, f"failed  {shown}  {recipient.where}: {why}")
         elif done.outcome == "unknown":
             ref = f" (chunk reference {done.reference})" if done.reference else ""
+            error = done.error or (sent.error if sent else None)
+            why = (describe_error(error) if isinstance(error, DuplicateMessage)
+                   else "its request was in flight")
             self.progress.print(self.ctx, f"unknown {recipient.number}  {recipient.where}: "
-                                          f"its request was in flight{ref}")
+                                          f"{why}{ref}")
         elif done.outcome == "skipped":
             why = describe_error(done.error) if done.error else "invalid"
             self.progress.print(self.ctx, f"skipped {recipient.given}  {recipient.where}: {why}")
@@ -285,8 +288,8 @@ class SendReport:
         if stopped or tally.unknown:
             out.note(f"  accepted: {tally.accepted}" + campaign.where_ids())
             if tally.unknown:
-                out.note(f"  unknown: {tally.unknown}, {campaign.unknown_span()} (their "
-                         "request was in flight: the provider may have accepted them)")
+                out.note(f"  unknown: {tally.unknown}, {campaign.unknown_span()} (the "
+                         "provider may have accepted them)")
             if campaign.not_attempted_from is not None:
                 count = (f"{tally.not_attempted}, " if campaign.rest_counted else "")
                 out.note(f"  not attempted: {count}from {campaign.not_attempted_from} on")
@@ -362,6 +365,13 @@ def run_send(ctx: Context) -> int:
     if args.dry_run:
         return _dry_run(ctx, client, source, text, send_at, validity)
     return Campaign(ctx, client, source, text, send_at, validity).run()
+
+
+def _outcome_of(sent: SentMessage) -> str:
+    """A recipient's outcome from its answer; a duplicate's earlier fate is unknown."""
+    if sent.ok:
+        return "accepted"
+    return "unknown" if isinstance(sent.error, DuplicateMessage) else "failed"
 
 
 class _Stop(Exception):
@@ -624,23 +634,28 @@ class Campaign:
                 result = self._request(members, reference)
         except SmsBridgeError as exc:
             outcomes = self._sorted_after(exc, members, index, reference)
-            if recorded:
+            duplicate = isinstance(exc, DuplicateMessage)
+            if recorded or duplicate:
                 # A repeat of a chunk whose first request may have been accepted: a
                 # refusal of the repeat proves nothing about the first, so what it did
-                # not attempt stays unknown (and open, for the next resume).
+                # not attempt stays unknown (and open, for the next resume). A provider
+                # refusing the chunk's reference as a duplicate holds a message under it
+                # already: never send those recipients again under a new reference.
                 outcomes = [attrs.evolve(done, outcome="unknown", error=exc)
                             if done.outcome == "not_attempted" else done
                             for done in outcomes]
             with self.interrupts.critical():
                 self._in_flight = None
                 self._record(self._open(outcomes, recorded))
-            raise
-        with self.interrupts.critical():
-            self._in_flight = None
-            self._record(self._open([
-                Outcome(member, "accepted" if sent.ok else "failed", sent, chunk=index,
-                        reference=reference)
-                for member, sent in zip(members, result.messages, strict=True)], recorded))
+            if not duplicate:
+                raise
+        else:
+            with self.interrupts.critical():
+                self._in_flight = None
+                self._record(self._open([
+                    Outcome(member, _outcome_of(sent), sent, chunk=index, reference=reference)
+                    for member, sent in zip(members, result.messages, strict=True)],
+                    recorded))
         if self.interrupts.stop:
             raise _Stop
 

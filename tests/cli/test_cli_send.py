@@ -418,8 +418,7 @@ def test_interrupt_during_a_request_leaves_its_chunk_unknown(run, clitest, numbe
         "Stopped early: 20 recipients: 10 accepted, 0 failed, 10 unknown, 5 not attempted, "
         "10 SMS parts, total price 2.50 KGS",
         "  accepted: 10",
-        "  unknown: 10, line 11 to line 20 (their request was in flight: the provider may "
-        "have accepted them)",
+        "  unknown: 10, line 11 to line 20 (the provider may have accepted them)",
         "  not attempted: 5, from line 21 on",
     ]
 
