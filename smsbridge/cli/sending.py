@@ -41,6 +41,8 @@ __all__ = ["Campaign", "run_send"]
 
 #: Invalid numbers a dry run lists one by one (it counts all of them).
 _LISTED_INVALID = 100
+#: Unknown recipients the JSON summary lists (every one is in ``messages`` too).
+_LISTED_UNKNOWN = 1000
 
 
 @attrs.define
@@ -63,15 +65,12 @@ class Tally:
         return self.accepted + self.failed + self.unknown + self.skipped
 
     def add(self, sent: SentMessage) -> None:
-        """Count one recipient's answer."""
-        if sent.ok:
-            self.accepted += 1
-            self.parts += sent.parts or 0
-            if sent.price is not None:
-                currency = sent.currency or ""
-                self.prices[currency] = self.prices.get(currency, Decimal(0)) + sent.price
-        else:
-            self.failed += 1
+        """Count one accepted recipient, its parts and its price."""
+        self.accepted += 1
+        self.parts += sent.parts or 0
+        if sent.price is not None:
+            currency = sent.currency or ""
+            self.prices[currency] = self.prices.get(currency, Decimal(0)) + sent.price
 
     def summary(self) -> dict[str, Any]:
         """The totals as JSON-ready data."""
@@ -414,6 +413,7 @@ class Campaign:
         self.interrupts = Interrupts()
         self._buffer: list[Recipient] = []
         self._last_read: Recipient | None = None
+        self._last_unknown = ""
         self._in_flight: tuple[int, str | None, list[Recipient]] | None = None
         self._pending_by_seq: dict[int, int] = {}
         self._collected: dict[int, dict[int, Recipient]] = {}
@@ -718,15 +718,17 @@ class Campaign:
                 self.journal.write(done.journal_record())
             self.journal.flush()
         for done in outcomes:
-            if done.sent is not None:
+            if done.outcome == "accepted" and done.sent is not None:
                 self.tally.add(done.sent)
             elif done.outcome == "failed":
                 self.tally.failed += 1
             elif done.outcome == "unknown":
                 self.tally.unknown += 1
-                self.unknown.append({"where": done.recipient.where,
-                                     "recipient": done.recipient.number,
-                                     "chunk": done.chunk, "reference": done.reference})
+                self._last_unknown = done.recipient.where
+                if len(self.unknown) < _LISTED_UNKNOWN:
+                    self.unknown.append({"where": done.recipient.where,
+                                         "recipient": done.recipient.number,
+                                         "chunk": done.chunk, "reference": done.reference})
             elif done.outcome == "skipped":
                 self.tally.skipped += 1
             else:
@@ -792,7 +794,7 @@ class Campaign:
         """Where the unknown recipients are, for the summary."""
         if not self.unknown:
             return ""
-        first, last = self.unknown[0]["where"], self.unknown[-1]["where"]
+        first, last = self.unknown[0]["where"], self._last_unknown
         return first if first == last else f"{first} to {last}"
 
     def advice(self) -> list[str]:
