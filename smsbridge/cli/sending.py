@@ -512,6 +512,7 @@ class Campaign:
         self._open_journal()
         show_bar = (args.to_file is not None or args.csv is not None) and not args.no_progress
         self.report.progress = Progress.start(self.ctx, wanted=show_bar, total=total)
+        self.report.progress.update(self.tally.already)  # a resumed campaign's head start
         try:
             with self.interrupts:
                 self._send_all()

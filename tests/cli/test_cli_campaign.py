@@ -307,3 +307,17 @@ def test_a_refused_repeat_keeps_the_open_chunk_unknown(run, clitest, numbers_fil
     assert list(state.pending) == [0]
     assert state.unknown == set(range(1, 11))
     assert state.next_chunk == 1
+
+
+def test_progress_bar_of_a_resumed_campaign_starts_at_what_was_settled(
+        run, clitest, numbers_file, tmp_path, monkeypatch):
+    import sys
+
+    path = numbers_file(25)
+    journal = tmp_path / "j.jsonl"
+    args = ("--url", clitest, "send", "--to-file", str(path), "--text", "funds")
+    assert run(*args, "--journal", str(journal), "-q").code == 1  # stops at line 21
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    result = run(*args, "--resume", str(journal), "-q")
+    assert result.code == EXIT_OK
+    assert "25/25" in result.err
