@@ -24,6 +24,7 @@ from typing import Any
 import attrs
 import pytest
 
+import smsbridge
 from smsbridge.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_TRANSPORT
 from smsbridge.cli.campaign import read_journal
 from smsbridge.cli.simulation import settings_url
@@ -43,36 +44,26 @@ class Gateway:
     dedup: bool
 
 
-def _nikita() -> Iterator[Gateway]:
-    module = pytest.importorskip("smsbridge_nikita.simulator")
-    simulator = module.NikitaSimulator(balance=Decimal("1000"))
-    with simulator.serve() as base:
-        settings = simulator.client_settings(base)  # 50 numbers per request
-        yield Gateway("nikita", simulator, settings_url(load_driver("nikita"), settings),
-                      True)
+#: driver -> (simulator class, settings beyond the demo account's: 50 numbers per
+#: request and a sender the simulator accepts).
+GATEWAYS: dict[str, tuple[str, dict[str, Any]]] = {
+    "nikita": ("NikitaSimulator", {}),
+    "devino": ("DevinoSimulator", {"sender": "DEVINO", "bulk_size": 50}),
+    "ketchup": ("KetchupSimulator", {"sender": "SHOP", "chunk_size": 50}),
+}
 
 
-def _devino() -> Iterator[Gateway]:
-    module = pytest.importorskip("smsbridge_devino.simulator")
-    simulator = module.DevinoSimulator(balance=Decimal("1000"))
-    with simulator.serve() as base:
-        settings = {**simulator.client_settings(base), "sender": "DEVINO", "bulk_size": 50}
-        yield Gateway("devino", simulator, settings_url(load_driver("devino"), settings),
-                      False)
-
-
-def _ketchup() -> Iterator[Gateway]:
-    module = pytest.importorskip("smsbridge_ketchup.simulator")
-    simulator = module.KetchupSimulator(balance=Decimal("1000"))
-    with simulator.serve() as base:
-        settings = {**simulator.client_settings(base), "sender": "SHOP", "chunk_size": 50}
-        yield Gateway("ketchup", simulator, settings_url(load_driver("ketchup"), settings),
-                      True)
-
-
-@pytest.fixture(params=["nikita", "devino", "ketchup"])
+@pytest.fixture(params=list(GATEWAYS))
 def gateway(request: pytest.FixtureRequest) -> Iterator[Gateway]:
-    yield from {"nikita": _nikita, "devino": _devino, "ketchup": _ketchup}[request.param]()
+    name = request.param
+    class_name, extra = GATEWAYS[name]
+    module = pytest.importorskip(f"smsbridge_{name}.simulator")
+    simulator = getattr(module, class_name)(balance=Decimal("1000"))
+    with simulator.serve() as base:
+        settings = {**simulator.client_settings(base), **extra}
+        with smsbridge.connect(name, **settings) as client:
+            dedup = client.supports("deduplication")
+        yield Gateway(name, simulator, settings_url(load_driver(name), settings), dedup)
 
 
 @pytest.fixture
