@@ -136,7 +136,19 @@ class Journal:
 
     @classmethod
     def append(cls, path: str) -> Journal:
-        """Reopen a journal (read with :func:`read_journal`) to continue its campaign."""
+        """Reopen a journal (read with :func:`read_journal`) to continue its campaign.
+
+        A last line cut short by a kill is dropped first: it was never acted on (a
+        chunk's record is complete before its request starts), and the records that
+        follow must start on a line of their own.
+        """
+        try:
+            with open(path, "rb+") as handle:
+                data = handle.read()
+                if data and not data.endswith(b"\n"):
+                    handle.truncate(data.rfind(b"\n") + 1)
+        except OSError as exc:
+            raise UsageError(f"cannot write --resume {path}: {exc.strerror or exc}") from None
         return cls(path, _open(path, "--resume"))
 
     def write(self, record: Mapping[str, Any]) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from smsbridge.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_TRANSPORT, EXIT_USAGE
-from smsbridge.cli.campaign import Settled, read_journal
+from smsbridge.cli.campaign import Journal, Settled, read_journal
 
 
 def journal_records(path: Path) -> list[dict[str, Any]]:
@@ -155,6 +155,15 @@ def test_a_journal_line_cut_short_by_a_kill_is_ignored(tmp_path):
     assert list(state.pending) == [0]
     assert state.next_chunk == 1
     assert 1 not in state.settled
+    # Continuing drops the cut line, so the next record starts a line of its own.
+    appended = Journal.append(str(journal))
+    appended.write({"seq": 1, "line": 1, "where": "line 1", "recipient": "996550000001",
+                    "message_id": "m1", "outcome": "accepted", "chunk": 0,
+                    "reference": "r", "error": None})
+    appended.close()
+    state = read_journal(str(journal))
+    assert state.pending == {}
+    assert 1 in state.settled
 
 
 def test_settled_ranges_merge():
