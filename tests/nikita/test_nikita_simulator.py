@@ -183,7 +183,8 @@ def test_lost_answer_is_repeated_with_the_same_id_and_never_doubled(
     assert result.ok and result.ids == [f"once1:{NUMBER}"]
     assert len(sim.messages) == 1 and sim.account.balance == Decimal("99.50")
     assert len([r for r in sim.requests if r.path == "/api/message"]) == 2
-    assert sms.status(result.ids[0]).state is DeliveryState.SENT
+    # The repeat's dr read (which numbers the id holds) moved it one step already.
+    assert sms.status(result.ids[0]).state is DeliveryState.DELIVERED
 
 
 def test_dropped_connection_before_handling_is_retried(
@@ -216,14 +217,28 @@ def test_busy_gateway_beyond_the_bound(sim: NikitaSimulator, sms: smsbridge.Clie
     assert len(sim.requests) == 4 and sim.messages == {}
 
 
-def test_reused_reference_is_a_duplicate(sms: smsbridge.Client,
-                                         sim: NikitaSimulator) -> None:
+def test_reused_reference_for_other_numbers_is_a_duplicate(
+    sms: smsbridge.Client, sim: NikitaSimulator,
+) -> None:
     sms.send(NUMBER, "first", reference="dup1")
 
     with pytest.raises(DuplicateMessage):
-        sms.send(NUMBER, "second", reference="dup1")
+        sms.send(FAILING, "second", reference="dup1")
 
     assert len(sim.messages) == 1
+
+
+def test_rerun_in_a_fresh_client_returns_the_first_acceptance(
+    sim: NikitaSimulator, connect: Callable[..., smsbridge.Client],
+) -> None:
+    first = connect().send([NUMBER, FAILING], "hello", reference="rerun1")
+
+    again = connect().send([NUMBER, FAILING], "hello", reference="rerun1")
+
+    assert again.ids == first.ids == [f"rerun1:{NUMBER}", f"rerun1:{FAILING}"]
+    assert all(m.ok for m in again)
+    assert len(sim.messages) == 1 and sim.account.balance == Decimal("99.00")
+    assert connect().status(again.ids[1]).recipient == FAILING
 
 
 def test_test_mode_charges_nothing(sim: NikitaSimulator,
