@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import re
 from collections import Counter
@@ -20,8 +21,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from smsbridge.errors import (
+    DeliveryUnknown,
+    DuplicateMessage,
     InvalidResponse,
+    NotFound,
     ProviderError,
+    SmsBridgeError,
     ValidationError,
 )
 from smsbridge.ids import fit_reference, new_reference
@@ -31,6 +36,7 @@ from smsbridge.models import (
     HlrStatus,
     Message,
     Price,
+    SendResult,
     SentMessage,
     Statistics,
     StatusReport,
@@ -50,10 +56,13 @@ __all__ = [
     "MessageId",
     "parse_message_id",
     "parse_push",
+    "provider_reference",
     "stat_body",
     "statistics",
     "validate_message",
 ]
+
+logger = logging.getLogger("smsbridge.ketchup")
 
 PROVIDER = "ketchup"
 REFERENCE_LENGTH = 32
@@ -115,8 +124,23 @@ class MessageId:
 
     @property
     def path(self) -> str:
-        """The status URL path of this id."""
-        return f"{self.channel}/{'reference/' if self.reference else ''}{self.value}"
+        """The status URL path of this id (a reference mapped as sends map it)."""
+        if self.reference:
+            return f"{self.channel}/reference/{provider_reference(self.value)}"
+        return f"{self.channel}/{self.value}"
+
+
+def provider_reference(reference: str, recipient: str | None = None) -> str:
+    """The reference KetchUp holds for our ``reference``: at most 32 letters and digits.
+
+    Sends, status and HLR lookups all map references through here, so a lookup by the
+    caller's own reference (``"ext_id_16"``) finds what a send with it created. A
+    reference shared by several recipients of one request is made per recipient
+    (``recipient`` given), from the reference and the number.
+    """
+    if recipient is not None:
+        reference = f"{reference}#{recipient}"
+    return fit_reference(reference, REFERENCE_LENGTH)
 
 
 def parse_message_id(message_id: str, *, hlr: bool = False) -> MessageId:
@@ -352,7 +376,8 @@ class KetchupApi:
             raise response.unreadable(str(exc)) from exc
         if error is not None:
             code, description = error
-            if duplicate_ok and response.attempts > 1 and code in DUPLICATE_CODES.get(module, ()):
+            if duplicate_ok and code in DUPLICATE_CODES.get(module, ()) and (
+                    module != "hlr" or response.attempts > 1):
                 return payload
             raise provider_error(module, code, description, provider=PROVIDER,
                                  operation=response.operation,
@@ -369,7 +394,7 @@ class KetchupApi:
         if error is None:
             return None
         code, description = error
-        if response.attempts > 1 and code in DUPLICATE_CODES.get(module, ()):
+        if module == "hlr" and response.attempts > 1 and code in DUPLICATE_CODES[module]:
             return None
         return provider_error(module, code, description, provider=PROVIDER,
                               operation=response.operation, http_status=response.status_code)
@@ -397,12 +422,12 @@ class KetchupApi:
             if ref is None:
                 out.append(new_reference(REFERENCE_LENGTH))
             elif counts[ref] == 1:
-                out.append(fit_reference(ref, REFERENCE_LENGTH))
+                out.append(provider_reference(ref))
             else:
                 occurrence = seen[(ref, message.to)]
                 seen[(ref, message.to)] += 1
                 suffix = f"#{occurrence}" if occurrence else ""
-                out.append(fit_reference(f"{ref}#{message.to}{suffix}", REFERENCE_LENGTH))
+                out.append(provider_reference(ref, f"{message.to}{suffix}"))
         return out
 
     # sending
@@ -476,7 +501,10 @@ class KetchupApi:
                 if message.send_at is not None:
                     entry["scheduledDatetime"] = _iso(message.send_at)
                 objects[key] = entry
-            entry["to"].append({"msisdn": message.to, "external_id": reference})
+            # external_id is the document's field; the platform's SDKs (and its dedupe)
+            # use reference: send both.
+            entry["to"].append({"msisdn": message.to, "external_id": reference,
+                                "reference": reference})
         first = group[0]
         body: dict[str, Any] = {}
         tariff = self._tariff(first.options)
@@ -504,6 +532,15 @@ class KetchupApi:
             groups.extend((channel, group) for group in split(indexed))
         results: list[SentMessage | None] = [None] * len(messages)
         refused: list[tuple[list[tuple[int, Message]], ProviderError]] = []
+
+        def settled() -> list[SentMessage]:
+            for group, refusal in refused:
+                for index, message in group:
+                    results[index] = SentMessage(
+                        recipient=message.to, message_id=None, error=refusal,
+                        provider=PROVIDER, reference=references[index])
+            return [r for r in results if r is not None]
+
         for channel, group in groups:
             group_messages = [m for _, m in group]
             group_refs = [references[i] for i, _ in group]
@@ -514,15 +551,20 @@ class KetchupApi:
                     raise
                 refused.append((group, exc))
                 continue
+            except SmsBridgeError as exc:
+                # Whatever failed, what the chunk's earlier requests got accepted (and
+                # what this one did, when it says so) is the caller's to keep.
+                done = settled()
+                if isinstance(exc.partial, SendResult):
+                    done.extend(exc.partial.messages)
+                if done:
+                    exc.partial = SendResult(messages=done)
+                raise
             for (index, _), result in zip(group, sent, strict=True):
                 results[index] = result
         if refused and len(refused) == len(groups):
             raise refused[0][1]
-        for group, refusal in refused:
-            for index, message in group:
-                results[index] = SentMessage(recipient=message.to, message_id=None, error=refusal,
-                                             provider=PROVIDER, reference=references[index])
-        return [r for r in results if r is not None]
+        return settled()
 
     def _create(self, channel: str, group: Sequence[Message],
                 references: Sequence[str]) -> list[SentMessage]:
@@ -534,7 +576,80 @@ class KetchupApi:
         response = self.request("POST", f"{channel}/create", operation="send", json=body,
                                 send=True, idempotent=True)
         payload = self.check(response, channel, duplicate_ok=True)
-        return self._sent(response, channel, payload, group, references)
+        whole = _error_of(_outer(payload))
+        if whole is not None:
+            # Refused whole as "exists": an earlier request (a lost answer, a redelivered
+            # task, a rerun) created these messages, or someone else used the reference.
+            refusal = provider_error(channel, whole[0], whole[1], provider=PROVIDER,
+                                     operation=response.operation,
+                                     http_status=response.status_code)
+            sent = [self._existing(channel, m, r, refusal) for m, r in
+                    zip(group, references, strict=True)]
+            if not any(m.ok for m in sent):
+                error = sent[0].error
+                assert error is not None
+                raise error
+            return sent
+        sent = self._sent(response, channel, payload, group, references)
+        out: list[SentMessage] = []
+        for index, (message, reference, result) in enumerate(
+                zip(group, references, sent, strict=True)):
+            try:
+                out.append(self._existing(channel, message, reference, result.error)
+                           if _is_duplicate(channel, result.error) else result)
+            except SmsBridgeError as exc:
+                # This request created the others: they are accepted whatever this says.
+                exc.partial = SendResult(messages=[*out, *(
+                    r for r in sent[index + 1:] if not _is_duplicate(channel, r.error))])
+                raise
+        return out
+
+    def _existing(self, channel: str, message: Message, reference: str,
+                  refusal: ProviderError | None) -> SentMessage:
+        """The message KetchUp already holds under ``reference``, if it is this one.
+
+        A message to another number under the same reference is a real conflict: the
+        recipient carries a :class:`DuplicateMessage` saying so. When the lookup fails,
+        whether this recipient got the message is unknown.
+        """
+        try:
+            response = self.request("GET", f"{channel}/reference/{reference}",
+                                    operation="send")
+            payload = self.check(response, channel)
+            with response.reading("status answer"):
+                found = _flat(payload)
+                if not isinstance(found, Mapping):
+                    raise TypeError("the status is not an object")
+                msisdn = re.sub(r"\D", "", _text(_field(found, "msisdn")) or "")
+                provider_id = as_str(_field(found, "id"))
+                price = parse_decimal(_field(found, "price"))
+                currency = _text(_field(found, "currency"))
+        except NotFound:
+            msisdn, provider_id, price, currency, found = "", None, None, None, {}
+        except SmsBridgeError as exc:
+            raise DeliveryUnknown(
+                f"ketchup/send: reference {reference} exists already, but whether it is "
+                f"this message could not be read ({exc.message}); a repeat of this send "
+                "with the same reference finds out",
+                provider=PROVIDER, operation="send") from exc
+        if msisdn != message.to:
+            conflict = DuplicateMessage(
+                f"reference {reference} already belongs to another message (not to this "
+                "number); nothing was sent to this recipient: give it another reference",
+                provider=PROVIDER, operation="send",
+                code=None if refusal is None else refusal.code,
+                http_status=None if refusal is None else refusal.http_status)
+            return SentMessage(recipient=message.to, message_id=None, error=conflict,
+                               provider=PROVIDER, reference=reference)
+        logger.info("ketchup %s reference %s was accepted earlier; returning that "
+                    "acceptance", channel, reference)
+        return SentMessage(
+            recipient=message.to,
+            message_id=str(MessageId(channel, provider_id) if provider_id is not None
+                           else MessageId(channel, reference, reference=True)),
+            parts=segments(message.text).parts if channel == "sms" else None,
+            price=price, currency=currency, provider=PROVIDER, reference=reference,
+            raw=dict(found))
 
     def _sent(self, response: HttpResponse, channel: str, payload: Any,
               group: Sequence[Message], references: Sequence[str]) -> list[SentMessage]:
@@ -881,6 +996,11 @@ def _key(key: str) -> str:
     if not _ID.match(text):
         raise ValidationError(f"not a KetchUp export key: {key!r}", field="key")
     return text
+
+
+def _is_duplicate(module: str, error: ProviderError | None) -> bool:
+    """True for a per-recipient "this reference exists" refusal."""
+    return error is not None and as_int(error.code) in DUPLICATE_CODES.get(module, ())
 
 
 def _match(items: Sequence[Any], references: Sequence[str]) -> list[Any]:

@@ -374,8 +374,11 @@ class KetchupSimulator(Simulator):
             for recipient in item["to"]:
                 if not isinstance(recipient, dict):
                     raise _Refused(44, "Invalid request payload")
+                # The platform deduplicates on reference (its SDKs send it), else
+                # on the document's external_id.
                 out.append({"msisdn": recipient.get("msisdn"),
-                            "reference": recipient.get("external_id"),
+                            "reference": (recipient.get("reference")
+                                          or recipient.get("external_id")),
                             "originator": item["alpha_name"], "body": item["text"]})
         return out
 
