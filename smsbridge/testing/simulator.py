@@ -30,17 +30,25 @@ __all__ = ["FAULT_KINDS", "Fault", "RecordedRequest", "SimulatedMessage", "Simul
 #: ``delay``: wait ``seconds`` before handling it; ``drop``: close the connection
 #: without handling it; ``drop_after_accept``: handle it (the provider accepted the
 #: message) and then close the connection without the answer; ``body``: answer with
-#: ``body`` (and ``content_type``) instead of handling it.
-FAULT_KINDS = frozenset({"status", "delay", "drop", "drop_after_accept", "body"})
+#: ``body`` (and ``content_type``) instead of handling it; ``status_after_accept`` and
+#: ``body_after_accept``: handle it, then answer as ``status`` or ``body`` would (the
+#: provider accepted the message, the answer that came back says otherwise).
+FAULT_KINDS = frozenset({"status", "delay", "drop", "drop_after_accept", "body",
+                         "status_after_accept", "body_after_accept"})
 
 
 @attrs.define(kw_only=True)
 class Fault:
-    """One injected fault, consumed by the next ``times`` matching requests."""
+    """One injected fault, consumed by the next ``times`` matching requests.
+
+    ``after`` lets that many matching requests through first (fail the third chunk of
+    a send: ``after=2``).
+    """
 
     kind: str = attrs.field(validator=attrs.validators.in_(FAULT_KINDS))
     path: str | None = None
     times: int = 1
+    after: int = 0
     status: int = 500
     seconds: float = 0.0
     body: bytes | str = b""
@@ -120,6 +128,9 @@ class Simulator:
         with self.lock:
             for fault in self._faults:
                 if fault.matches(path):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        return None
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)
@@ -160,6 +171,11 @@ class Simulator:
         response = self.handle(request)
         if fault is not None and fault.kind == "drop_after_accept":
             raise DropConnection
+        if fault is not None and fault.kind == "status_after_accept":
+            response = Response(fault.body, status=fault.status,
+                                content_type=fault.content_type)
+        if fault is not None and fault.kind == "body_after_accept":
+            response = Response(fault.body, status=200, content_type=fault.content_type)
         return response(environ, start_response)
 
     @contextlib.contextmanager
