@@ -44,7 +44,8 @@ class NikitaDriver(Driver):
     settings_class = NikitaSettings
     batch_size = api.MAX_PHONES
     mixed_batches = False
-    features = frozenset({"send_at"})
+    # The provider refuses a second message with our id: repeats cannot double.
+    features = frozenset({"send_at", "deduplication"})
     url_credentials = ("login", "password")
     error_table = PROVIDER_ERRORS
     version = __version__
