@@ -163,4 +163,4 @@ def test_unreadable_answer_to_a_read(world):
     error = _fails(call)
     assert isinstance(error, InvalidResponse) and error.retry_safe is True
     _repeat_is_harmless(world, call)
-    assert call().recipient == sent.recipient
+    assert call().message_id == sent.message_id
