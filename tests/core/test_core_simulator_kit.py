@@ -58,19 +58,6 @@ def test_status_and_body_faults(sim: tuple[Counter, str]) -> None:
     assert [r.path for r in counter.requests][-2:] == ["/other", "/op"]
 
 
-def test_after_accept_faults_handle_the_request_and_answer_badly(
-    sim: tuple[Counter, str],
-) -> None:
-    counter, url = sim
-    counter.inject("status_after_accept", status=500, body="oops")
-    counter.inject("body_after_accept", body="<html>", content_type="text/html", path="/b")
-    answer = requests.post(url, timeout=5)
-    assert (answer.status_code, answer.text, counter.accepted) == (500, "oops", 1)
-    answer = requests.post(url + "/b", timeout=5)
-    assert (answer.status_code, answer.text, counter.accepted) == (200, "<html>", 2)
-    assert requests.post(url, timeout=5).text == "3"
-
-
 def test_a_fault_after_some_requests_lets_them_through_first(
     sim: tuple[Counter, str],
 ) -> None:

@@ -42,11 +42,11 @@ def test_drop_after_accept(world, times):
 def test_timeout_after_accept(world, times):
     numbers = world.campaign()
     delay = 0.8
-    # The provider takes the request only after the client stopped waiting for it.
-    world.inject("delay", after=1, times=times, seconds=delay)
+    # The provider takes the request; its answer comes after the client stopped waiting.
+    world.inject("delay", after_accept=True, after=1, times=times, seconds=delay)
 
     result, error = world.send(world.connect(timeout=0.3), numbers, reference="slow1")
-    time.sleep(delay + 0.3)  # let the slow handlers finish before reading the ledger
+    time.sleep(delay + 0.3)  # let the slow answers finish (repeats are handled late)
 
     books = world.books(numbers, result, error)
     if world.provider.deduplicating and times == 1:
@@ -59,7 +59,7 @@ def test_timeout_after_accept(world, times):
 @pytest.mark.parametrize("times", [1, 3])
 def test_server_error_after_accept(world, status, times):
     numbers = world.campaign()
-    world.inject("status_after_accept", after=1, times=times, status=status,
+    world.inject("status", after_accept=True, after=1, times=times, status=status,
                  body="Internal error")
 
     result, error = world.send(world.connect(), numbers, reference="err1")
@@ -85,7 +85,7 @@ UNREADABLE = {
 def test_unreadable_200_after_accept(world, kind):
     numbers = world.campaign()
     body, content_type = UNREADABLE[kind]
-    world.inject("body_after_accept", after=1, body=body, content_type=content_type)
+    world.inject("body", after_accept=True, after=1, body=body, content_type=content_type)
 
     result, error = world.send(world.connect(), numbers, reference="bad1")
 

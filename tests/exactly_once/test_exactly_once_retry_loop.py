@@ -17,13 +17,14 @@ MAX_ATTEMPTS = 6
 SCHEDULES: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "lost-answers": [("drop_after_accept", {"after": 1, "times": 3}),
                      ("drop_after_accept", {"times": 3})],
-    "server-errors": [("status_after_accept", {"after": 1, "times": 3, "status": 500}),
-                      ("status_after_accept", {"after": 2, "times": 3, "status": 503})],
-    "unreadable": [("body_after_accept", {"after": 2, "body": b"<html>oops</html>"}),
-                   ("body_after_accept", {"body": b""})],
+    "server-errors": [("status", {"after_accept": True, "after": 1, "times": 3, "status": 500}),
+                      ("status", {"after_accept": True, "after": 2, "times": 3,
+                                 "status": 503})],
+    "unreadable": [("body", {"after_accept": True, "after": 2, "body": b"<html>oops</html>"}),
+                   ("body", {"after_accept": True, "body": b""})],
     "mixed": [("drop", {"after": 1, "times": 3}),
-              ("status_after_accept", {"times": 3, "status": 502}),
-              ("body_after_accept", {"after": 1, "body": b'{"resu'})],
+              ("status", {"after_accept": True, "times": 3, "status": 502}),
+              ("body", {"after_accept": True, "after": 1, "body": b'{"resu'})],
 }
 
 
