@@ -220,12 +220,3 @@ def _world(name: str) -> Iterator[World]:
             for client in made.clients:
                 client.close()
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Until the core's outcomes (issue 12) are merged, these tests cannot run."""
-    if hasattr(SmsBridgeError, "retry_safe") and hasattr(SmsBridgeError, "unknown"):
-        return
-    waiting = pytest.mark.skip(reason="needs SmsBridgeError.retry_safe and .unknown (core)")
-    for item in items:
-        if "exactly_once" in str(item.path):
-            item.add_marker(waiting)

@@ -273,3 +273,13 @@ def test_later_request_of_a_chunk_failing_keeps_the_earlier_in_partial(sim, sms)
     [kept] = caught.value.partial.messages
     assert kept.ok and kept.recipient == NUMBER
     assert sorted(m.recipient for m in sim.ledger()) == [NUMBER, "380972000002"]
+
+
+def test_a_repeat_of_an_accepted_batch_is_not_refused_for_money(sim, served):
+    numbers = [NUMBER, "380972000002"]
+    sim.money[next(iter(sim.money))] = Decimal("0.04")  # exactly two SMS
+    with _connect(sim, served) as first_client:
+        first = first_client.send(numbers, "hello", reference="paid1")
+    with _connect(sim, served) as second_client:
+        again = second_client.send(numbers, "hello", reference="paid1")
+    assert again.ids == first.ids and sim.balance == Decimal("0")
