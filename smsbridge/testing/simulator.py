@@ -39,21 +39,18 @@ FAULT_KINDS = frozenset({"status", "delay", "drop", "drop_after_accept", "body"}
 
 @attrs.define(kw_only=True)
 class Fault:
-    """One injected fault, consumed by the next ``times`` matching requests.
-
-    ``after`` lets that many matching requests through first (fail the third chunk of
-    a send: ``after=2``).
-    """
+    """One injected fault, consumed by the next ``times`` matching requests."""
 
     kind: str = attrs.field(validator=attrs.validators.in_(FAULT_KINDS))
     path: str | None = None
     times: int = 1
-    after: int = 0
     status: int = 500
     seconds: float = 0.0
     body: bytes | str = b""
     content_type: str = "text/plain"
     after_accept: bool = False
+    #: Matching requests to let through before the fault strikes ("fail the third send").
+    skip: int = 0
 
     def matches(self, path: str) -> bool:
         return self.path is None or path.endswith(self.path)
@@ -129,8 +126,8 @@ class Simulator:
         with self.lock:
             for fault in self._faults:
                 if fault.matches(path):
-                    if fault.after > 0:
-                        fault.after -= 1
+                    if fault.skip > 0:
+                        fault.skip -= 1
                         return None
                     fault.times -= 1
                     if fault.times <= 0:

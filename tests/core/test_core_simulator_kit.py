@@ -62,7 +62,7 @@ def test_a_fault_after_some_requests_lets_them_through_first(
     sim: tuple[Counter, str],
 ) -> None:
     counter, url = sim
-    counter.inject("status", status=503, after=2, path="/send")
+    counter.inject("status", status=503, skip=2, path="/send")
     codes = [requests.post(url + "/send", timeout=5).status_code for _ in range(4)]
     assert codes == [200, 200, 503, 200]
     assert counter.accepted == 3

@@ -1,7 +1,7 @@
 """Faults after the provider accepted a chunk: the ledger and the library's report agree.
 
 Every send here is a campaign of three provider requests; the fault hits the second
-one (``after=1``), so the first is accepted, the second is in flight and the third is
+one (``skip=1``), so the first is accepted, the second is in flight and the third is
 never attempted. ``times=3`` breaks every attempt a retrying driver makes.
 """
 
@@ -26,7 +26,7 @@ def _expect_uncertain_second_chunk(world, numbers, books, error):
 @pytest.mark.parametrize("times", [1, 3])
 def test_drop_after_accept(world, times):
     numbers = world.campaign()
-    world.inject("drop_after_accept", after=1, times=times)
+    world.inject("drop_after_accept", skip=1, times=times)
 
     result, error = world.send(world.connect(), numbers, reference="drop1")
 
@@ -43,7 +43,7 @@ def test_timeout_after_accept(world, times):
     numbers = world.campaign()
     delay = 0.8
     # The provider takes the request; its answer comes after the client stopped waiting.
-    world.inject("delay", after_accept=True, after=1, times=times, seconds=delay)
+    world.inject("delay", after_accept=True, skip=1, times=times, seconds=delay)
 
     result, error = world.send(world.connect(timeout=0.3), numbers, reference="slow1")
     time.sleep(delay + 0.3)  # let the slow answers finish (repeats are handled late)
@@ -59,7 +59,7 @@ def test_timeout_after_accept(world, times):
 @pytest.mark.parametrize("times", [1, 3])
 def test_server_error_after_accept(world, status, times):
     numbers = world.campaign()
-    world.inject("status", after_accept=True, after=1, times=times, status=status,
+    world.inject("status", after_accept=True, skip=1, times=times, status=status,
                  body="Internal error")
 
     result, error = world.send(world.connect(), numbers, reference="err1")
@@ -85,7 +85,7 @@ UNREADABLE = {
 def test_unreadable_200_after_accept(world, kind):
     numbers = world.campaign()
     body, content_type = UNREADABLE[kind]
-    world.inject("body", after_accept=True, after=1, body=body, content_type=content_type)
+    world.inject("body", after_accept=True, skip=1, body=body, content_type=content_type)
 
     result, error = world.send(world.connect(), numbers, reference="bad1")
 

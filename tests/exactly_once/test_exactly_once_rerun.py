@@ -36,7 +36,7 @@ def test_rerun_after_success_returns_the_earlier_acceptance(world):
 def test_rerun_of_a_crashed_campaign_completes_it_exactly_once(world):
     numbers = world.campaign()
     # The first process: chunk 1 accepted, chunk 2 accepted with every answer lost.
-    world.inject("drop_after_accept", after=1, times=3)
+    world.inject("drop_after_accept", skip=1, times=3)
     _, error = world.send(world.connect(), numbers, reference="crash7")
     assert isinstance(error, DeliveryUnknown)
     world.books(numbers, None, error)

@@ -15,16 +15,16 @@ MAX_ATTEMPTS = 6
 
 #: One fault per attempt: (kind, parameters), aimed at the many-number send requests.
 SCHEDULES: dict[str, list[tuple[str, dict[str, Any]]]] = {
-    "lost-answers": [("drop_after_accept", {"after": 1, "times": 3}),
+    "lost-answers": [("drop_after_accept", {"skip": 1, "times": 3}),
                      ("drop_after_accept", {"times": 3})],
-    "server-errors": [("status", {"after_accept": True, "after": 1, "times": 3, "status": 500}),
-                      ("status", {"after_accept": True, "after": 2, "times": 3,
+    "server-errors": [("status", {"after_accept": True, "skip": 1, "times": 3, "status": 500}),
+                      ("status", {"after_accept": True, "skip": 2, "times": 3,
                                  "status": 503})],
-    "unreadable": [("body", {"after_accept": True, "after": 2, "body": b"<html>oops</html>"}),
+    "unreadable": [("body", {"after_accept": True, "skip": 2, "body": b"<html>oops</html>"}),
                    ("body", {"after_accept": True, "body": b""})],
-    "mixed": [("drop", {"after": 1, "times": 3}),
+    "mixed": [("drop", {"skip": 1, "times": 3}),
               ("status", {"after_accept": True, "times": 3, "status": 502}),
-              ("body", {"after_accept": True, "after": 1, "body": b'{"resu'})],
+              ("body", {"after_accept": True, "skip": 1, "body": b'{"resu'})],
 }
 
 

@@ -78,7 +78,7 @@ def _refuse_after(world: Any, requests: int) -> None:
         world.provider.fund(world.sim, requests * world.provider.chunk)  # no more money
     else:
         # Phoenix takes a dispatch it cannot pay for (and rejects it later): refuse access.
-        world.inject("status", after=requests, times=3, status=403, body="")
+        world.inject("status", skip=requests, times=3, status=403, body="")
 
 
 def test_refusal_of_a_whole_send(world):

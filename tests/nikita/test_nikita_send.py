@@ -486,6 +486,36 @@ def test_lost_answer_then_duplicate_without_a_report_is_delivery_unknown(
         client.send("996550123456", "hello", reference="L2")
 
 
+@pytest.mark.parametrize("status", [4, 7])
+def test_a_refusal_after_a_lost_answer_is_delivery_unknown(
+    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload, status: int,
+) -> None:
+    """The first attempt may have been taken (and charged): the repeat's refusal proves
+    nothing about it."""
+    wire.post(URL, body=requests.exceptions.ReadTimeout("read timed out"))
+    wire.post(URL, body=answer(payload, status))
+
+    with pytest.raises(DeliveryUnknown) as caught:
+        client.send("996550123456", "hello", reference="L2")
+
+    assert caught.value.__cause__ is not None
+    assert caught.value.retry_safe is True  # Nikita deduplicates by id L2
+    assert len(wire.calls) == 2
+
+
+def test_a_refusal_after_a_busy_answer_is_a_refusal(
+    make_client: Callable[..., smsbridge.Client], wire: responses.RequestsMock,
+    payload: Payload,
+) -> None:
+    """Status 9 (busy) is a readable refusal: nothing was taken before the repeat."""
+    client = make_client(busy_retries=1)
+    wire.post(URL, body=answer(payload, 9))
+    wire.post(URL, body=answer(payload, 4))
+
+    with pytest.raises(InsufficientFunds):
+        client.send("996550123456", "hello", reference="L3")
+
+
 def test_lost_answers_until_the_retries_end_raise_delivery_unknown(
     client: smsbridge.Client, wire: responses.RequestsMock,
 ) -> None:

@@ -7,7 +7,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from smsbridge.driver import Driver
-from smsbridge.errors import DeliveryUnknown, SmsBridgeError, ValidationError
+from smsbridge.errors import (
+    DeliveryUnknown,
+    SmsBridgeError,
+    ValidationError,
+    settle_send_error,
+)
 from smsbridge.hookspecs import hookimpl
 from smsbridge.ids import fit_reference
 from smsbridge.models import Balance, Lookup, Message, Price, SentMessage, StatusReport
@@ -84,10 +89,12 @@ class NikitaDriver(Driver):
         request_id = fit_reference(messages[0].reference, api.ID_LENGTH)
         body = api.message_body(settings, request_id, messages)
         repeated = False  # True once an earlier request with this id may have been taken
+        maybe_taken = False  # True once an attempt got no readable answer
         busy_rounds = 0
         while True:
             response = self._post("message", body, operation="send", send=True)
-            repeated = repeated or response.attempts > 1 or response.maybe_accepted
+            maybe_taken = maybe_taken or response.maybe_accepted
+            repeated = repeated or response.attempts > 1 or maybe_taken
             code, root = api.answer(response)
             if code == STATUS_TEST_MODE and settings.test:
                 return api.parse_sent(response, root, messages, request_id)
@@ -116,9 +123,11 @@ class NikitaDriver(Driver):
                     {code: "the provider answered in test mode (status 11) although the "
                            "'test' setting is off; nothing was sent"},
                     operation="send")
-            raise api.provider_error(response, root, code, PROVIDER_ERRORS, SEND_DESCRIPTIONS,
-                                     operation="send",
-                                     retry_after=settings.busy_delay_max)
+            error = api.provider_error(response, root, code, PROVIDER_ERRORS,
+                                       SEND_DESCRIPTIONS, operation="send",
+                                       retry_after=settings.busy_delay_max)
+            # After a lost answer, a refusal may answer a copy of a message already taken.
+            raise settle_send_error(error, maybe_accepted=maybe_taken)
 
     def _held(self, request_id: str, sent: HttpResponse, *, certain: bool) -> list[str]:
         """The numbers the provider holds under ``request_id`` (``dr`` without a phone).
