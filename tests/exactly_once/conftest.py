@@ -94,6 +94,7 @@ PROVIDERS = {
 }
 DRIVERS = sorted(PROVIDERS)
 SESSION_DRIVERS = sorted(n for n, p in PROVIDERS.items() if p.session)
+DEDUP_DRIVERS = sorted(n for n, p in PROVIDERS.items() if p.deduplicating)
 
 
 @attrs.frozen(kw_only=True)
@@ -207,6 +208,12 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
 @pytest.fixture(params=SESSION_DRIVERS)
 def session_world(request: pytest.FixtureRequest) -> Iterator[World]:
     """Each session-id driver (Devino, Stream) with its simulator."""
+    yield from _world(request.param)
+
+
+@pytest.fixture(params=DEDUP_DRIVERS)
+def dedup_world(request: pytest.FixtureRequest) -> Iterator[World]:
+    """Each driver whose provider deduplicates by our id (Nikita, KetchUp)."""
     yield from _world(request.param)
 
 
