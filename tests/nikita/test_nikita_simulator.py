@@ -17,6 +17,7 @@ from smsbridge.errors import (
     DeliveryUnknown,
     DuplicateMessage,
     InsufficientFunds,
+    InvalidRecipient,
     InvalidSender,
     NotFound,
     ProviderError,
@@ -389,3 +390,21 @@ def test_simulator_answers_info_and_def_with_namespaces(url: str) -> None:
     assert requests.post(f"{url}/api/nothing", timeout=5).status_code == 404
     garbage = requests.post(f"{url}/api/info", data=b"not xml", timeout=5)
     assert parse_xml(garbage.content)["response"]["status"] == "1"
+
+
+def test_numbers_the_gateway_did_not_take_are_those_recipients_errors(
+    clock: Clock, sleeps: list[float],
+) -> None:
+    sim = NikitaSimulator(clock=clock, unrecognized={FAILING})
+    with sim.serve() as base:
+        sms = smsbridge.connect("nikita", retry=RetryPolicy(sleep=sleeps.append),
+                                **sim.client_settings(base))
+        with sms:
+            result = sms.send([NUMBER, FAILING], "hello", reference="short1")
+
+    taken, missing = result.messages
+    assert taken.ok and taken.message_id == f"short1:{NUMBER}"
+    assert not missing.ok and missing.message_id is None
+    assert isinstance(missing.error, InvalidRecipient)
+    assert [m.recipient for m in sim.ledger()] == [NUMBER]
+    assert sim.account.balance == Decimal("99.50")
