@@ -238,6 +238,18 @@ def test_reference_exists_in_a_fresh_client_returns_the_earlier_acceptance(clien
     assert sent.ok and sent.message_id == "22125" and sent.reference == "order42"
 
 
+def test_reference_exists_and_the_lookup_names_no_number_is_delivery_unknown(client, mock):
+    mock.post(f"{BASE}/sms/create",
+              json={"error": "23", "errorDescription": "SMS already exists"})
+    found = status_of("380972000000", "order42")
+    del found["msisdn"]
+    mock.get(f"{BASE}/sms/reference/order42", json=found)
+    with pytest.raises(DeliveryUnknown) as caught:
+        client.send("380972000000", "x", reference="order42")
+    assert "does not say to which number" in str(caught.value)
+    assert caught.value.retry_safe is True
+
+
 def test_reference_exists_but_the_lookup_fails_is_delivery_unknown_keeping_the_rest(
         client, mock, payload):
     mock.post(f"{BASE}/sms/create", body=payload("sms-create-phones-one-refused.json"))

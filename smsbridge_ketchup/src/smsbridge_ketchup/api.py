@@ -632,6 +632,11 @@ class KetchupApi:
                 f"this message could not be read ({exc.message}); a repeat of this send "
                 "with the same reference finds out",
                 provider=PROVIDER, operation="send") from exc
+        if found and not msisdn:
+            raise DeliveryUnknown(
+                f"ketchup/send: reference {reference} exists already, and the provider's "
+                "answer does not say to which number; check it before sending again",
+                provider=PROVIDER, operation="send")
         if msisdn != message.to:
             conflict = DuplicateMessage(
                 f"reference {reference} already belongs to another message (not to this "
