@@ -138,6 +138,23 @@ class World:
         except SmsBridgeError as exc:
             return None, exc
 
+    @staticmethod
+    def stream(client: smsbridge.Client, numbers: list[str], reference: str | None = None,
+               ) -> tuple[SendResult | None, SmsBridgeError | None]:
+        """``client.send_iter`` of :data:`TEXT`, as a caller persisting each answer sees it.
+
+        On an error, what was yielded before it joins the error's ``partial``.
+        """
+        yielded = []
+        try:
+            for message in client.send_iter(numbers, TEXT, reference=reference):
+                yielded.append(message)
+        except SmsBridgeError as exc:
+            own = list(exc.partial.messages) if exc.partial is not None else []
+            exc.partial = SendResult(messages=[*yielded, *own])
+            return None, exc
+        return SendResult(messages=yielded), None
+
     def numbers(self, count: int, start: int = 1) -> list[str]:
         """``count`` numbers the provider accepts."""
         provider = self.provider

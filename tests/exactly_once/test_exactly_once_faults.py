@@ -21,12 +21,14 @@ def _expect_uncertain_second_chunk(world, numbers, books, error):
     assert books.never_attempted == numbers[2 * chunk:]
 
 
+@pytest.mark.parametrize("how", ["send", "stream"])
 @pytest.mark.parametrize("times", [1, 3])
-def test_drop_after_accept(world, times):
+def test_drop_after_accept(world, times, how):
     numbers = world.campaign()
     world.inject("drop_after_accept", skip=1, times=times)
 
-    result, error = world.send(world.connect(), numbers, reference="drop1")
+    call = world.send if how == "send" else world.stream
+    result, error = call(world.connect(), numbers, reference="drop1")
 
     books = world.books(numbers, result, error)
     if world.provider.deduplicating and times == 1:
@@ -60,14 +62,16 @@ def test_timeout_after_accept_then_a_prompt_repeat(dedup_world):
     assert error is None and books.accepted == numbers
 
 
+@pytest.mark.parametrize("how", ["send", "stream"])
 @pytest.mark.parametrize("status", [500, 502, 503])
 @pytest.mark.parametrize("times", [1, 3])
-def test_server_error_after_accept(world, status, times):
+def test_server_error_after_accept(world, status, times, how):
     numbers = world.campaign()
     world.inject("status", after_accept=True, skip=1, times=times, status=status,
                  body="Internal error")
 
-    result, error = world.send(world.connect(), numbers, reference="err1")
+    call = world.send if how == "send" else world.stream
+    result, error = call(world.connect(), numbers, reference="err1")
 
     books = world.books(numbers, result, error)
     if world.provider.deduplicating and times == 1:
