@@ -578,19 +578,17 @@ class KetchupApi:
         payload = self.check(response, channel, duplicate_ok=True)
         whole = _error_of(_outer(payload))
         if whole is not None:
-            # Refused whole as "exists": an earlier request (a lost answer, a redelivered
-            # task, a rerun) created these messages, or someone else used the reference.
+            # Refused whole as "exists" (check() lets no other refusal through): an
+            # earlier request (a lost answer, a redelivered task, a rerun) created these
+            # messages, or someone else used the reference.
             refusal = provider_error(channel, whole[0], whole[1], provider=PROVIDER,
                                      operation=response.operation,
                                      http_status=response.status_code)
-            sent = [self._existing(channel, m, r, refusal) for m, r in
-                    zip(group, references, strict=True)]
-            if not any(m.ok for m in sent):
-                error = sent[0].error
-                assert error is not None
-                raise error
-            return sent
-        sent = self._sent(response, channel, payload, group, references)
+            sent = [SentMessage(recipient=m.to, message_id=None, error=refusal,
+                                provider=PROVIDER, reference=r)
+                    for m, r in zip(group, references, strict=True)]
+        else:
+            sent = self._sent(response, channel, payload, group, references)
         out: list[SentMessage] = []
         for index, (message, reference, result) in enumerate(
                 zip(group, references, sent, strict=True)):
@@ -598,10 +596,14 @@ class KetchupApi:
                 out.append(self._existing(channel, message, reference, result.error)
                            if _is_duplicate(channel, result.error) else result)
             except SmsBridgeError as exc:
-                # This request created the others: they are accepted whatever this says.
+                # What this request created, or found created earlier, stays accepted.
                 exc.partial = SendResult(messages=[*out, *(
                     r for r in sent[index + 1:] if not _is_duplicate(channel, r.error))])
                 raise
+        if whole is not None and not any(m.ok for m in out):
+            error = out[0].error
+            assert error is not None
+            raise error
         return out
 
     def _existing(self, channel: str, message: Message, reference: str,
