@@ -62,6 +62,9 @@ class Provider:
     chunk: int
     #: The setting holding the credential (to make a client the provider refuses).
     secret: str
+    #: A well-formed message id the provider never issued (None: it answers "unknown"
+    #: state for any id rather than "not found").
+    missing_id: str | None = None
     #: Settings beyond the simulator's own.
     extra: dict[str, Any] = attrs.field(factory=dict)
     #: Leave money for this many one-part messages, so later sends are refused; None
@@ -78,18 +81,22 @@ class Provider:
 PROVIDERS = {
     "nikita": Provider(name="nikita", prefix="99655", length=12, send_path="/message",
                        chunk_setting=None, chunk=50, secret="password",
+                       missing_id="abc123:996550000001",
                        fund=_fund_nikita),
     "ketchup": Provider(name="ketchup", prefix="38097", length=12, send_path="/sms/create",
                         chunk_setting="chunk_size", chunk=3, secret="api_key",
+                        missing_id="99999",
                         extra={"sender": "ACME"}, fund=_fund_ketchup),
     "devino": Provider(name="devino", prefix="7916", length=11, send_path="/Sms/SendBulk",
                        chunk_setting="bulk_size", chunk=3, secret="password",
                        extra={"sender": "ACME"}, fund=_fund_devino, session=True),
     "stream": Provider(name="stream", prefix="7916", length=11, send_path="/Send/SendBulk/",
                        chunk_setting="bulk_size", chunk=3, secret="password",
+                       missing_id="123456",
                        fund=_fund_stream, session=True),
     "phoenix": Provider(name="phoenix", prefix="38071", length=12, send_path="/dispatches",
                         chunk_setting="dispatch_size", chunk=3, secret="token",
+                        missing_id="999:380710000001",
                         fund=None),
 }
 DRIVERS = sorted(PROVIDERS)

@@ -17,10 +17,14 @@ import pytest
 
 from smsbridge.errors import (
     AuthError,
+    ConfigError,
     DeliveryUnknown,
     InsufficientFunds,
     InvalidResponse,
+    NotFound,
+    NotSupported,
     ProviderError,
+    RateLimited,
     SmsBridgeError,
     TransportError,
     ValidationError,
@@ -164,3 +168,52 @@ def test_unreadable_answer_to_a_read(world):
     assert isinstance(error, InvalidResponse) and error.retry_safe is True
     _repeat_is_harmless(world, call)
     assert call().message_id == sent.message_id
+
+
+def test_config_error(world):
+    def call() -> Any:
+        return world.connect(colour="blue")
+
+    error = _fails(call)
+    assert isinstance(error, ConfigError) and error.retry_safe is True
+
+
+def test_not_supported(world):
+    client = world.connect()
+    numbers = world.numbers(1)
+
+    def call() -> Any:
+        if not client.supports("hlr"):
+            return client.hlr(numbers)
+        return client.balance()
+
+    error = _fails(call)
+    assert isinstance(error, NotSupported) and error.retry_safe is True
+    assert world.sim.requests == []
+
+
+def test_not_found(world):
+    if world.provider.missing_id is None:
+        pytest.skip("Devino answers state 255 (unknown) for an id it never issued")
+    client = world.connect()
+
+    def call() -> Any:
+        return client.status(world.provider.missing_id)
+
+    error = _fails(call)
+    assert isinstance(error, NotFound) and error.retry_safe is True
+
+
+def test_rate_limited_send(world):
+    world.inject("status", status=429, times=3, body="slow down")
+    client = world.connect()
+    numbers = world.numbers(2)
+
+    def call() -> Any:
+        return client.send(numbers, TEXT)
+
+    error = _fails(call)
+    assert isinstance(error, RateLimited) and error.retry_safe is True
+    assert world.held() == {}
+    _repeat_is_harmless(world, call)
+    assert sorted(world.held()) == numbers
