@@ -283,3 +283,14 @@ def test_a_repeat_of_an_accepted_batch_is_not_refused_for_money(sim, served):
     with _connect(sim, served) as second_client:
         again = second_client.send(numbers, "hello", reference="paid1")
     assert again.ids == first.ids and sim.balance == Decimal("0")
+
+
+def test_hlr_rerun_in_a_fresh_client_returns_the_first_requests(sim, served):
+    numbers = [NUMBER, "380972000097"]
+    with _connect(sim, served) as first_client:
+        first = first_client.hlr(numbers, reference="hlrjob")
+    with _connect(sim, served) as second_client:
+        again = second_client.hlr(numbers, reference="hlrjob")
+    assert [r.id for r in again] == [r.id for r in first]
+    assert [r.status for r in again] == [HlrStatus.ACTIVE, HlrStatus.ABSENT]
+    assert len(sim.hlrs) == 2

@@ -376,8 +376,7 @@ class KetchupApi:
             raise response.unreadable(str(exc)) from exc
         if error is not None:
             code, description = error
-            if duplicate_ok and code in DUPLICATE_CODES.get(module, ()) and (
-                    module != "hlr" or response.attempts > 1):
+            if duplicate_ok and code in DUPLICATE_CODES.get(module, ()):
                 return payload
             raise provider_error(module, code, description, provider=PROVIDER,
                                  operation=response.operation,
@@ -394,8 +393,6 @@ class KetchupApi:
         if error is None:
             return None
         code, description = error
-        if module == "hlr" and response.attempts > 1 and code in DUPLICATE_CODES[module]:
-            return None
         return provider_error(module, code, description, provider=PROVIDER,
                               operation=response.operation, http_status=response.status_code)
 
@@ -852,6 +849,15 @@ class KetchupApi:
         response = self.request("POST", "hlr/create", operation="hlr", files=files,
                                 send=True, idempotent=True)
         payload = self.check(response, "hlr", duplicate_ok=True)
+        whole = _error_of(_outer(payload))
+        if whole is not None:
+            # Refused whole as "exists": created by an earlier request, or someone else's.
+            found = [self._existing_hlr(m, r) for m, r in zip(msisdns, references, strict=True)]
+            if not any(f.status is not HlrStatus.FAILED for f in found):
+                raise provider_error("hlr", whole[0], found[0].error or whole[1],
+                                     provider=PROVIDER, operation=response.operation,
+                                     http_status=response.status_code)
+            return found
         with response.reading("HLR answer"):
             items = _items(payload)
             outer = _outer(payload)
@@ -861,6 +867,9 @@ class KetchupApi:
                 if not isinstance(item, Mapping):
                     raise TypeError("a result item is not an object")
                 error = self._item_error(response, "hlr", item)
+                if _is_duplicate("hlr", error):
+                    out.append(self._existing_hlr(msisdn, reference))
+                    continue
                 out.append(HlrResult(
                     id=as_str(_field(item, "id")),
                     msisdn=_text(_field(item, "msisdn")) or msisdn,
@@ -873,6 +882,28 @@ class KetchupApi:
                     raw=dict(item),
                 ))
             return out
+
+    def _existing_hlr(self, msisdn: str, reference: str) -> HlrResult:
+        """The HLR request KetchUp already holds under ``reference``, if it is this one.
+
+        One for another number is a conflict: a failed result saying so.
+        """
+        try:
+            found: HlrResult | None = self.hlr_result(f"ref:{reference}")
+        except NotFound:
+            found = None
+        except SmsBridgeError as exc:
+            raise DeliveryUnknown(
+                f"ketchup/hlr: reference {reference} exists already, but whether it is "
+                f"this request could not be read ({exc.message}); a repeat with the same "
+                "reference finds out", provider=PROVIDER, operation="hlr") from exc
+        if found is None or re.sub(r"\D", "", found.msisdn or "") != msisdn:
+            return HlrResult(
+                id=None, msisdn=msisdn, status=HlrStatus.FAILED, reference=reference,
+                error=f"reference {reference} already belongs to another HLR request (not "
+                      "to this number): give it another reference")
+        logger.info("ketchup HLR reference %s was created earlier; returning it", reference)
+        return found
 
     def hlr_result(self, hlr_id: str) -> HlrResult:
         """Fetch an HLR request by id, or by reference as ``ref:<reference>``."""
