@@ -42,9 +42,9 @@ def test_timeout_after_accept(world):
     numbers = world.campaign()
     # The provider takes the request; its answer comes after the client stopped waiting,
     # every time the driver asks.
-    world.inject("delay", after_accept=True, skip=1, times=3, seconds=1.5)
+    world.inject("delay", after_accept=True, skip=1, times=3, seconds=3.0)
 
-    result, error = world.send(world.connect(timeout=0.5), numbers, reference="slow1")
+    result, error = world.send(world.connect(timeout=1.0), numbers, reference="slow1")
 
     books = world.books(numbers, result, error)
     _expect_uncertain_second_chunk(world, numbers, books, error)
@@ -53,9 +53,9 @@ def test_timeout_after_accept(world):
 def test_timeout_after_accept_then_a_prompt_repeat(dedup_world):
     world = dedup_world
     numbers = world.campaign()
-    world.inject("delay", after_accept=True, skip=1, seconds=1.5)
+    world.inject("delay", after_accept=True, skip=1, seconds=3.0)
 
-    result, error = world.send(world.connect(timeout=0.5), numbers, reference="slow2")
+    result, error = world.send(world.connect(timeout=1.0), numbers, reference="slow2")
 
     # The repeat with the same id was answered "exists": the earlier acceptance.
     books = world.books(numbers, result, error)
