@@ -30,6 +30,7 @@ from smsbridge.errors import (
     SmsBridgeError,
     TransportError,
     ValidationError,
+    WaitTimeout,
 )
 from smsbridge.hookspecs import hookimpl, hookspec
 from smsbridge.models import (
@@ -47,6 +48,7 @@ from smsbridge.models import (
     Statistics,
     StatusReport,
 )
+from smsbridge.phones import normalize_number
 from smsbridge.settings import BaseSettings, secret
 from smsbridge.text import segments
 
@@ -87,6 +89,7 @@ __all__ = [
     "StatusReport",
     "TransportError",
     "ValidationError",
+    "WaitTimeout",
     "__version__",
     "available_drivers",
     "connect",
@@ -94,6 +97,7 @@ __all__ = [
     "from_env",
     "hookimpl",
     "hookspec",
+    "normalize_number",
     "secret",
     "segments",
 ]
