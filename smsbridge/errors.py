@@ -82,12 +82,14 @@ class DriverNotFound(ConfigError):
         self.installed = sorted(installed)
         self.suggestion = _closest_driver(name, installed)
         if name in BUNDLED_DRIVERS:
-            hint = f"install it with: pip install {BUNDLED_DRIVERS[name]}"
+            hint = (f"install it with: pip install {BUNDLED_DRIVERS[name]} (from a clone of "
+                    f"the repository: pip install ./smsbridge_{name})")
         elif self.suggestion in installed:
             hint = f"did you mean {self.suggestion!r}?"
         elif self.suggestion is not None:
             hint = (f"did you mean {self.suggestion!r}? (install it with: "
-                    f"pip install {BUNDLED_DRIVERS[self.suggestion]})")
+                    f"pip install {BUNDLED_DRIVERS[self.suggestion]}, or from a clone of the "
+                    f"repository: pip install ./smsbridge_{self.suggestion})")
         else:
             hint = ("check the spelling; a third-party driver is installed from its "
                     "author's package")

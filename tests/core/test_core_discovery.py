@@ -75,11 +75,25 @@ def test_a_misspelt_driver_gets_a_did_you_mean() -> None:
 
 def test_only_the_bundled_drivers_get_a_pip_install_hint() -> None:
     not_installed = smsbridge.DriverNotFound("devino", ["memory"])
-    assert "install it with: pip install smsbridge-devino" in str(not_installed)
+    assert ("install it with: pip install smsbridge-devino (from a clone of the repository: "
+            "pip install ./smsbridge_devino)") in str(not_installed)
     misspelt = smsbridge.DriverNotFound("nikta", ["memory"])
-    assert ("did you mean 'nikita'? (install it with: pip install smsbridge-nikita)"
-            in str(misspelt))
+    assert ("did you mean 'nikita'? (install it with: pip install smsbridge-nikita, or from a "
+            "clone of the repository: pip install ./smsbridge_nikita)") in str(misspelt)
     assert "pip install" not in str(smsbridge.DriverNotFound("acmesms", ["memory"]))
+
+
+@pytest.mark.parametrize("base_url", ["http://127.0.0.1:36797 (Ctrl-C to stop).",
+                                      "127.0.0.1:8000/api", "ftp://files.example.com/api",
+                                      "https://", "http://acme:s3cret@/api"])
+def test_a_base_url_that_is_no_web_address_is_a_config_error(base_url: str) -> None:
+    with pytest.raises(smsbridge.ConfigError) as caught:
+        smsbridge.connect("testecho", login="acme", password="pw", base_url=base_url)
+    message = str(caught.value)
+    assert message.startswith("setting 'base_url' for driver 'testecho' must be an http:// or "
+                              "https:// URL such as https://api.example.com/rest, got ")
+    assert caught.value.key == "base_url"
+    assert "s3cret" not in message
 
 
 @pytest.mark.parametrize("target", ["http://acme:s3cret@127.0.0.1:8000/api",
