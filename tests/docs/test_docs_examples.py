@@ -17,7 +17,10 @@ Marking blocks (HTML comments: invisible on GitHub and on the package index):
 - ``<!-- examples: fragments -->`` anywhere in a page: none of its blocks runs (a
   reference page such as hooks.md);
 - ``<!-- example: requires celery django -->`` before a block: the page stops there (that
-  block and the ones after it are skipped) unless every named module imports.
+  block and the ones after it are skipped) unless every named module imports;
+- ``<!-- example-setup:`` on a line of its own, then code, then ``-->``: code run at that
+  point of the page, unseen by readers, that gives an excerpt what it takes from the
+  reader's program (``sms = smsbridge.connect(...)``, ``numbers = [...]``).
 
 Words in parentheses after a mark are for the reader (``<!-- example: fragment (a sketch)
 -->``). A new page under docs/ is picked up by itself: its examples run unless it marks
@@ -67,6 +70,13 @@ def python_blocks(page: Path) -> list[Block]:
     blocks: list[Block] = []
     index = 0
     while index < len(lines):
+        if lines[index].strip() == "<!-- example-setup:":
+            start = index + 1
+            while index < len(lines) and lines[index].strip() != "-->":
+                index += 1
+            blocks.append(Block(page, start + 1, "\n".join(lines[start:index]), ("setup",)))
+            index += 1
+            continue
         opening = _FENCE.match(lines[index])
         if not opening:
             index += 1
@@ -217,7 +227,10 @@ def test_blocks_marks_and_line_numbers_are_read(tmp_path: Path) -> None:
         "- a list item:\n"                            # 18
         "  ```python\n"                               # 19
         "  d = 4\n"                                   # 20
-        "  ```\n",                                    # 21
+        "  ```\n"                                     # 21
+        "<!-- example-setup:\n"                       # 22
+        "e = 5\n"                                     # 23
+        "-->\n",                                      # 24
         encoding="utf-8")
 
     blocks = python_blocks(page)
@@ -227,6 +240,7 @@ def test_blocks_marks_and_line_numbers_are_read(tmp_path: Path) -> None:
         (7, "def send(messages) -> list", ("fragment (a signature)",)),
         (14, "b = 2\n```\nc = 3", ("requires nosuchmodule",)),
         (20, "d = 4", ()),
+        (23, "e = 5", ("setup",)),
     ]
     with pytest.raises(pytest.skip.Exception, match=r"page\.md line 14 needs nosuchmodule"):
         run_page(page)
