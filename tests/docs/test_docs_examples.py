@@ -24,7 +24,8 @@ Marking blocks (HTML comments: invisible on GitHub and on the package index):
 
 Words in parentheses after a mark are for the reader (``<!-- example: fragment (a sketch)
 -->``). A new page under docs/ is picked up by itself: its examples run unless it marks
-them; add the simulators its examples need to ``SIMULATORS``.
+them; a driver's README opts in with ``<!-- examples: run -->``. Add the simulators a
+page's examples need to ``SIMULATORS``.
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ from requests.adapters import HTTPAdapter
 from smsbridge.discovery import load_driver
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+#: Driver READMEs opt in with ``<!-- examples: run -->``.
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")),
+         *[p for p in sorted(ROOT.glob("smsbridge_*/README.md"))
+           if "<!-- examples: run" in p.read_text(encoding="utf-8")]]
 
 _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>[^\n`]*)$")
 _MARK = re.compile(r"<!--\s*(?P<kind>examples?)\s*:\s*(?P<what>[^>]*?)\s*-->")
