@@ -18,6 +18,8 @@ Marking blocks (HTML comments: invisible on GitHub and on the package index):
   reference page such as hooks.md);
 - ``<!-- example: requires celery django -->`` before a block: the page stops there (that
   block and the ones after it are skipped) unless every named module imports;
+- a ``# -> text`` comment says what the line prints: the block's printed lines must
+  match these comments in order (``...`` stands for anything, such as a random id);
 - ``<!-- example-setup:`` on a line of its own, then code, then ``-->``: code run at that
   point of the page, unseen by readers, that gives an excerpt what it takes from the
   reader's program (``sms = smsbridge.connect(...)``, ``numbers = [...]``).
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import io
 import os
 import re
 import traceback
@@ -53,6 +56,7 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")),
            if "<!-- examples: run" in p.read_text(encoding="utf-8")]]
 
 _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>[^\n`]*)$")
+_SHOWN = re.compile(r"#\s*->\s*(?P<text>.*?)\s*$")
 _MARK = re.compile(r"<!--\s*(?P<kind>examples?)\s*:\s*(?P<what>[^>]*?)\s*-->")
 
 
@@ -195,9 +199,26 @@ def run_page(page: Path) -> int:
         # Pad with blank lines so tracebacks show the page's own line numbers.
         source = "\n" * (block.line - 1) + block.code
         code = compile(source, str(page), "exec")
-        exec(code, namespace)
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(code, namespace)
+        check_output(block, printed.getvalue())
         ran += 1
     return ran
+
+
+def check_output(block: Block, printed: str) -> None:
+    """Each ``# -> text`` comment matches a printed line, in order (``...``: anything)."""
+    lines = iter(printed.splitlines())
+    for number, line in enumerate(block.code.splitlines(), start=block.line):
+        shown = _SHOWN.search(line)
+        if not shown:
+            continue
+        pattern = re.compile(re.escape(shown["text"]).replace(re.escape("..."), ".*"))
+        if not any(pattern.fullmatch(out.rstrip()) for out in lines):
+            raise AssertionError(
+                f"{block.page.name} line {number} says it prints {shown['text']!r}; "
+                f"the block printed:\n{printed}")
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(ROOT).as_posix() for p in PAGES])
@@ -259,6 +280,18 @@ def test_a_failing_example_points_at_its_line(tmp_path: Path) -> None:
 
     frames = [(f.filename, f.lineno) for f in traceback.extract_tb(caught.value.__traceback__)]
     assert (str(page), 5) in frames
+
+
+def test_printed_lines_match_their_comments(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("```python\nprint('id-123:996')  # -> id-...:996\nprint('skipped')\n"
+                    "for n in (1, 2):\n    print(n)  # -> 2\n```\n"
+                    "```python\nprint('sent')  # -> DeliveryState.SENT\n```\n",
+                    encoding="utf-8")
+
+    with pytest.raises(AssertionError, match=r"page\.md line 8 says it prints "
+                                             r"'DeliveryState\.SENT'; the block printed:\nsent"):
+        run_page(page)
 
 
 def test_a_page_of_fragments_runs_nothing(tmp_path: Path) -> None:
