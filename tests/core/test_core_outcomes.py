@@ -38,9 +38,9 @@ def devino_sim() -> Iterator[tuple[Any, smsbridge.Client]]:
 @pytest.fixture
 def nikita_sim() -> Iterator[tuple[Any, smsbridge.Client]]:
     simulator = nikita.NikitaSimulator(balance="1000")
-    with simulator.serve() as url:
-        with smsbridge.connect("nikita", retry=NO_WAIT, **simulator.client_settings(url)) as c:
-            yield simulator, c
+    with simulator.serve() as url, smsbridge.connect(
+            "nikita", retry=NO_WAIT, **simulator.client_settings(url)) as c:
+        yield simulator, c
 
 
 def account(error: SmsBridgeError, sent: list[str]) -> tuple[list[str], list[str], list[str]]:
@@ -79,7 +79,7 @@ def test_a_refusal_of_a_later_chunk_keeps_the_accepted_ones(devino_sim: Any) -> 
                      content_type="application/json")
     with pytest.raises(InsufficientFunds) as caught:
         client.send(sent, "Sale at noon")
-    accepted, unknown, rest = account(caught.value, sent)
+    accepted, unknown, _rest = account(caught.value, sent)
     assert (accepted, unknown) == (sent[:100], [])
     assert sorted(m.recipient for m in simulator.ledger()) == sent[:100]
     assert caught.value.retry_safe is False  # a repeat would resend the first 100
