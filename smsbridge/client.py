@@ -400,6 +400,8 @@ class Client:
         :returns: every id's final :class:`StatusReport`, by id, in the order given.
         :raises WaitTimeout: (a ``TimeoutError``) after ``timeout`` seconds; its
             ``reports`` keeps every id's last report and ``pending`` the ids not final.
+        :raises SmsBridgeError: what :meth:`status` raises (``NotFound`` for an id the
+            provider does not know), at once.
         """
         return wait_for_final(self.status, ids, timeout=timeout, poll=poll)
 

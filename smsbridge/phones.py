@@ -62,13 +62,17 @@ def country_code(value: str | None) -> str | None:
     An empty string means None, so ``SMSBRIDGE_DEFAULT_COUNTRY=`` turns a driver's default
     off.
     """
+    return _country_code(value, "default_country")
+
+
+def _country_code(value: str | None, field: str) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     code = value.strip().upper() if isinstance(value, str) else value
     if code not in COUNTRIES:
         raise ValidationError(
             f"unknown country {value!r}; known countries: {', '.join(sorted(COUNTRIES))}",
-            field="default_country")
+            field=field)
     return code
 
 
@@ -105,7 +109,7 @@ def normalize_number(number: str | int, country: str | None = None) -> str:
     if not text.isascii() or not text.isdigit():
         raise ValidationError(f"invalid phone number {number!r}: only digits, spaces, "
                               "dashes, brackets and a leading + are allowed", field="to")
-    code = country_code(country)
+    code = _country_code(country, "country")
     if not international and code is not None:
         text = _internationalize(text, COUNTRIES[code])
     if not MIN_DIGITS <= len(text) <= MAX_DIGITS:

@@ -44,8 +44,10 @@ def test_bad_numbers_are_validation_errors(raw: object) -> None:
 
 
 def test_an_unknown_country_is_named_with_the_known_ones() -> None:
-    with pytest.raises(ValidationError, match=r"unknown country 'XX'; known countries: .*KG"):
+    with pytest.raises(ValidationError,
+                       match=r"unknown country 'XX'; known countries: .*KG") as caught:
         normalize_number("0550 123 456", country="XX")
+    assert caught.value.field == "country"
 
 
 def test_the_memory_driver_takes_international_numbers_only(sms_outbox: list[object]) -> None:
