@@ -38,7 +38,8 @@ def drivers() -> list[Path]:
     return sorted(p.parent for p in ROOT.glob("smsbridge_*/pyproject.toml"))
 
 
-def too_old(version: tuple[int, ...] = tuple(sys.version_info)) -> str | None:
+def too_old(version: tuple[int, ...] = tuple(sys.version_info),
+            command: str = "test") -> str | None:
     """Why this Python cannot set smsbridge up, or None when it can."""
     if tuple(version[:2]) >= MIN_PYTHON:
         return None
@@ -46,7 +47,7 @@ def too_old(version: tuple[int, ...] = tuple(sys.version_info)) -> str | None:
     wanted = ".".join(str(part) for part in MIN_PYTHON)
     return (f"smsbridge needs Python {wanted}+, and this is Python {found} "
             f"({sys.executable}). Run this script with a newer Python, for example: "
-            f"python3.12 scripts/dev.py test")
+            f"python3.12 scripts/dev.py {command}")
 
 
 def venv_usable() -> bool:
@@ -91,7 +92,7 @@ def install(everything: bool) -> None:
 
 
 def main(argv: list[str]) -> int:
-    problem = too_old()
+    problem = too_old(command=" ".join(argv) or "test")
     if problem:
         # Before anything is created: a half-made .venv would break the next run.
         print(problem, file=sys.stderr)

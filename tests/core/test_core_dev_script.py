@@ -48,25 +48,26 @@ def test_main_on_an_old_python_creates_no_venv(
         dev: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     real = dev.too_old
-    monkeypatch.setattr(dev, "too_old", lambda: real((3, 9, 18)))
+    monkeypatch.setattr(dev, "too_old", lambda command: real((3, 9, 18), command))
     monkeypatch.setattr(dev.subprocess, "run", lambda *a, **k: pytest.fail("ran a command"))
 
-    assert dev.main(["test"]) == 2
+    assert dev.main(["test", "-q"]) == 2
 
-    assert "needs Python 3.10+" in capsys.readouterr().err
+    assert capsys.readouterr().err.endswith("for example: python3.12 scripts/dev.py test -q\n")
     assert not dev.VENV.exists()
 
 
 def test_the_script_really_stops_on_an_old_python(tmp_path: Path) -> None:
     # Run the real script in a child whose version_info is 3.9, as `python3.9 dev.py` would.
     code = ("import runpy, sys; sys.version_info = (3, 9, 18, 'final', 0); "
-            f"sys.argv = [{str(SCRIPT)!r}, 'test']; "
+            f"sys.argv = [{str(SCRIPT)!r}, 'demo']; "
             "runpy.run_path(sys.argv[0], run_name='__main__')")
     env = {**os.environ, "DEV_VENV": str(tmp_path / "venv")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=env, timeout=60, check=False)
     assert done.returncode == 2
     assert "smsbridge needs Python 3.10+, and this is Python 3.9.18" in done.stderr
+    assert "python3.12 scripts/dev.py demo" in done.stderr
     assert not (tmp_path / "venv").exists()
 
 
