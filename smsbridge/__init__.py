@@ -4,6 +4,10 @@
     sms = smsbridge.connect("nikita", login="acme", password="s3cret", sender="ACME")
     result = sms.send("+996 550 123 456", "Your code is 1234")
     sms.status(result.ids[0]).state
+
+Documentation: https://github.com/smsbridge/smsbridge/tree/main/docs (also in the source
+distribution; ``importlib.metadata.metadata("smsbridge").get_all("Project-URL")`` lists
+the project's addresses).
 """
 
 from __future__ import annotations

@@ -63,6 +63,8 @@ def test_every_distribution_declares_an_spdx_licence_and_its_urls(distribution: 
     urls = project["urls"]
     assert set(urls) >= {"Homepage", "Documentation", "Source", "Changelog", "Issues"}
     for url in urls.values():
+        # One repository address everywhere: moving it is one search and replace.
+        assert url.startswith(REPOSITORY), url
         path = local_path(url)
         assert path is None or path.exists(), url
     text = (distribution / "LICENSE").read_text(encoding="utf-8")
