@@ -86,3 +86,20 @@ def test_the_changelog_covers_the_current_version() -> None:
 def test_the_source_distribution_carries_the_docs() -> None:
     manifest = (ROOT / "MANIFEST.in").read_text(encoding="utf-8").splitlines()
     assert "graft docs" in manifest and "include CHANGELOG.md" in manifest
+
+
+_PIP_LINE = re.compile(r"^\s*pip install (?P<args>[^#\n]+)", re.M)
+
+
+@pytest.mark.parametrize("distribution", DISTRIBUTIONS, ids=IDS)
+def test_install_commands_work_from_a_clone(distribution: Path) -> None:
+    # Not on the package index yet: a `pip install smsbridge...` command would fail.
+    text = (distribution / "README.md").read_text(encoding="utf-8")
+    commands = [m["args"].split() for m in _PIP_LINE.finditer(text)]
+    assert commands
+    for args in commands:
+        for arg in args:
+            target = arg.strip("'\"")
+            assert target.startswith("./"), f"pip install {arg}: not published yet"
+            folder = ROOT / target.split("[")[0]
+            assert (folder / "pyproject.toml").exists(), f"pip install {arg}: no such project"
