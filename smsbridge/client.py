@@ -121,8 +121,6 @@ class Client:
 
     def __init__(self, driver: Driver, *, plugins: Sequence[object] = ()) -> None:
         self._driver = driver
-        #: National numbers are read as this country's (a setting of national providers).
-        self._country: str | None = getattr(driver.settings, "default_country", None)
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
         self._pm.add_hookspecs(hookspecs)
         self._pm.register(driver, name=f"driver:{driver.name}")
@@ -154,6 +152,12 @@ class Client:
     def driver(self) -> Driver:
         """The driver object, for provider-only extras."""
         return self._driver
+
+    @property
+    def _country(self) -> str | None:
+        """The country national numbers are read in (a setting of national providers)."""
+        country: str | None = getattr(self._driver.settings, "default_country", None)
+        return country
 
     @property
     def plugin_manager(self) -> pluggy.PluginManager:

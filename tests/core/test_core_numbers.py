@@ -54,3 +54,20 @@ def test_the_memory_driver_takes_international_numbers_only(sms_outbox: list[obj
     sms = smsbridge.connect("memory")
     sms.send("+996 550 123 456", "hi")
     assert sms.driver.outbox.last.to == "996550123456"
+
+
+def test_the_memory_driver_reads_national_numbers_when_given_a_country(
+        sms_outbox: list[object]) -> None:
+    sms = smsbridge.connect("memory", default_country="kg")
+    sms.send("0550 123 456", "hi")
+    assert sms.driver.outbox.last.to == "996550123456"
+
+
+def test_a_stand_in_reads_national_numbers_as_the_real_driver_does() -> None:
+    pytest.importorskip("smsbridge_nikita")
+    from smsbridge.memory import Outbox, stand_in
+
+    nikita = smsbridge.connect("nikita", login="acme", password="pw", sender="ACME")
+    outbox = Outbox()
+    stand_in(nikita.driver, outbox).send("0550 123 456", "hi")
+    assert outbox.last.to == "996550123456"
