@@ -48,7 +48,9 @@ def test_request_on_the_wire_matches_the_document(
     request_xml: ParseBody, request_bytes: Callable[[Any], bytes],
 ) -> None:
     wire.post(URL, body=payload("message-success-doc.xml"))
-    send_at = datetime(2010, 9, 21, 17, 59, 57, tzinfo=timezone.utc)  # 23:59:57 in Bishkek
+    # The document's 2010-09-21 23:59:57 Bishkek time, a century later (a past send_at is
+    # refused before any request).
+    send_at = datetime(2110, 9, 21, 17, 59, 57, tzinfo=timezone.utc)
 
     client.send(["+996 550 123 456", "996550123457"], "Any SMS message text",
                 sender="My-company", send_at=send_at, reference="A88726")
@@ -61,6 +63,8 @@ def test_request_on_the_wire_matches_the_document(
     expected = parse_xml(payload("message-request-doc.xml"), force_list=("phone",))
     expected["message"].update(login="acme", pwd="s3cret-pw")
     del expected["message"]["test"]
+    assert expected["message"]["time"] == "20100921235957"
+    expected["message"]["time"] = "21100921235957"
     assert request_xml(call) == expected
     # Same fields in the document's order.
     assert list(request_xml(call)["message"]) == ["login", "pwd", "id", "sender", "text",
@@ -111,10 +115,10 @@ def test_cyrillic_and_markup_text_round_trips_as_utf8(
 @pytest.mark.parametrize(
     ("send_at", "expected"),
     [
-        (datetime(2024, 3, 1, 6, 0, tzinfo=timezone.utc), "20240301120000"),
-        (datetime(2024, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=3))),
-         "20250101023000"),
-        (datetime(2024, 6, 1, 0, 0, 5, tzinfo=timezone(timedelta(hours=6))), "20240601000005"),
+        (datetime(2124, 3, 1, 6, 0, tzinfo=timezone.utc), "21240301120000"),
+        (datetime(2124, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=3))),
+         "21250101023000"),
+        (datetime(2124, 6, 1, 0, 0, 5, tzinfo=timezone(timedelta(hours=6))), "21240601000005"),
     ],
 )
 def test_send_at_is_bishkek_time(

@@ -270,11 +270,12 @@ def test_unapproved_sender_and_stop_words(clock: Clock, sleeps: list[float]) -> 
 def test_scheduled_send_stays_queued_until_its_time(
     sms: smsbridge.Client, clock: Clock, sim: NikitaSimulator,
 ) -> None:
+    clock.now = datetime(2099, 3, 1, 6, 0, tzinfo=timezone.utc).timestamp()  # not past
     later = datetime.fromtimestamp(clock.now, timezone.utc) + timedelta(hours=2)
 
     result = sms.send(NUMBER, "later", send_at=later)
 
-    assert parse_xml(sim.requests[-1].body)["message"]["time"] == "20260301140000"
+    assert parse_xml(sim.requests[-1].body)["message"]["time"] == "20990301140000"
     assert sms.status(result.ids[0]).state is DeliveryState.QUEUED
     clock.now += 3 * 3600
     assert until_final(sms, result.ids[0]) == [DeliveryState.SENT, DeliveryState.DELIVERED]
