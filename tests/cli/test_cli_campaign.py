@@ -209,10 +209,11 @@ def test_resume_repeats_the_unknown_chunk_on_nikita(run, nikita_url, nikita_simu
     # The first chunk was repeated with its own reference: the gateway recognized the
     # repeat, and no recipient got the SMS twice. The rest went out once.
     assert {m["reference"] for m in messages[:50]} == {"spring26"}
-    assert all(m["outcome"] == "accepted" and m["message_id"] for m in messages[50:])
-    repeated = {m["outcome"] for m in messages[:50]}
-    assert repeated in ({"accepted"}, {"unknown"})  # earlier ids, or only "a duplicate"
-    assert resumed.code == (EXIT_OK if repeated == {"accepted"} else EXIT_TRANSPORT)
+    assert all(m["outcome"] == "accepted" and m["message_id"] for m in messages)
+    assert resumed.code == EXIT_OK
+    # The repeat's ids are the gateway's ids of the first acceptance: status works.
+    status = run("--url", nikita_url, "status", messages[0]["message_id"], "--json")
+    assert status.code == EXIT_OK
     counts = ledger_count(simulator)
     assert len(counts) == 120
     assert set(counts.values()) == {1}
@@ -227,23 +228,39 @@ def test_rerun_with_the_same_reference_does_not_double(run, nikita_url, nikita_s
     first = run(*args)
     assert first.code == EXIT_OK
     second = run(*args)
-    # Not stopped at line 1: every line is reported, none as not attempted.
-    document = second.json
-    assert document["error"] is None
-    assert document["not_attempted_from"] is None
-    assert len(document["messages"]) == 60
-    earlier = {m["recipient"]: m["message_id"] for m in first.json["messages"]}
-    for message in document["messages"]:
-        # The earlier acceptance (with its id), or unknown: the gateway only said it has
-        # the reference already.
-        assert message["outcome"] in ("accepted", "unknown")
-        if message["outcome"] == "accepted":
-            assert message["message_id"] == earlier[message["recipient"]]
-        else:
-            assert message["error"]["type"] == "DuplicateMessage"
+    # Not stopped at line 1: each chunk is recognized as a repeat and answered with the
+    # earlier acceptance's ids.
+    assert second.code == EXIT_OK, second.err
+    assert [(m["recipient"], m["message_id"]) for m in second.json["messages"]] == [
+        (m["recipient"], m["message_id"]) for m in first.json["messages"]]
     counts = ledger_count(simulator)
     assert len(counts) == 60
     assert set(counts.values()) == {1}
+
+
+def test_a_reference_another_campaign_used_leaves_its_chunk_unknown(
+        run, nikita_url, nikita_simulator, numbers_file, tmp_path):
+    simulator, _ = nikita_simulator
+    other = tmp_path / "other.txt"
+    other.write_text("996770000001\n996770000002\n", encoding="utf-8")
+    assert run("--url", nikita_url, "send", "--to-file", str(other), "--text", "old",
+               "--reference", "reused").code == EXIT_OK
+    path = numbers_file(60)
+    result = run("--url", nikita_url, "send", "--to-file", str(path), "--text", "new",
+                 "--reference", "reused", "--json")
+    # The gateway holds another send under chunk 0's reference: those 50 are unknown
+    # (never sent again under another reference); the send goes on with chunk 1.
+    assert result.code == EXIT_TRANSPORT
+    messages = result.json["messages"]
+    assert {m["outcome"] for m in messages[:50]} == {"unknown"}
+    assert messages[0]["error"]["type"] == "DuplicateMessage"
+    assert {m["outcome"] for m in messages[50:]} == {"accepted"}
+    assert result.json["error"] is None
+    counts = ledger_count(simulator)
+    assert len(counts) == 12 and set(counts.values()) == {1}
+    assert "unknown 996550000001  line 1: DuplicateMessage (nikita/send, code 10" \
+        in run("--url", nikita_url, "send", "--to-file", str(path), "--text", "new",
+               "--reference", "reused", "-q").out
 
 
 @pytest.mark.parametrize("text", ["Hi {name}, your code is {code}"])
