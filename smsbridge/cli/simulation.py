@@ -21,7 +21,13 @@ from smsbridge.cli.output import (
 )
 from smsbridge.config import connect
 from smsbridge.discovery import load_driver
-from smsbridge.errors import ConfigError, DriverNotFound, SmsBridgeError, ValidationError
+from smsbridge.errors import (
+    BUNDLED_DRIVERS,
+    ConfigError,
+    DriverNotFound,
+    SmsBridgeError,
+    ValidationError,
+)
 from smsbridge.models import Message
 
 if TYPE_CHECKING:
@@ -43,8 +49,10 @@ def load_simulator(driver_name: str, **options: Any) -> tuple[type[Any], Any]:
     try:
         driver = load_driver(driver_name)
     except DriverNotFound as exc:
-        raise UsageError(f"{exc.message} (with its simulator: "
-                         f"pip install 'smsbridge-{driver_name}[simulator]')") from None
+        # Only bundled names get an install line: any other would invite typosquatting.
+        extra = (f" (with its simulator: {_simulator_install(driver_name)})"
+                 if driver_name in BUNDLED_DRIVERS else "")
+        raise UsageError(exc.message + extra) from None
     target = getattr(driver, "simulator", None)
     if not target:
         raise UsageError(f"the {driver_name} driver ships no simulator")
@@ -52,13 +60,19 @@ def load_simulator(driver_name: str, **options: Any) -> tuple[type[Any], Any]:
     try:
         simulator_class = getattr(importlib.import_module(module_name), class_name)
     except ImportError as exc:
+        how = (_simulator_install(driver_name) if driver_name in BUNDLED_DRIVERS
+               else "install the driver's 'simulator' extra")
         raise UsageError(
-            f"the {driver_name} simulator cannot be imported ({exc}); install it with: "
-            f"pip install 'smsbridge-{driver_name}[simulator]'") from None
+            f"the {driver_name} simulator cannot be imported ({exc}); {how}") from None
     except AttributeError:
         raise UsageError(f"the {driver_name} driver names a simulator that does not exist: "
                          f"{target}") from None
     return driver, simulator_class(**options)
+
+
+def _simulator_install(name: str) -> str:
+    return (f"pip install '{BUNDLED_DRIVERS[name]}[simulator]', or from a clone of the "
+            f"repository: pip install './smsbridge_{name}[simulator]'")
 
 
 def settings_url(driver: type[Any], settings: Mapping[str, Any]) -> str:

@@ -194,10 +194,16 @@ def test_simulate_driver_without_a_simulator(run):
     assert "the memory driver ships no simulator" in result.err
 
 
-def test_simulate_unknown_driver(run):
+def test_simulate_unknown_driver_suggests_no_package(run):
     result = run("simulate", "nosuch", "--json")
     assert result.code == EXIT_USAGE
-    assert "pip install 'smsbridge-nosuch[simulator]'" in result.json["error"]["message"]
+    message = result.json["error"]["message"]
+    assert "no smsbridge driver named 'nosuch' is installed" in message
+    assert "pip install" not in message  # a made-up name invites typosquatting
+    typo = run("simulate", "nikta")
+    assert typo.code == EXIT_USAGE
+    assert "did you mean 'nikita'?" in typo.err
+    assert "smsbridge-nikta" not in typo.err
 
 
 def test_settings_url_round_trips():
