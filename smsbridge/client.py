@@ -27,6 +27,7 @@ from smsbridge.models import (
     StatusReport,
 )
 from smsbridge.phones import normalize_many, normalize_msisdn
+from smsbridge.sanity import check_result
 
 __all__ = ["Client"]
 
@@ -158,6 +159,8 @@ class Client:
                 f"driver {self._driver.name!r} returned {type(result).__name__} from "
                 f"{operation}(); expected {names}"
             )
+        check_result(result, provider=self._driver.name, operation=operation,
+                     redactor=self._driver.redactor)
         return result
 
     def _message(self, to: str, text: str, *, sender: str | None, send_at: datetime | None,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from smsbridge import jsonutil
 from smsbridge.errors import (
     AuthError,
     DeliveryUnknown,
@@ -103,7 +104,7 @@ class HttpResponse:
     def json(self) -> Any:
         """Parse the body as JSON; a non-JSON body raises a typed error keeping it."""
         try:
-            return jsonlib.loads(self.content.decode("utf-8-sig"))
+            return jsonutil.loads(self.content)
         except (ValueError, UnicodeDecodeError) as exc:
             raise self.unreadable("the answer is not JSON") from exc
 

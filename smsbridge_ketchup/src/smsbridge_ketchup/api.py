@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from smsbridge import jsonutil
 from smsbridge.errors import (
     InvalidResponse,
     ProviderError,
@@ -1052,7 +1053,7 @@ def _stat_filter(name: str, value: Any) -> Any:
 
 def parse_push(body: bytes) -> list[Any]:
     """Parse a pushed HLR report (or a message status of the same family)."""
-    payload = json.loads(body.decode("utf-8-sig"))
+    payload = jsonutil.loads(body)
     objects = payload if isinstance(payload, list) else [_flat(payload)]
     out: list[Any] = []
     for item in objects:

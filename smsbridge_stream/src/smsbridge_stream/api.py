@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from smsbridge import jsonutil
 from smsbridge.auth import SessionCache, session_expired
 from smsbridge.errors import (
     InvalidRecipient,
@@ -107,7 +108,7 @@ def _repair_dates(text: str) -> Any:
     if repaired == text:
         return None
     try:
-        return json.loads(repaired)
+        return jsonutil.loads(repaired)
     except ValueError:
         return None
 
@@ -308,7 +309,7 @@ def _text_payload(response: HttpResponse) -> str | None:
     text = response.content.decode("utf-8-sig", "replace").strip()
     if text.startswith('"'):
         with contextlib.suppress(ValueError):
-            value = json.loads(text)
+            value = jsonutil.loads(text)
             if isinstance(value, str):
                 return value.strip()
     return text or None
@@ -339,7 +340,7 @@ def parse_report_file(response: HttpResponse) -> bytes:
             raise error
         if text.startswith("{"):
             with contextlib.suppress(ValueError):
-                found = code_desc(json.loads(text))
+                found = code_desc(jsonutil.loads(text))
                 if found is not None:
                     raise response.provider_error(PROVIDER_ERRORS, found[0], found[1],
                                                   refine=refine)
