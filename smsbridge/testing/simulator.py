@@ -14,6 +14,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -23,7 +24,7 @@ from smsbridge.testing.server import DropConnection, serve_wsgi
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request, Response
 
-__all__ = ["FAULT_KINDS", "Fault", "RecordedRequest", "Simulator"]
+__all__ = ["FAULT_KINDS", "Fault", "RecordedRequest", "SimulatedMessage", "Simulator"]
 
 #: ``status``: answer with an HTTP status and body instead of handling the request;
 #: ``delay``: wait ``seconds`` before handling it; ``drop``: close the connection
@@ -60,14 +61,47 @@ class RecordedRequest:
     body: bytes
 
 
+@attrs.frozen(kw_only=True)
+class SimulatedMessage:
+    """One message a recipient would receive, as the simulated provider holds it.
+
+    The simulators' ledger is the provider's side of the books: tests compare it with
+    what the library reported (nothing lost, nothing doubled).
+    """
+
+    recipient: str
+    text: str
+    provider_id: str
+    reference: str | None
+    channel: str
+    accepted_at: datetime
+    #: The :class:`~smsbridge.models.DeliveryState` value the provider would report now.
+    state: str
+
+
+def utc(timestamp: float) -> datetime:
+    """A simulator clock reading as an aware UTC datetime."""
+    return datetime.fromtimestamp(timestamp, timezone.utc)
+
+
 class Simulator:
-    """A stateful provider simulator. Thread-safe; serve it with :meth:`serve`."""
+    """A stateful provider simulator. Thread-safe; serve it with :meth:`serve`.
+
+    Public state for tests: :meth:`ledger` (what recipients would receive),
+    ``requests`` (what arrived) and ``callback_url`` (where a provider that pushes
+    delivery reports sends them; None pushes nothing).
+    """
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self.lock = threading.RLock()
         self.requests: list[RecordedRequest] = []
+        self.callback_url: str | None = None
         self._faults: list[Fault] = []
+
+    def ledger(self) -> list[SimulatedMessage]:
+        """Every message a recipient would receive (one per recipient, not per segment)."""
+        raise NotImplementedError
 
     def inject(self, kind: str, *, path: str | None = None, times: int = 1,
                **params: Any) -> Fault:
