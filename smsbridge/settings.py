@@ -11,6 +11,7 @@ A driver declares its settings by subclassing :class:`BaseSettings`::
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -21,7 +22,9 @@ import attrs
 from smsbridge.errors import ConfigError, ValidationError
 
 __all__ = [
+    "MAX_TIMEOUT",
     "BaseSettings",
+    "normalize_secret",
     "secret",
     "secret_values",
     "setting_names",
@@ -36,17 +39,38 @@ def _mask(value: object) -> str:
     return repr(MASK) if value else repr(value)
 
 
+def normalize_secret(value: Any) -> Any:
+    """A secret as it should be used: surrounding whitespace dropped (a key read from a
+    file keeps its newline), and no control character left inside.
+
+    A control character inside a secret cannot go into a header or a URL: HTTP libraries
+    refuse it and quote the value in their error. It is refused here, unquoted.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if any(ord(char) < 32 or ord(char) == 127 for char in text):
+        raise ConfigError("a secret setting contains a control character (a line break, a "
+                          "tab...); check where it was read from")
+    return text
+
+
 def secret(**kwargs: Any) -> Any:
-    """Declare a settings field holding a secret: masked in repr, redacted in logs."""
+    """Declare a settings field holding a secret: masked in repr, redacted in logs,
+    normalized with :func:`normalize_secret`."""
     metadata = dict(kwargs.pop("metadata", {}))
     metadata["secret"] = True
-    return attrs.field(repr=_mask, metadata=metadata, **kwargs)
+    return attrs.field(repr=_mask, metadata=metadata, converter=normalize_secret, **kwargs)
 
 
-def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value <= 0:
-        raise ConfigError(f"setting {attribute.name!r} must be positive, got {value!r}",
-                          key=attribute.name)
+#: Longest timeout accepted, in seconds: anything longer is a mistake (or "inf").
+MAX_TIMEOUT = 24 * 3600.0
+
+
+def _timeout(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not 0 < value <= MAX_TIMEOUT:  # False for NaN too
+        raise ConfigError(f"setting {attribute.name!r} must be a number of seconds above 0 "
+                          f"and at most {MAX_TIMEOUT:g}, got {value!r}", key=attribute.name)
 
 
 def _non_negative(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
@@ -67,8 +91,8 @@ class BaseSettings:
     """
 
     base_url: str = ""
-    timeout: float = attrs.field(default=30.0, validator=_positive)
-    connect_timeout: float = attrs.field(default=10.0, validator=_positive)
+    timeout: float = attrs.field(default=30.0, validator=_timeout)
+    connect_timeout: float = attrs.field(default=10.0, validator=_timeout)
     sender: str | None = None
     retries: int = attrs.field(default=2, validator=_non_negative)
 
@@ -122,7 +146,7 @@ def structure_settings(cls: type[S], values: Mapping[str, Any], *, driver: str) 
         value = values[attribute.name]
         try:
             converted[attribute.name] = _convert(value, hints[attribute.name])
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:
             shown = MASK if attribute.metadata.get("secret") else repr(value)
             raise ConfigError(
                 f"setting {attribute.name!r} for driver {driver!r} must be "
@@ -149,10 +173,12 @@ def _convert(value: Any, tp: Any) -> Any:
         if not isinstance(value, (str, int)) or isinstance(value, bool):
             raise TypeError(f"expected a string, got {type(value).__name__}")
         return str(value)
-    if tp in (int, float) and isinstance(value, str):
-        return tp(value.strip())
-    if tp in (int, float) and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return tp(value)
+    if tp in (int, float) and (isinstance(value, str) or (
+            isinstance(value, (int, float)) and not isinstance(value, bool))):
+        number = tp(value.strip() if isinstance(value, str) else value)
+        if not math.isfinite(number):
+            raise ValueError(f"not a finite number: {value!r}")
+        return number
     from smsbridge.converter import shared_converter
 
     return shared_converter().structure(value, tp)

@@ -14,6 +14,7 @@ import contextlib
 import email.utils
 import json as jsonlib
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -181,17 +182,22 @@ class HttpResponse:
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (a number or an HTTP date); None when the
+    header is absent or unreadable (NaN, infinity, garbage)."""
     value = headers.get("Retry-After")
     if not value:
         return None
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        return (when - datetime.now(timezone.utc)).total_seconds()
+        if when.tzinfo is None:  # "-0000": UTC without a claim about the local zone
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - datetime.now(timezone.utc)).total_seconds()
+    return seconds if math.isfinite(seconds) else None
 
 
 def http_error(response: HttpResponse) -> SmsBridgeError:

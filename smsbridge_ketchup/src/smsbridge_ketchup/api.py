@@ -355,9 +355,7 @@ class KetchupApi:
             code, description = error
             if duplicate_ok and response.attempts > 1 and code in DUPLICATE_CODES.get(module, ()):
                 return payload
-            raise provider_error(module, code, description, provider=PROVIDER,
-                                 operation=response.operation,
-                                 http_status=response.status_code)
+            raise self._refusal(response, module, code, description)
         if not response.ok:
             raise http_error(response)
         if not isinstance(payload, (Mapping, list)):
@@ -372,8 +370,16 @@ class KetchupApi:
         code, description = error
         if response.attempts > 1 and code in DUPLICATE_CODES.get(module, ()):
             return None
-        return provider_error(module, code, description, provider=PROVIDER,
-                              operation=response.operation, http_status=response.status_code)
+        return self._refusal(response, module, code, description)
+
+    @staticmethod
+    def _refusal(response: HttpResponse, module: str, code: int,
+                 description: str | None) -> ProviderError:
+        """The error for a provider code; its text is masked (providers echo requests)."""
+        shown = response.redactor.text(description) if description is not None else None
+        return provider_error(module, code, shown, provider=PROVIDER,
+                              operation=response.operation, http_status=response.status_code,
+                              body=response.redactor.text(response.content)[:500] or None)
 
     def _tariff(self, options: Mapping[str, Any]) -> int | None:
         value = options.get("tariff", self.settings.tariff)

@@ -217,8 +217,9 @@ def provider_error(response: HttpResponse, root: Mapping[str, Any], code: int,
                    retry_after: float | None = None) -> ProviderError:
     """The error for a non-zero status: the provider's own text when it gave one."""
     text = root.get("message")
-    description = (text.strip() if isinstance(text, str) and text.strip()
-                   else descriptions.get(code, f"status {code}"))
+    # The provider's own text may echo the request, password included.
+    description = (response.redactor.text(text.strip()) if isinstance(text, str)
+                   and text.strip() else descriptions.get(code, f"status {code}"))
     fields: dict[str, Any] = {
         "provider": _PROVIDER,
         "operation": operation,
@@ -258,8 +259,8 @@ def parse_sent(response: HttpResponse, root: Mapping[str, Any], messages: Sequen
     results = []
     for message in messages:
         if message.to in refused:
-            error = InvalidRecipient(note, provider=_PROVIDER, operation="send",
-                                     http_status=response.status_code)
+            error = InvalidRecipient(response.redactor.text(note), provider=_PROVIDER,
+                                     operation="send", http_status=response.status_code)
             results.append(SentMessage(recipient=message.to, message_id=None, error=error,
                                        provider=_PROVIDER, reference=message.reference,
                                        raw=dict(root)))
