@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from smsbridge.errors import ValidationError
 
@@ -12,6 +12,8 @@ __all__ = ["normalize_many", "normalize_msisdn"]
 _SEPARATORS = re.compile(r"[\s\-().\u00a0]")
 MIN_DIGITS = 7
 MAX_DIGITS = 15  # E.164
+# Longest text read as a number: digits plus generous separators.
+_MAX_TEXT = 64
 
 
 def normalize_msisdn(number: str | int) -> str:
@@ -22,6 +24,12 @@ def normalize_msisdn(number: str | int) -> str:
     """
     if isinstance(number, bool) or not isinstance(number, (str, int)):
         raise ValidationError(f"phone number must be a string, got {type(number).__name__}",
+                              field="to")
+    if isinstance(number, int) and not 0 < number < 10**MAX_DIGITS:
+        raise ValidationError(f"invalid phone number {number!r}: a number given as an "
+                              "integer must be positive (international digits)", field="to")
+    if isinstance(number, str) and len(number) > _MAX_TEXT:
+        raise ValidationError(f"invalid phone number: {len(number)} characters long",
                               field="to")
     text = _SEPARATORS.sub("", str(number))
     if text.startswith("+"):
@@ -42,5 +50,9 @@ def normalize_many(numbers: str | int | Iterable[str | int]) -> Iterator[str]:
     if isinstance(numbers, (str, int)):
         yield normalize_msisdn(numbers)
         return
+    if numbers is None or isinstance(numbers, (bytes, Mapping)) or not isinstance(
+            numbers, Iterable):
+        raise ValidationError(f"expected a phone number or an iterable of them, got "
+                              f"{type(numbers).__name__}", field="to")
     for number in numbers:
         yield normalize_msisdn(number)

@@ -25,7 +25,7 @@ from smsbridge.errors import (
     ProviderError,
     ValidationError,
 )
-from smsbridge.ids import fit_reference, new_reference
+from smsbridge.ids import fit_reference, new_reference, path_segment
 from smsbridge.models import (
     DeliveryState,
     HlrResult,
@@ -131,6 +131,7 @@ def parse_message_id(message_id: str, *, hlr: bool = False) -> MessageId:
         text = text[len("ref:"):]
     if not _ID.match(text):
         raise ValidationError(f"not a KetchUp {channel} id: {message_id!r}", field="message_id")
+    path_segment(text, field="message_id", what=f"a KetchUp {channel} id")
     return MessageId(channel, text, reference=reference)
 
 
@@ -647,10 +648,11 @@ class KetchupApi:
 
     def task_status(self, task_id: str) -> Statistics:
         """Counts of a ``phones`` send (``sms/task/{task_id}``)."""
-        if not isinstance(task_id, (str, int)) or not _ID.match(str(task_id).strip()):
-            raise ValidationError(f"not a KetchUp task id: {task_id!r}", field="task_id")
-        response = self.request("GET", f"sms/task/{str(task_id).strip()}",
-                                operation="task_status")
+        text = (task_id.strip() if isinstance(task_id, str)
+                else str(task_id) if type(task_id) is int and 0 < task_id < 10**18
+                else "")
+        segment = path_segment(text, field="task_id", what="a KetchUp task id")
+        response = self.request("GET", f"sms/task/{segment}", operation="task_status")
         payload = self.check(response, "sms")
         with response.reading("task answer"):
             outer = _flat(payload)
@@ -810,7 +812,7 @@ class KetchupApi:
             if isinstance(key, Mapping) and len(key) == 1:
                 key = next(iter(key.values()))
             text = as_str(key)
-            if text is None or not _ID.match(text):
+            if text is None or not _ID.match(text) or text in (".", ".."):
                 raise ValueError(f"no usable export key: {key!r}")
             return text
 
@@ -884,10 +886,11 @@ class KetchupApi:
 
 
 def _key(key: str) -> str:
-    text = str(key).strip()
+    text = (key.strip() if isinstance(key, str)
+            else str(key) if type(key) is int and 0 < key < 10**18 else "")
     if not _ID.match(text):
         raise ValidationError(f"not a KetchUp export key: {key!r}", field="key")
-    return text
+    return path_segment(text, field="key", what="a KetchUp export key")
 
 
 def _match(items: Sequence[Any], references: Sequence[str]) -> list[Any]:

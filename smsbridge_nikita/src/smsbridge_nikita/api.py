@@ -122,6 +122,12 @@ def check_message(message: Message) -> None:
                               field="text")
     if not _PHONE.match(message.to):
         raise ValidationError(f"invalid phone number {message.to!r}", field="to")
+    if message.to.startswith("0"):
+        # No country code starts with 0: "0550 123 456" is a national number, which the
+        # provider documents in the international form only (996555123456).
+        raise ValidationError(
+            f"invalid phone number {message.to!r}: a national number; nikita takes the "
+            "international form with the country code (996550123456)", field="to")
     if message.send_at is not None:
         bishkek_time(message.send_at)
 
