@@ -203,13 +203,16 @@ def code_desc(payload: Any) -> tuple[str, str | None] | None:
     if not isinstance(payload, dict):
         return None
     lowered = {str(k).lower(): v for k, v in payload.items()}
-    if "code" not in lowered:
-        return None
-    code = as_str(lowered["code"])
+    raw_code = lowered.get("code")
+    if raw_code is None or isinstance(raw_code, (dict, list)):
+        return None  # no code, or one no provider sends: not an error object we know
+    code = as_str(raw_code)
     if code is None:
         return None
     desc = lowered.get("desc", lowered.get("description"))
-    return code, (str(desc).strip() if desc is not None else None)
+    if isinstance(desc, (dict, list)):
+        desc = None
+    return code, (str(desc).strip()[:1000] if desc is not None else None)
 
 
 ISO_SECONDS = "%Y-%m-%dT%H:%M:%S"

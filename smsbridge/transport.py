@@ -358,18 +358,13 @@ class Transport:
                 if (idempotent or before_sending) and attempt <= self.retry.retries:
                     self._pause(attempt, None, f"{type(exc).__name__}", method, shown)
                     continue
-                reason = self.redactor.text(str(exc))
-                if maybe_accepted:
-                    raise DeliveryUnknown(
-                        f"{self.provider}/{operation}: {type(exc).__name__} after the request "
-                        f"may have reached the provider; not repeated, check the status "
-                        f"before sending again ({reason})",
-                        provider=self.provider, operation=operation,
-                    ) from None
-                raise TransportError(
-                    f"{self.provider}/{operation}: {type(exc).__name__}: {reason}",
-                    provider=self.provider, operation=operation,
-                ) from None
+                failure = self._failure(exc, operation, maybe_accepted)
+            else:
+                failure = None
+            if failure is not None:
+                # Raised outside the handler: requests' exception (its URL may carry a
+                # password or a session id) must not stay attached as the context.
+                raise failure
             elapsed = (time.monotonic() - started) * 1000
             logger.debug("%s %s -> %s (%.0f ms)", method, shown, response.status_code, elapsed)
             if (
@@ -385,6 +380,21 @@ class Transport:
             if maybe_accepted:
                 return attrs.evolve(response, maybe_accepted=True)
             return response
+
+    def _failure(self, exc: Exception, operation: str, maybe_accepted: bool) -> TransportError:
+        """The error for a request that failed in the network, its text redacted."""
+        reason = self.redactor.text(str(exc))
+        if maybe_accepted:
+            return DeliveryUnknown(
+                f"{self.provider}/{operation}: {type(exc).__name__} after the request "
+                f"may have reached the provider; not repeated, check the status "
+                f"before sending again ({reason})",
+                provider=self.provider, operation=operation,
+            )
+        return TransportError(
+            f"{self.provider}/{operation}: {type(exc).__name__}: {reason}",
+            provider=self.provider, operation=operation,
+        )
 
     def _describe_body(self, data: Any, json: Any) -> str:
         """The request body for a DEBUG line, secrets masked."""

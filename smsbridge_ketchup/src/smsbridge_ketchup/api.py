@@ -958,6 +958,8 @@ def _rows(payload: Any) -> list[dict[str, Any]]:
         raise TypeError("the export is neither an object nor a list")
     if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
         raise TypeError("export rows are not objects")
+    for row in rows:
+        _text(_field(row, "status"))  # a status that is no word (a list...) is refused here
     return [dict(r) for r in rows]
 
 

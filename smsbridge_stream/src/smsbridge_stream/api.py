@@ -153,14 +153,10 @@ def parse_date(value: Any) -> datetime | None:
 
 def parse_session(response: HttpResponse) -> str:
     """The session id of a login answer (a JSON string); refusals are AuthError."""
-    try:
-        payload = checked(response, LOGIN_ERRORS)
-    except InvalidResponse:
-        # Tolerate a bare, unquoted id.
-        text = response.text.strip()
-        if response.ok and _TOKEN.match(text):
-            return text
-        raise
+    text = response.text.strip()
+    if response.ok and _TOKEN.match(text):
+        return text  # a bare, unquoted id (read before any error could quote it)
+    payload = checked(response, LOGIN_ERRORS)
     if not isinstance(payload, str) or not payload.strip() or not _TOKEN.match(payload.strip()):
         raise response.invalid("expected the session id as a JSON string")
     return payload.strip()
