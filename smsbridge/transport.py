@@ -346,6 +346,7 @@ class Transport:
         while True:
             attempt += 1
             started = time.monotonic()
+            failure: TransportError | None = None
             try:
                 raw = self.session.request(
                     method, url, params=params, data=data, json=json, files=files,
@@ -359,8 +360,6 @@ class Transport:
                     self._pause(attempt, None, f"{type(exc).__name__}", method, shown)
                     continue
                 failure = self._failure(exc, operation, maybe_accepted)
-            else:
-                failure = None
             if failure is not None:
                 # Raised outside the handler: requests' exception (its URL may carry a
                 # password or a session id) must not stay attached as the context.
