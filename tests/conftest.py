@@ -1,10 +1,11 @@
 """The secret guard, for every test of the run.
 
-Every credential a test configures (each secret handed to a driver's redactor: settings'
-passwords, keys and tokens, and the session ids providers give out) is remembered, in
-its plain, URL-encoded and escaped forms. Every log record (smsbridge, urllib3 and
-requests, all at DEBUG) and every smsbridge exception a test produces (text and repr,
-with its causes and contexts) is scanned for them; one hit fails the test that produced
+Every credential a test configures (the secret settings of every driver made: passwords,
+keys and tokens) is remembered for the whole run, and every session id a provider gives
+out for the rest of the test (or example) that got it, in plain, URL-encoded and escaped
+forms. Every log record (smsbridge, urllib3 and requests, all at DEBUG) and every
+smsbridge exception a test produces (text and repr, with its causes and contexts) is
+scanned for them; one hit fails the test that produced
 it. The figures (records and exceptions scanned, leaks) are printed at the end of the
 run and feed ``docs/reliability.md``.
 """
@@ -22,6 +23,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
+import smsbridge.driver
 import smsbridge.errors
 import smsbridge.redaction
 
@@ -43,21 +45,43 @@ class SecretGuard(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self.lock_ = threading.Lock()
-        self.forms: set[str] = set()
+        self.configured: set[str] = set()
+        self.issued: set[str] = set()
         self.figures: Counter[str] = Counter()
         self.exceptions: list[BaseException] = []
         self.leaks: list[str] = []
 
-    def remember(self, *secrets: str) -> None:
+    def configure(self, *secrets: str) -> None:
+        """Remember secrets of settings (for the whole run)."""
         with self.lock_:
             for secret in secrets:
                 if isinstance(secret, str) and len(secret) >= MIN_SECRET:
-                    self.forms |= _forms(secret)
+                    self.configured |= _forms(secret)
+
+    def issue(self, *secrets: str) -> None:
+        """Remember secrets a provider issued (session ids), until :meth:`next_example`."""
+        with self.lock_:
+            for secret in secrets:
+                if isinstance(secret, str) and len(secret) >= MIN_SECRET:
+                    self.issued |= _forms(secret) - self.configured
+
+    @property
+    def forms(self) -> set[str]:
+        with self.lock_:
+            return self.configured | self.issued
+
+    def next_example(self) -> None:
+        """Scan what the test produced so far, then forget the session ids it was given.
+
+        A fuzzed login answer makes its hostile value the "session id"; the next example
+        may legitimately show that value, so session ids live one example long.
+        """
+        self.scan_exceptions()
+        with self.lock_:
+            self.issued.clear()
 
     def scan(self, text: str, where: str) -> None:
-        with self.lock_:
-            forms = list(self.forms)
-        for form in forms:
+        for form in self.forms:
             if form in text:
                 at = text.index(form)
                 context = text[max(0, at - 40):at] + "<SECRET>" + text[
@@ -104,15 +128,22 @@ GUARD = SecretGuard()
 def _secret_guard() -> Iterator[SecretGuard]:
     original_add = smsbridge.redaction.Redactor.add
     original_init = smsbridge.errors.SmsBridgeError.__init__
+    original_values = smsbridge.driver.secret_values
+
+    def secret_values(settings: Any) -> list[str]:
+        found = original_values(settings)
+        GUARD.configure(*found)
+        return found
 
     def add(self: smsbridge.redaction.Redactor, *secrets: str) -> None:
-        GUARD.remember(*secrets)
+        GUARD.issue(*secrets)
         original_add(self, *secrets)
 
     def init(self: smsbridge.errors.SmsBridgeError, *args: Any, **kwargs: Any) -> None:
         original_init(self, *args, **kwargs)
         GUARD.record_exception(self)
 
+    smsbridge.driver.secret_values = secret_values
     smsbridge.redaction.Redactor.add = add  # type: ignore[method-assign]
     smsbridge.errors.SmsBridgeError.__init__ = init  # type: ignore[method-assign]
     levels = {name: logging.getLogger(name).level for name in GUARDED_LOGGERS}
@@ -126,8 +157,15 @@ def _secret_guard() -> Iterator[SecretGuard]:
         root.removeHandler(GUARD)
         for name, level in levels.items():
             logging.getLogger(name).setLevel(level)
+        smsbridge.driver.secret_values = original_values
         smsbridge.redaction.Redactor.add = original_add  # type: ignore[method-assign]
         smsbridge.errors.SmsBridgeError.__init__ = original_init  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def secret_guard(_secret_guard: SecretGuard) -> SecretGuard:
+    """The guard, for tests that run many examples (call ``next_example()`` in each)."""
+    return _secret_guard
 
 
 @pytest.fixture(autouse=True)
@@ -135,7 +173,7 @@ def _no_secret_leaks(_secret_guard: SecretGuard, request: pytest.FixtureRequest)
     """Fail the test when anything it produced showed a configured secret."""
     already = len(GUARD.leaks)
     yield
-    GUARD.scan_exceptions()
+    GUARD.next_example()
     found = GUARD.leaks[already:]
     if found:
         pytest.fail(f"{len(found)} secret leak(s) in {request.node.nodeid}:\n"
