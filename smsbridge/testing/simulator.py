@@ -6,6 +6,7 @@ Subclasses implement :meth:`Simulator.handle` with werkzeug's request and respon
     sim = NikitaSimulator()
     sim.inject("status", status=503)          # the next request gets HTTP 503
     sim.inject("drop_after_accept", path="/message")  # accept, then lose the answer
+    sim.inject("status", status=500, after_accept=True)  # accept, then answer HTTP 500
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ __all__ = ["FAULT_KINDS", "Fault", "RecordedRequest", "SimulatedMessage", "Simul
 #: ``delay``: wait ``seconds`` before handling it; ``drop``: close the connection
 #: without handling it; ``drop_after_accept``: handle it (the provider accepted the
 #: message) and then close the connection without the answer; ``body``: answer with
-#: ``body`` (and ``content_type``) instead of handling it.
+#: ``body`` (and ``content_type``) instead of handling it. With ``after_accept=True``,
+#: ``status``, ``body`` and ``delay`` happen after the request was handled: the provider
+#: took the message, then its answer was replaced (or came ``seconds`` late).
 FAULT_KINDS = frozenset({"status", "delay", "drop", "drop_after_accept", "body"})
 
 
@@ -45,6 +48,9 @@ class Fault:
     seconds: float = 0.0
     body: bytes | str = b""
     content_type: str = "text/plain"
+    after_accept: bool = False
+    #: Matching requests to let through before the fault strikes ("fail the third send").
+    skip: int = 0
 
     def matches(self, path: str) -> bool:
         return self.path is None or path.endswith(self.path)
@@ -120,6 +126,9 @@ class Simulator:
         with self.lock:
             for fault in self._faults:
                 if fault.matches(path):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        return None
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)
@@ -146,20 +155,23 @@ class Simulator:
                 headers=dict(request.headers), body=body,
             ))
         fault = self._take_fault(request.path)
-        if fault is not None:
-            if fault.kind == "drop":
-                raise DropConnection
-            if fault.kind == "status":
-                return Response(fault.body, status=fault.status,
-                                content_type=fault.content_type)(environ, start_response)
-            if fault.kind == "body":
-                return Response(fault.body, status=200,
-                                content_type=fault.content_type)(environ, start_response)
-            if fault.kind == "delay":
-                time.sleep(fault.seconds)
-        response = self.handle(request)
-        if fault is not None and fault.kind == "drop_after_accept":
+        if fault is None:
+            return self.handle(request)(environ, start_response)
+        if fault.kind == "drop":
             raise DropConnection
+        if fault.after_accept or fault.kind == "drop_after_accept":
+            response = self.handle(request)
+        if fault.kind == "drop_after_accept":
+            raise DropConnection
+        if fault.kind == "status":
+            response = Response(fault.body, status=fault.status,
+                                content_type=fault.content_type)
+        elif fault.kind == "body":
+            response = Response(fault.body, status=200, content_type=fault.content_type)
+        elif fault.kind == "delay":
+            time.sleep(fault.seconds)
+            if not fault.after_accept:
+                response = self.handle(request)
         return response(environ, start_response)
 
     @contextlib.contextmanager
