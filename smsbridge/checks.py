@@ -7,6 +7,7 @@ their providers' own limits in their ``validate`` hook.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -17,15 +18,18 @@ from smsbridge.errors import ValidationError
 
 __all__ = [
     "MAX_CALLBACK_BYTES",
+    "MAX_ID_LENGTH",
     "MAX_VALIDITY",
     "as_validity",
     "check_aware",
     "check_callback_body",
+    "check_id",
     "check_iterable",
     "check_options",
     "check_period",
     "check_sender",
     "check_text",
+    "problem_with_id",
 ]
 
 #: The longest validity any provider takes is days; a year is surely a mistake.
@@ -36,6 +40,10 @@ MAX_CALLBACK_BYTES = 1024 * 1024
 #: and shift by a day or a time zone.
 _EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
 _LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+#: Longest message id accepted (Devino joins up to 64 segment ids in one).
+MAX_ID_LENGTH = 2048
+# Control characters, and the Unicode line and paragraph separators: never in an id.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 #: Option values the facade can compare and group by (a list is not one).
 _SCALARS = (str, int, float, Decimal, bool, datetime, timedelta, Enum)
 
@@ -43,6 +51,34 @@ _SCALARS = (str, int, float, Decimal, bool, datetime, timedelta, Enum)
 def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def problem_with_id(value: Any) -> str | None:
+    """Why ``value`` is not a usable message (or request) id, or None when it is.
+
+    Ids are opaque, but every id names something: it has a letter or a digit, no control
+    character and a sane length (a provider's or a caller's, the same rule).
+    """
+    if not isinstance(value, str):
+        return f"an id of type {type(value).__name__}"
+    if not value.strip():
+        return "an empty id"
+    if len(value) > MAX_ID_LENGTH:
+        return f"an id of {len(value)} characters"
+    if _CONTROL.search(value):
+        return f"control characters in the id {_shown(value)}"
+    if not any(char.isalnum() for char in value):
+        return f"no letter or digit in the id {_shown(value)}"
+    return None
+
+
+def check_id(value: Any, field: str) -> str:
+    """``value`` when it is a usable id (see :func:`problem_with_id`)."""
+    problem = problem_with_id(value)
+    if problem is not None:
+        raise ValidationError(f"{field} must be an id that send() (or hlr()) returned, got "
+                              f"{problem}", field=field)
+    return str(value)
 
 
 def check_text(text: Any, field: str = "text") -> None:

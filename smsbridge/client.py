@@ -15,6 +15,7 @@ from smsbridge.checks import (
     as_validity,
     check_aware,
     check_callback_body,
+    check_id,
     check_iterable,
     check_options,
     check_period,
@@ -346,8 +347,7 @@ class Client:
 
     def status(self, message_id: str) -> StatusReport:
         """The delivery state of a message ``send()`` returned."""
-        if not isinstance(message_id, str) or not message_id.strip():
-            raise ValidationError("message_id must be a non-empty string", field="message_id")
+        check_id(message_id, "message_id")
         result: StatusReport = self._call("status", StatusReport, message_id=message_id)
         return result
 
@@ -374,8 +374,7 @@ class Client:
 
     def hlr_result(self, hlr_id: str) -> HlrResult:
         """The result of an HLR request created earlier."""
-        if not isinstance(hlr_id, str) or not hlr_id.strip():
-            raise ValidationError("hlr_id must be a non-empty string", field="hlr_id")
+        check_id(hlr_id, "hlr_id")
         result: HlrResult = self._call("hlr_result", HlrResult, hlr_id=hlr_id)
         return result
 

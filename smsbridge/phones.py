@@ -26,8 +26,8 @@ def normalize_msisdn(number: str | int) -> str:
         raise ValidationError(f"phone number must be a string, got {type(number).__name__}",
                               field="to")
     if isinstance(number, int) and not 0 < number < 10**MAX_DIGITS:
-        raise ValidationError(f"invalid phone number {number!r}: a number given as an "
-                              "integer must be positive (international digits)", field="to")
+        raise ValidationError("invalid phone number: a number given as an integer must be "
+                              "positive, with at most 15 digits", field="to")
     if isinstance(number, str) and len(number) > _MAX_TEXT:
         raise ValidationError(f"invalid phone number: {len(number)} characters long",
                               field="to")

@@ -3,20 +3,20 @@
 Drivers parse tolerantly; this checks meaning, once for every driver: an accepted
 message has a usable id of its own, money is a finite amount (prices never negative),
 counts are never negative. A result that fails is the provider's nonsense, not a
-success: :class:`~smsbridge.errors.InvalidResponse` for a read, and
-:class:`~smsbridge.errors.DeliveryUnknown` for a send (the provider may have taken
-the messages whose ids we cannot read).
+success: :class:`~smsbridge.errors.InvalidResponse`, which the facade turns into
+:class:`~smsbridge.errors.DeliveryUnknown` for a send (the provider may have taken the
+messages whose ids we cannot read).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from smsbridge.errors import DeliveryUnknown, InvalidResponse, SmsBridgeError
+from smsbridge.checks import problem_with_id
+from smsbridge.errors import InvalidResponse
 from smsbridge.models import (
     Balance,
     HlrResult,
@@ -27,26 +27,9 @@ from smsbridge.models import (
 )
 from smsbridge.redaction import Redactor
 
-__all__ = ["MAX_ID_LENGTH", "check_result", "problem_with_id"]
+__all__ = ["check_result"]
 
-#: Longest message id accepted from a provider (Devino joins up to 64 segment ids).
-MAX_ID_LENGTH = 2048
-# Control characters, and the Unicode line and paragraph separators: never in an id.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _COUNTS = ("sent", "delivered", "undelivered", "in_progress", "expired", "rejected", "total")
-
-
-def problem_with_id(value: Any) -> str | None:
-    """Why ``value`` is not a usable message id, or None when it is."""
-    if not isinstance(value, str):
-        return f"an id of type {type(value).__name__}"
-    if not value.strip():
-        return "an empty id"
-    if len(value) > MAX_ID_LENGTH:
-        return f"an id of {len(value)} characters"
-    if _CONTROL.search(value):
-        return f"control characters in the id {value[:40]!r}"
-    return None
 
 
 def _money(value: Decimal | None, what: str, *, negative: bool = False) -> str | None:
@@ -125,14 +108,5 @@ def check_result(result: Any, *, provider: str, operation: str,
     if problem is None:
         return
     body = (redactor or Redactor()).text(repr(_raw_of(result)))
-    reason = f"{provider}/{operation}: the answer makes no sense: {problem}"
-    error: SmsBridgeError
-    if operation == "send":
-        error = DeliveryUnknown(
-            f"{reason}; the provider may have accepted the messages, check their status "
-            "before sending again", provider=provider, operation=operation)
-    else:
-        error = InvalidResponse(reason, body=body[:500], provider=provider,
-                                operation=operation)
-    raise error
-
+    raise InvalidResponse(f"{provider}/{operation}: the answer makes no sense: {problem}",
+                          body=body[:500], provider=provider, operation=operation)
