@@ -39,10 +39,14 @@ def parse_url(url: str, driver: type[Driver] | None = None) -> tuple[str, dict[s
         # secret shows up here (the error would quote part of the secret).
         hostname, port = parts.hostname, parts.port
     except ValueError:
+        malformed = True
+    else:
+        malformed = False
+    if malformed:  # raised outside the handler: the ValueError is not kept as context
         raise ConfigError(
             "malformed smsbridge URL: check the host and port, and percent-encode any "
             "'/', '?', '#', '@' or ':' in the user and password (urllib.parse.quote)",
-            key="url") from None
+            key="url")
     scheme = parts.scheme
     if not scheme:
         raise ConfigError(f"not a smsbridge URL (driver://...): {_safe(url)!r}", key="url")
