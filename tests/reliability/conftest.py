@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,31 +48,33 @@ class DriverCase:
 def _nikita() -> Simulator:
     from smsbridge_nikita.simulator import NikitaSimulator
 
-    return NikitaSimulator()
+    return NikitaSimulator(balance="100000")
 
 
 def _devino() -> Simulator:
     from smsbridge_devino.simulator import DevinoSimulator
 
-    return DevinoSimulator(balance="1000", price="0.5")
+    return DevinoSimulator(balance="100000", price="0.5")
 
 
 def _stream() -> Simulator:
     from smsbridge_stream.simulator import StreamSimulator
 
-    return StreamSimulator()
+    return StreamSimulator(balance="100000")
 
 
 def _ketchup() -> Simulator:
     from smsbridge_ketchup.simulator import KetchupSimulator
 
-    return KetchupSimulator()
+    return KetchupSimulator(balance=Decimal("100000"))
 
 
 def _phoenix() -> Simulator:
     from smsbridge_phoenix.simulator import PhoenixSimulator
 
-    return PhoenixSimulator()
+    sim = PhoenixSimulator()
+    sim.top_up(100_000)  # a dispatch the account cannot pay is no message (not in the ledger)
+    return sim
 
 
 NIKITA_PUSH = (b'<?xml version="1.0" encoding="UTF-8"?>'

@@ -32,7 +32,7 @@ from tests.reliability.conftest import (
     connect,
 )
 
-EXAMPLES = 40
+EXAMPLES = 100
 #: Longer than this for one operation counts as a hang.
 SLOW_SECONDS = 5.0
 RAW = "__RAW__"
