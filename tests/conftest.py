@@ -47,6 +47,7 @@ class SecretGuard(logging.Handler):
         self.lock_ = threading.Lock()
         self.configured: set[str] = set()
         self.issued: set[str] = set()
+        self.issued_total = 0
         self.figures: Counter[str] = Counter()
         self.exceptions: list[BaseException] = []
         self.leaks: list[str] = []
@@ -63,6 +64,8 @@ class SecretGuard(logging.Handler):
         with self.lock_:
             for secret in secrets:
                 if isinstance(secret, str) and len(secret) >= MIN_SECRET:
+                    if secret not in self.configured and secret not in self.issued:
+                        self.issued_total += 1
                     self.issued |= _forms(secret) - self.configured
 
     @property
@@ -191,7 +194,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     figures = dict(GUARD.figures)
     figures["leaks found"] = len(GUARD.leaks)
-    figures["secrets guarded"] = len(GUARD.forms)
+    figures["secret forms guarded (settings)"] = len(GUARD.configured)
+    figures["session ids guarded"] = GUARD.issued_total
     terminalreporter.write_sep("-", "smsbridge secret guard")
     for name, value in sorted(figures.items()):
         terminalreporter.write_line(f"{name}: {value}")
