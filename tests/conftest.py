@@ -1,12 +1,11 @@
-"""The secret guard, for every test of the run.
+"""Fixtures for every test of the run: the secret guard, and the drivers' push receiver.
 
-Every credential a test configures (the secret settings of every driver made: passwords,
+The secret guard: every credential a test configures (the secret settings of every driver made: passwords,
 keys and tokens) is remembered for the whole run, and every session id a provider gives
 out for the rest of the test (or example) that got it, in plain, URL-encoded and escaped
 forms. Every log record (smsbridge, urllib3 and requests, all at DEBUG) and every
 smsbridge exception a test produces (text and repr, with its causes and contexts) is
-scanned for them; one hit fails the test that produced
-it. The figures (records and exceptions scanned, leaks) are printed at the end of the
+scanned for them; one hit fails the test that produced it. The figures (records and exceptions scanned, leaks) are printed at the end of the
 run and feed ``docs/reliability.md``.
 """
 
@@ -17,15 +16,17 @@ import logging
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+import attrs
 import pytest
 
 import smsbridge.driver
 import smsbridge.errors
 import smsbridge.redaction
+from smsbridge.testing import serve_wsgi
 
 #: Secrets shorter than this are too common as substrings to scan for.
 MIN_SECRET = 6
@@ -208,3 +209,58 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         existing["secret guard"] = figures
         with open(path, "w", encoding="utf-8") as handle:
             json.dump(existing, handle, indent=2, sort_keys=True)
+
+
+# -- pushes -------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Received:
+    """One request the receiver got."""
+
+    method: str
+    path: str
+    content_type: str
+    authorization: str | None
+    body: bytes
+
+
+class Receiver:
+    """A WSGI endpoint that records pushes and answers the statuses of ``script`` in turn
+    (then 200)."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.script: list[int] = []
+        self.url = ""
+        self._lock = threading.Lock()
+
+    def answer(self, statuses: Iterable[int]) -> None:
+        with self._lock:
+            self.script = list(statuses)
+
+    def __call__(self, environ: dict[str, Any],
+                 start_response: Callable[..., Any]) -> list[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length)
+        with self._lock:
+            self.received.append(Received(
+                method=environ["REQUEST_METHOD"], path=environ.get("PATH_INFO", ""),
+                content_type=environ.get("CONTENT_TYPE", ""),
+                authorization=environ.get("HTTP_AUTHORIZATION"), body=body))
+            status = self.script.pop(0) if self.script else 200
+        start_response(f"{status} Scripted", [("Content-Type", "text/plain")])
+        return [b"scripted"]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """An application endpoint on 127.0.0.1 recording what providers push to it."""
+    endpoint = Receiver()
+    with serve_wsgi(endpoint) as url:
+        endpoint.url = url + "/dlr"
+        yield endpoint
+
+
+# The Django test project runs under its own test runners (tests/integrations).
+collect_ignore = ["django_project"]
