@@ -1,12 +1,13 @@
 """Fixtures for every test of the run: the secret guard, and the drivers' push receiver.
 
-The secret guard: every credential a test configures (the secret settings of every driver made: passwords,
-keys and tokens) is remembered for the whole run, and every session id a provider gives
-out for the rest of the test (or example) that got it, in plain, URL-encoded and escaped
-forms. Every log record (smsbridge, urllib3 and requests, all at DEBUG) and every
-smsbridge exception a test produces (text and repr, with its causes and contexts) is
-scanned for them; one hit fails the test that produced it. The figures (records and exceptions scanned, leaks) are printed at the end of the
-run and feed ``docs/reliability.md``.
+The secret guard: every credential a test configures (the secret settings of every driver
+made: passwords, keys and tokens) is remembered for the whole run, and every session id a
+provider gives out for the rest of the test (or example) that got it, in plain,
+URL-encoded and escaped forms. Every log record (smsbridge, urllib3 and requests, all at
+DEBUG) and every smsbridge exception a test produces (text and repr, with its causes and
+contexts) is scanned for them; one hit fails the test that produced it. The figures
+(records and exceptions scanned, leaks) are printed at the end of the run and feed
+``docs/reliability.md``.
 """
 
 from __future__ import annotations
