@@ -193,12 +193,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return (yield)
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    figures = dict(GUARD.figures)
-    figures["leaks found"] = len(GUARD.leaks)
-    figures["secret forms guarded (settings)"] = len(GUARD.configured)
-    figures["session ids guarded"] = GUARD.issued_total
-    terminalreporter.write_sep("-", "smsbridge secret guard")
+def report_figures(terminalreporter: Any, title: str, figures: dict[str, Any]) -> None:
+    """Print a section of figures, and add it to the JSON file ``RELIABILITY_REPORT``
+    names (when set)."""
+    terminalreporter.write_sep("-", title)
     for name, value in sorted(figures.items()):
         terminalreporter.write_line(f"{name}: {value}")
     path = os.environ.get("RELIABILITY_REPORT")
@@ -207,9 +205,17 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         if os.path.exists(path):
             with open(path, encoding="utf-8") as handle:
                 existing = json.load(handle)
-        existing["secret guard"] = figures
+        existing[title] = figures
         with open(path, "w", encoding="utf-8") as handle:
             json.dump(existing, handle, indent=2, sort_keys=True)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    figures = dict(GUARD.figures)
+    figures["leaks found"] = len(GUARD.leaks)
+    figures["secret forms guarded (settings)"] = len(GUARD.configured)
+    figures["session ids guarded"] = GUARD.issued_total
+    report_figures(terminalreporter, "smsbridge secret guard", figures)
 
 
 # -- pushes -------------------------------------------------------------------------

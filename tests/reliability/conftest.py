@@ -8,8 +8,6 @@ JSON as well as at the end of the terminal output.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -178,17 +176,7 @@ def wire_for() -> Iterator[Callable[[Simulator], SimulatorWire]]:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not FIGURES:
-        return
-    terminalreporter.write_sep("-", "smsbridge reliability figures")
-    for name, value in sorted(FIGURES.items()):
-        terminalreporter.write_line(f"{name}: {value}")
-    path = os.environ.get("RELIABILITY_REPORT")
-    if path:
-        existing: dict[str, Any] = {}
-        if os.path.exists(path):
-            with open(path, encoding="utf-8") as handle:
-                existing = json.load(handle)
-        existing["reliability"] = dict(FIGURES)
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(existing, handle, indent=2, sort_keys=True)
+    from tests.conftest import report_figures
+
+    if any(FIGURES.values()):
+        report_figures(terminalreporter, "smsbridge reliability figures", dict(FIGURES))
