@@ -52,6 +52,10 @@ def normalize_secret(value: Any) -> Any:
     if any(ord(char) < 32 or ord(char) == 127 for char in text):
         raise ConfigError("a secret setting contains a control character (a line break, a "
                           "tab...); check where it was read from")
+    # Tested without encoding: an encoding error would hold the secret as context.
+    if any(0xD800 <= ord(char) <= 0xDFFF for char in text):
+        raise ConfigError("a secret setting contains a lone surrogate (a broken character); "
+                          "check where it was read from")
     return text
 
 

@@ -54,7 +54,8 @@ def test_a_ketchup_key_read_from_a_file_loses_its_newline(wire_for: Any) -> None
 
 
 @pytest.mark.parametrize("case_name", list(SECRET_SETTING))
-@pytest.mark.parametrize("value", ["ab\ncd-secret-1", "ab\x00cd-secret-2", "tab\tsecret-3"])
+@pytest.mark.parametrize("value", ["ab\ncd-secret-1", "ab\x00cd-secret-2", "tab\tsecret-3",
+                                   "broken\ud800secret-4"])
 def test_a_secret_with_a_control_character_inside_is_refused_unquoted(
         case_name: str, value: str) -> None:
     settings = {"base_url": "https://example.test", SECRET_SETTING[case_name]: value}
@@ -63,7 +64,15 @@ def test_a_secret_with_a_control_character_inside_is_refused_unquoted(
     with pytest.raises(ConfigError) as caught:
         smsbridge.connect(case_name, **settings)
     assert value not in _texts(caught.value)
-    assert value.split()[0][:2] + value[3:] not in _texts(caught.value)
+    assert repr(value)[1:-1] not in _texts(caught.value)
+    assert value[3:] not in _texts(caught.value)
+
+
+@pytest.mark.parametrize("value", ["ключ-123456", "key\u00a0123456"])
+def test_a_ketchup_key_that_no_header_can_carry_is_refused_unquoted(value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        smsbridge.connect("ketchup", api_key=value)
+    assert value not in _texts(caught.value)
 
 
 @pytest.mark.parametrize("case_name", list(SECRET_SETTING))

@@ -37,6 +37,14 @@ def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -
                           key=attribute.name)
 
 
+def _header_value(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    # The key travels in the X-API-KEY header, which carries ASCII only.
+    if not value.isascii() or not value.isprintable():
+        raise ConfigError(f"setting {attribute.name!r} must be printable ASCII (it goes into "
+                          "the X-API-KEY header); check where it was read from",
+                          key=attribute.name)
+
+
 @attrs.frozen(kw_only=True)
 class KetchupSettings(BaseSettings):
     """Settings of the KetchUp Loyalty driver.
@@ -54,7 +62,7 @@ class KetchupSettings(BaseSettings):
         at most five per client).
     """
 
-    api_key: str = secret()
+    api_key: str = secret(validator=_header_value)
     base_url: str = DEFAULT_BASE_URL
     tariff: int | None = attrs.field(default=None, validator=_tariff)
     callback_url: str | None = None
