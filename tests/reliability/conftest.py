@@ -60,7 +60,7 @@ def _devino() -> Simulator:
 def _stream() -> Simulator:
     from smsbridge_stream.simulator import StreamSimulator
 
-    return StreamSimulator(balance="100000")
+    return StreamSimulator(balance="100000", report_polls=0)
 
 
 def _ketchup() -> Simulator:
