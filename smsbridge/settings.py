@@ -22,9 +22,11 @@ import attrs
 from smsbridge.errors import ConfigError, ValidationError
 
 __all__ = [
+    "MAX_RETRIES",
     "MAX_TIMEOUT",
     "BaseSettings",
     "normalize_secret",
+    "retry_count",
     "secret",
     "secret_values",
     "setting_names",
@@ -77,10 +79,15 @@ def _timeout(instance: object, attribute: attrs.Attribute[Any], value: float) ->
                           f"and at most {MAX_TIMEOUT:g}, got {value!r}", key=attribute.name)
 
 
-def _non_negative(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    if value < 0:
-        raise ConfigError(f"setting {attribute.name!r} must not be negative, got {value!r}",
-                          key=attribute.name)
+#: Most repeats of one request: beyond that a failing provider just keeps a caller waiting.
+MAX_RETRIES = 10
+
+
+def retry_count(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    """Validate a number of retries: 0 to :data:`MAX_RETRIES`."""
+    if not 0 <= value <= MAX_RETRIES:
+        raise ConfigError(f"setting {attribute.name!r} must be 0 to {MAX_RETRIES}, got "
+                          f"{value!r}", key=attribute.name)
 
 
 @attrs.frozen(kw_only=True)
@@ -101,7 +108,7 @@ class BaseSettings:
     connect_timeout: float = attrs.field(default=10.0, validator=_timeout)
     deadline: float = attrs.field(default=60.0, validator=_timeout)
     sender: str | None = None
-    retries: int = attrs.field(default=2, validator=_non_negative)
+    retries: int = attrs.field(default=2, validator=retry_count)
 
 
 def setting_names(cls: type[BaseSettings]) -> list[str]:

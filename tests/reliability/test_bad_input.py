@@ -232,3 +232,10 @@ def _operations(case: DriverCase) -> set[str]:
         return {op for op in ("send", "status", "balance", "prices", "hlr", "hlr_result",
                               "lookup", "report", "inbox", "parse_callback")
                 if client.supports(op)}
+
+
+@pytest.mark.parametrize("value", [None, 5, b"hello", ["hello"]])
+def test_segments_of_something_that_is_no_text(value: Any) -> None:
+    with pytest.raises(ValidationError):
+        smsbridge.segments(value)
+    FIGURES["bad input: cases refused"] += 1

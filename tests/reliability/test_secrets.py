@@ -88,6 +88,25 @@ def test_timeouts_must_be_finite_and_sane(case_name: str, value: Any, setting: s
     FIGURES["secrets: settings refused"] += 1
 
 
+@pytest.mark.parametrize(("case_name", "setting", "value"), [
+    *((name, "retries", 10**9) for name in SECRET_SETTING),
+    ("nikita", "busy_retries", 10**9),
+    ("nikita", "busy_delay_max", 1e300),
+    ("nikita", "busy_delay_min", float("nan")),
+    ("ketchup", "report_timeout", 1e300),
+    ("ketchup", "report_poll_interval", 1e-300),
+])
+def test_retries_and_waits_are_bounded(case_name: str, setting: str, value: Any) -> None:
+    """An absurd count or wait would keep a caller waiting for ever (or flood the provider)."""
+    settings = {"base_url": "https://example.test", SECRET_SETTING[case_name]: "s3cret-value",
+                setting: value}
+    if case_name in ("nikita", "devino", "stream"):
+        settings["login"] = "acme"
+    with pytest.raises(ConfigError):
+        smsbridge.connect(case_name, **settings)
+    FIGURES["secrets: settings refused"] += 1
+
+
 @pytest.mark.parametrize("url", [
     "nikita://acme:PW/secret-part@/?sender=ACME",
     "nikita://acme:PW?secret-part@host/",
