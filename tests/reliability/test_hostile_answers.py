@@ -326,3 +326,70 @@ def test_a_trickled_answer_is_cut_off_at_the_deadline(case_name: str) -> None:
             operation = client.balance if client.supports("balance") else client.prices
             _quick(operation, TransportError, seconds=4.0)
             FIGURES["hostile answers: trickles cut off"] += 1
+
+
+class OneAnswerServer:
+    """Answers every request on 127.0.0.1 with the same raw bytes, then closes."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.answer = answer
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            with conn, contextlib.suppress(OSError):
+                conn.settimeout(1.0)
+                conn.recv(65536)
+                conn.sendall(self.answer)
+
+    def __enter__(self) -> OneAnswerServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+def _gzip_bomb(megabytes: int) -> bytes:
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing
+    block = b"0" * (1024 * 1024)
+    return b"".join(packer.compress(block) for _ in range(megabytes)) + packer.flush()
+
+
+@pytest.mark.parametrize("case_name", [case.name for case in DRIVERS])
+def test_a_compressed_bomb_is_refused_in_bounded_memory(case_name: str) -> None:
+    """200 MB of zeros in 200 kB of gzip: decompression stops at the 5 MB cap."""
+    case = CASES[case_name]
+    body = _gzip_bomb(200)
+    head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode())
+    sim: Simulator = case.simulator()
+    with OneAnswerServer(head + body) as server:
+        settings = {**sim.client_settings(server.url), **case.settings}
+        with smsbridge.connect(case.name, retry=RetryPolicy(retries=0), **settings) as client:
+            operation = client.balance if client.supports("balance") else client.prices
+            tracemalloc.start()
+            try:
+                error = _quick(operation, InvalidResponse, seconds=3.0)
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+    assert "exceeds" in str(error)
+    assert peak < 40 * 1024 * 1024
