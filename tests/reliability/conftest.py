@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,8 +42,8 @@ class DriverCase:
     simulator: Callable[[], Simulator]
     numbers: tuple[str, ...]
     settings: dict[str, Any] = attrs.field(factory=dict)
-    #: A delivery report push the provider documents (for parse_callback), or None.
-    push: bytes | None = None
+    #: Reports the provider pushes (for parse_callback), as documented.
+    pushes: tuple[bytes, ...] = ()
 
 
 def _nikita() -> Simulator:
@@ -86,15 +87,19 @@ KETCHUP_PUSH = (b'{"id": "54321", "msisdn": "380972000001", "status": "active", 
                 b'"reference": "hlr1", "network": "Kyivstar", "price": "0.01", '
                 b'"currency": "UAH", "details": {"ported": 0, "roaming": 1}}')
 
+PAYLOADS = Path(__file__).resolve().parents[1]
+KETCHUP_STAT_PUSH = (PAYLOADS / "ketchup" / "payloads" / "push-stat-rows.json").read_bytes()
+NIKITA_DOC_PUSH = (PAYLOADS / "nikita" / "payloads" / "push-doc.xml").read_bytes()
+
 DRIVERS = (
     DriverCase("nikita", _nikita, ("996550123456", "996550123457", "996550123458"),
-               push=NIKITA_PUSH),
+               pushes=(NIKITA_PUSH, NIKITA_DOC_PUSH)),
     DriverCase("devino", _devino, ("79161002030", "79161002031", "79161002032"),
                {"sender": "DEVINO"}),
     DriverCase("stream", _stream, ("79161002030", "79161002031", "79161002032"),
                {"sender": "DEMO"}),
     DriverCase("ketchup", _ketchup, ("380972000001", "380972000002", "380972000003"),
-               {"sender": "KETCHUP"}, push=KETCHUP_PUSH),
+               {"sender": "KETCHUP"}, pushes=(KETCHUP_PUSH, KETCHUP_STAT_PUSH)),
     DriverCase("phoenix", _phoenix, ("380711234567", "380711234568", "380711234569")),
 )
 

@@ -360,20 +360,20 @@ def test_every_answer_gives_a_model_or_a_typed_error(
         FIGURES[f"fuzz fault {label}"] += 1
 
 
-CALLBACK_CASES = [pytest.param(case, id=case.name) for case in DRIVERS if case.push]
+CALLBACK_CASES = [pytest.param(case, id=case.name) for case in DRIVERS if case.pushes]
 
 
 @pytest.mark.parametrize("case", CALLBACK_CASES)
 @settings(max_examples=EXAMPLES * 2, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(mutation=mutations())
+@given(mutation=mutations(), which=st.integers(0, 10))
 def test_every_pushed_report_gives_reports_or_a_typed_error(
-        case: DriverCase, mutation: tuple[str, Callable[[Answer], Answer]],
+        case: DriverCase, mutation: tuple[str, Callable[[Answer], Answer]], which: int,
         secret_guard: Any) -> None:
     secret_guard.next_example()
-    assert case.push is not None
     label, mutate = mutation
-    pushed = mutate(Answer(200, {"Content-Type": "application/json"}, case.push))
+    push = case.pushes[which % len(case.pushes)]
+    pushed = mutate(Answer(200, {"Content-Type": "application/json"}, push))
     FIGURES["fuzz: faults injected"] += 1
     FIGURES[f"fuzz fault {label}"] += 1
     with connect(case, case.simulator()) as client:
@@ -392,6 +392,6 @@ def test_the_unmutated_wire_answers_every_operation(wire_for: Any) -> None:
             result = call(client, case, ready)
             _check_result(name, result)
     for case in DRIVERS:
-        if case.push:
+        for push in case.pushes:
             with connect(case, case.simulator()) as client:
-                assert client.parse_callback(case.push)
+                assert client.parse_callback(push)
