@@ -72,6 +72,9 @@ def _problems(result: Any) -> Iterable[str]:
             return
         for item in result:
             yield from _problems(item)
+        hlr_ids = [item.id for item in result if isinstance(item, HlrResult) and item.id]
+        if len(set(hlr_ids)) != len(hlr_ids):
+            yield "two HLR requests share one id"
     elif isinstance(result, StatusReport):
         problem = problem_with_id(result.message_id)
         if problem:

@@ -314,7 +314,11 @@ def _check_result(name: str, result: Any) -> None:
     elif name == "balance":
         assert isinstance(result, smsbridge.Balance)
         assert result.amount.is_finite()
-    elif name in ("hlr", "prices", "inbox"):
+    elif name == "hlr":
+        assert isinstance(result, list)
+        ids = [r.id for r in result if r.id is not None]
+        assert all(i.strip() for i in ids) and len(set(ids)) == len(ids), ids
+    elif name in ("prices", "inbox"):
         assert isinstance(result, list)
 
 
