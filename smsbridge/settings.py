@@ -16,6 +16,7 @@ import types
 import typing
 from collections.abc import Mapping
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -25,6 +26,7 @@ __all__ = [
     "MAX_RETRIES",
     "MAX_TIMEOUT",
     "BaseSettings",
+    "check_base_url",
     "normalize_secret",
     "retry_count",
     "secret",
@@ -109,6 +111,24 @@ class BaseSettings:
     deadline: float = attrs.field(default=60.0, validator=_timeout)
     sender: str | None = None
     retries: int = attrs.field(default=2, validator=retry_count)
+
+
+def check_base_url(value: str, *, driver: str) -> None:
+    """A base URL a request can be made to: http(s), a host, a valid port, no spaces.
+
+    Checked when the driver is made: a malformed one would fail every request later, and
+    a send failing that way looks like one whose outcome is unknown.
+    """
+    try:
+        parts = urlsplit(value)
+        usable = (parts.scheme in ("http", "https") and bool(parts.hostname)
+                  and (parts.port is None or parts.port > 0)
+                  and not any(char.isspace() or ord(char) < 32 for char in value))
+    except ValueError:
+        usable = False
+    if not usable:
+        raise ConfigError(f"setting 'base_url' for driver {driver!r} must be an http(s) URL "
+                          "with a host (https://host/path)", key="base_url")
 
 
 def setting_names(cls: type[BaseSettings]) -> list[str]:

@@ -107,6 +107,20 @@ def test_retries_and_waits_are_bounded(case_name: str, setting: str, value: Any)
     FIGURES["secrets: settings refused"] += 1
 
 
+@pytest.mark.parametrize("case_name", list(SECRET_SETTING))
+@pytest.mark.parametrize("base_url", ["123", "ftp://host/", "https://", "https://host:99999/",
+                                      "https://ho st/", "https://host/\r\nX: 1", "host/api"])
+def test_a_base_url_no_request_can_use_is_refused_at_connect(case_name: str,
+                                                             base_url: str) -> None:
+    """Else every request fails later, and a failed send looks like an uncertain one."""
+    settings = {"base_url": base_url, SECRET_SETTING[case_name]: "s3cret-value"}
+    if case_name in ("nikita", "devino", "stream"):
+        settings["login"] = "acme"
+    with pytest.raises(ConfigError):
+        smsbridge.connect(case_name, **settings)
+    FIGURES["secrets: settings refused"] += 1
+
+
 @pytest.mark.parametrize("url", [
     "nikita://acme:PW/secret-part@/?sender=ACME",
     "nikita://acme:PW?secret-part@host/",
