@@ -252,86 +252,35 @@ def test_an_external_dtd_is_never_fetched(wire_for: Any) -> None:
         assert time.monotonic() - started < 1.0
 
 
+def _refused_at_the_cap(client: smsbridge.Client, megabytes: int) -> None:
+    """The client's cheapest read is refused at the size cap, in ``megabytes`` at most."""
+    operation = client.balance if client.supports("balance") else client.prices
+    tracemalloc.start()
+    try:
+        error = _quick(operation, InvalidResponse, seconds=3.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "exceeds" in str(error)
+    assert peak < megabytes * 1024 * 1024
+
+
 @pytest.mark.parametrize("case_name", [case.name for case in DRIVERS])
 def test_an_oversized_answer_is_refused_in_bounded_memory(wire_for: Any,
                                                           case_name: str) -> None:
     case = CASES[case_name]
     body = b'{"x": "' + b"A" * (20 * 1024 * 1024) + b'"}'
     with answered(case, wire_for, body) as client:
-        operation = client.balance if client.supports("balance") else client.prices
-        tracemalloc.start()
-        try:
-            error = _quick(operation, InvalidResponse, seconds=3.0)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-    assert "exceeds" in str(error)
-    # The cap is 5 MB; reading stops there (responses itself holds the whole body).
-    assert peak < 60 * 1024 * 1024
+        # The cap is 5 MB; reading stops there (responses itself holds the whole body).
+        _refused_at_the_cap(client, 60)
 
 
-class TrickleServer:
-    """Answers every request with headers, then one byte now and then, forever."""
+class RawServer:
+    """A socket server on 127.0.0.1 (a free port) whose ``answer(conn)`` writes raw bytes
+    to each connection after reading the request; stopped and joined when the block ends.
+    """
 
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-
-    def _serve(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
-
-    def _trickle(self, conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(1.0)
-            with contextlib.suppress(OSError):
-                conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                             b"Content-Length: 1000000\r\n\r\n[")
-                while not self.stop.is_set():
-                    conn.sendall(b" ")
-                    time.sleep(0.1)
-
-    def __enter__(self) -> TrickleServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join(timeout=5)
-        self.sock.close()
-
-
-@pytest.mark.parametrize("case_name", [case.name for case in DRIVERS])
-def test_a_trickled_answer_is_cut_off_at_the_deadline(case_name: str) -> None:
-    case = CASES[case_name]
-    sim: Simulator = case.simulator()
-    with TrickleServer() as server:
-        retry = RetryPolicy(retries=0, sleep=lambda _: None)
-        settings = {**sim.client_settings(server.url), **case.settings,
-                    "timeout": 1, "connect_timeout": 1, "deadline": 1.5}
-        with smsbridge.connect(case.name, retry=retry, **settings) as client:
-            operation = client.balance if client.supports("balance") else client.prices
-            _quick(operation, TransportError, seconds=4.0)
-            FIGURES["hostile answers: trickles cut off"] += 1
-
-
-class OneAnswerServer:
-    """Answers every request on 127.0.0.1 with the same raw bytes, then closes."""
-
-    def __init__(self, answer: bytes) -> None:
+    def __init__(self, answer: Callable[[socket.socket, threading.Event], None]) -> None:
         self.answer = answer
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
@@ -350,12 +299,15 @@ class OneAnswerServer:
                 conn, _ = self.sock.accept()
             except OSError:
                 continue
-            with conn, contextlib.suppress(OSError):
-                conn.settimeout(1.0)
-                conn.recv(65536)
-                conn.sendall(self.answer)
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
-    def __enter__(self) -> OneAnswerServer:
+    def _handle(self, conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            conn.settimeout(1.0)
+            conn.recv(65536)
+            self.answer(conn, self.stop)
+
+    def __enter__(self) -> RawServer:
         self.thread.start()
         return self
 
@@ -363,6 +315,29 @@ class OneAnswerServer:
         self.stop.set()
         self.thread.join(timeout=5)
         self.sock.close()
+
+
+def _trickle(conn: socket.socket, stop: threading.Event) -> None:
+    """Headers promising a megabyte, then one byte every 0.1 s, for ever."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 1000000\r\n\r\n[")
+    while not stop.is_set():
+        conn.sendall(b" ")
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("case_name", [case.name for case in DRIVERS])
+def test_a_trickled_answer_is_cut_off_at_the_deadline(case_name: str) -> None:
+    case = CASES[case_name]
+    sim: Simulator = case.simulator()
+    with RawServer(_trickle) as server:
+        retry = RetryPolicy(retries=0, sleep=lambda _: None)
+        settings = {**sim.client_settings(server.url), **case.settings,
+                    "timeout": 1, "connect_timeout": 1, "deadline": 1.5}
+        with smsbridge.connect(case.name, retry=retry, **settings) as client:
+            operation = client.balance if client.supports("balance") else client.prices
+            _quick(operation, TransportError, seconds=4.0)
+            FIGURES["hostile answers: trickles cut off"] += 1
 
 
 def _gzip_bomb(megabytes: int) -> bytes:
@@ -381,15 +356,7 @@ def test_a_compressed_bomb_is_refused_in_bounded_memory(case_name: str) -> None:
     head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
             + f"Content-Length: {len(body)}\r\n\r\n".encode())
     sim: Simulator = case.simulator()
-    with OneAnswerServer(head + body) as server:
+    with RawServer(lambda conn, _: conn.sendall(head + body)) as server:
         settings = {**sim.client_settings(server.url), **case.settings}
         with smsbridge.connect(case.name, retry=RetryPolicy(retries=0), **settings) as client:
-            operation = client.balance if client.supports("balance") else client.prices
-            tracemalloc.start()
-            try:
-                error = _quick(operation, InvalidResponse, seconds=3.0)
-                peak = tracemalloc.get_traced_memory()[1]
-            finally:
-                tracemalloc.stop()
-    assert "exceeds" in str(error)
-    assert peak < 40 * 1024 * 1024
+            _refused_at_the_cap(client, 40)

@@ -23,6 +23,19 @@ SECRET_SETTING = {"nikita": "password", "devino": "password", "stream": "passwor
                   "ketchup": "api_key", "phoenix": "token"}
 
 
+def _refused_at_connect(case_name: str, **settings: Any) -> ConfigError:
+    """Connect with ``settings`` (plus a login where the driver needs one); the
+    ConfigError it must raise."""
+    values = {"base_url": "https://example.test", SECRET_SETTING[case_name]: "s3cret-value",
+              **settings}
+    if case_name in ("nikita", "devino", "stream"):
+        values.setdefault("login", "acme")
+    with pytest.raises(ConfigError) as caught:
+        smsbridge.connect(case_name, **values)
+    FIGURES["settings: refused at connect"] += 1
+    return caught.value
+
+
 def _chain(error: BaseException) -> Iterator[BaseException]:
     seen: set[int] = set()
     current: BaseException | None = error
@@ -58,14 +71,10 @@ def test_a_ketchup_key_read_from_a_file_loses_its_newline(wire_for: Any) -> None
                                    "broken\ud800secret-4"])
 def test_a_secret_with_a_control_character_inside_is_refused_unquoted(
         case_name: str, value: str) -> None:
-    settings = {"base_url": "https://example.test", SECRET_SETTING[case_name]: value}
-    if case_name in ("nikita", "devino", "stream"):
-        settings["login"] = "acme"
-    with pytest.raises(ConfigError) as caught:
-        smsbridge.connect(case_name, **settings)
-    assert value not in _texts(caught.value)
-    assert repr(value)[1:-1] not in _texts(caught.value)
-    assert value[3:] not in _texts(caught.value)
+    text = _texts(_refused_at_connect(case_name, **{SECRET_SETTING[case_name]: value}))
+    assert value not in text
+    assert repr(value)[1:-1] not in text
+    assert value[3:] not in text
 
 
 @pytest.mark.parametrize("value", ["ключ-123456", "key\u00a0123456"])
@@ -79,13 +88,7 @@ def test_a_ketchup_key_that_no_header_can_carry_is_refused_unquoted(value: str) 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), 1e300, "inf", "nan", "-1", 0])
 @pytest.mark.parametrize("setting", ["timeout", "connect_timeout", "deadline"])
 def test_timeouts_must_be_finite_and_sane(case_name: str, value: Any, setting: str) -> None:
-    settings = {"base_url": "https://example.test", SECRET_SETTING[case_name]: "s3cret-value",
-                setting: value}
-    if case_name in ("nikita", "devino", "stream"):
-        settings["login"] = "acme"
-    with pytest.raises(ConfigError):
-        smsbridge.connect(case_name, **settings)
-    FIGURES["secrets: settings refused"] += 1
+    _refused_at_connect(case_name, **{setting: value})
 
 
 @pytest.mark.parametrize(("case_name", "setting", "value"), [
@@ -98,13 +101,7 @@ def test_timeouts_must_be_finite_and_sane(case_name: str, value: Any, setting: s
 ])
 def test_retries_and_waits_are_bounded(case_name: str, setting: str, value: Any) -> None:
     """An absurd count or wait would keep a caller waiting for ever (or flood the provider)."""
-    settings = {"base_url": "https://example.test", SECRET_SETTING[case_name]: "s3cret-value",
-                setting: value}
-    if case_name in ("nikita", "devino", "stream"):
-        settings["login"] = "acme"
-    with pytest.raises(ConfigError):
-        smsbridge.connect(case_name, **settings)
-    FIGURES["secrets: settings refused"] += 1
+    _refused_at_connect(case_name, **{setting: value})
 
 
 @pytest.mark.parametrize("case_name", list(SECRET_SETTING))
@@ -113,12 +110,7 @@ def test_retries_and_waits_are_bounded(case_name: str, setting: str, value: Any)
 def test_a_base_url_no_request_can_use_is_refused_at_connect(case_name: str,
                                                              base_url: str) -> None:
     """Else every request fails later, and a failed send looks like an uncertain one."""
-    settings = {"base_url": base_url, SECRET_SETTING[case_name]: "s3cret-value"}
-    if case_name in ("nikita", "devino", "stream"):
-        settings["login"] = "acme"
-    with pytest.raises(ConfigError):
-        smsbridge.connect(case_name, **settings)
-    FIGURES["secrets: settings refused"] += 1
+    _refused_at_connect(case_name, base_url=base_url)
 
 
 @pytest.mark.parametrize("url", [
