@@ -20,6 +20,7 @@ __all__ = [
     "MAX_CALLBACK_BYTES",
     "MAX_ID_LENGTH",
     "MAX_VALIDITY",
+    "SEND_AT_TOLERANCE",
     "as_validity",
     "check_aware",
     "check_callback_body",
@@ -27,6 +28,7 @@ __all__ = [
     "check_iterable",
     "check_options",
     "check_period",
+    "check_send_at",
     "check_sender",
     "check_text",
     "problem_with_id",
@@ -145,6 +147,20 @@ def check_aware(value: Any, field: str) -> None:
     if not inside:
         raise ValidationError(f"{field} {value.isoformat()} is out of range (years 1900 to "
                               "9000)", field=field)
+
+
+#: How far in the past ``send_at`` may be (clock skew between machines, a short queue
+#: delay); providers send such a message at once. Earlier is a mistake, not "now".
+SEND_AT_TOLERANCE = timedelta(minutes=5)
+
+
+def check_send_at(value: Any) -> None:
+    """A send time, when given: aware, in range, and not in the past."""
+    check_aware(value, "send_at")
+    if value is not None and value < datetime.now(timezone.utc) - SEND_AT_TOLERANCE:
+        raise ValidationError(
+            f"send_at {value.isoformat()} is in the past; leave send_at out to send now",
+            field="send_at")
 
 
 def check_period(start: Any, end: Any) -> None:

@@ -13,12 +13,12 @@ import pluggy
 from smsbridge import hookspecs
 from smsbridge.checks import (
     as_validity,
-    check_aware,
     check_callback_body,
     check_id,
     check_iterable,
     check_options,
     check_period,
+    check_send_at,
     check_sender,
     check_text,
 )
@@ -44,8 +44,9 @@ from smsbridge.models import (
     Statistics,
     StatusReport,
 )
-from smsbridge.phones import normalize_many, normalize_msisdn
+from smsbridge.phones import normalize_many, normalize_number
 from smsbridge.sanity import check_result
+from smsbridge.waiting import wait_for_final
 
 __all__ = ["Client"]
 
@@ -113,6 +114,12 @@ class Client:
         return self._driver
 
     @property
+    def _country(self) -> str | None:
+        """The country national numbers are read in (a setting of national providers)."""
+        country: str | None = getattr(self._driver.settings, "default_country", None)
+        return country
+
+    @property
     def plugin_manager(self) -> pluggy.PluginManager:
         """This client's own plugin manager (driver plus extension plugins)."""
         return self._pm
@@ -156,7 +163,7 @@ class Client:
         check_text(message.text)
         check_sender(message.sender)
         check_options(message.options)
-        check_aware(message.send_at, "send_at")
+        check_send_at(message.send_at)
         if not isinstance(message.channel, str) or not message.channel:
             raise ValidationError("channel must be a non-empty string", field="channel")
         if message.channel != "sms" and message.channel not in self.capabilities:
@@ -164,7 +171,7 @@ class Client:
         if message.reference is not None and not isinstance(message.reference, str):
             raise ValidationError("reference must be a string", field="reference")
         return attrs.evolve(
-            message, to=normalize_msisdn(message.to),
+            message, to=normalize_number(message.to, self._country),
             sender=message.sender or self._driver.settings.sender,
             validity=as_validity(message.validity),
         )
@@ -287,7 +294,7 @@ class Client:
         template = self._check_message(self._message(
             _PROBE_NUMBER, text, sender=sender, send_at=send_at, validity=validity,
             reference=reference, channel=channel, options=channel_options))
-        messages = list(_addressed(template, normalize_many(to)))
+        messages = list(_addressed(template, normalize_many(to, self._country)))
         if not messages:
             raise ValidationError("no recipients", field="to")
         return self._collect(messages)
@@ -318,7 +325,7 @@ class Client:
         template = self._check_message(self._message(
             _PROBE_NUMBER, text, sender=sender, send_at=send_at, validity=validity,
             reference=reference, channel=channel, options=channel_options))
-        return self._deliver(self._chunks(_addressed(template, normalize_many(to))))
+        return self._deliver(self._chunks(_addressed(template, normalize_many(to, self._country))))
 
     def send_many(self, messages: Iterable[Message]) -> SendResult:
         """Send a different text (or options) per recipient.
@@ -351,6 +358,23 @@ class Client:
         result: StatusReport = self._call("status", StatusReport, message_id=message_id)
         return result
 
+    def wait(self, ids: str | Iterable[str] | SendResult, *, timeout: float = 300.0,
+             poll: float = 5.0) -> dict[str, StatusReport]:
+        """Poll the status of messages until every one is final (delivered, undelivered,
+        expired, rejected, canceled or read).
+
+        ``ids`` is one id, many, or a :class:`SendResult`. Each round asks only about
+        the messages still in progress; pauses start at ``poll`` seconds and grow by half
+        each round up to a minute.
+
+        :returns: every id's final :class:`StatusReport`, by id, in the order given.
+        :raises WaitTimeout: (a ``TimeoutError``) after ``timeout`` seconds; its
+            ``reports`` keeps every id's last report and ``pending`` the ids not final.
+        :raises SmsBridgeError: what :meth:`status` raises (``NotFound`` for an id the
+            provider does not know), at once.
+        """
+        return wait_for_final(self.status, ids, timeout=timeout, poll=poll)
+
     def balance(self) -> Balance:
         """The account balance."""
         result: Balance = self._call("balance", Balance)
@@ -365,7 +389,7 @@ class Client:
 
     def hlr(self, msisdns: str | Iterable[str], **options: Any) -> list[HlrResult]:
         """Create HLR requests for one or many numbers."""
-        numbers = list(normalize_many(msisdns))
+        numbers = list(normalize_many(msisdns, self._country))
         if not numbers:
             raise ValidationError("no numbers", field="msisdns")
         check_options(options)
@@ -380,7 +404,8 @@ class Client:
 
     def lookup(self, msisdn: str) -> Lookup:
         """Region, operator and time zone of a number."""
-        result: Lookup = self._call("lookup", Lookup, msisdn=normalize_msisdn(msisdn))
+        number = normalize_number(msisdn, self._country)
+        result: Lookup = self._call("lookup", Lookup, msisdn=number)
         return result
 
     def report(self, start: datetime, end: datetime, **filters: Any) -> Statistics:

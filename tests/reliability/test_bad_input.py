@@ -169,8 +169,10 @@ ROWS: list[tuple[str, str, Call]] = [
 
 #: Rows for one driver only: its own limits and extras.
 DRIVER_ROWS: list[tuple[str, str, Call]] = [
-    ("nikita", "national number", lambda c, d: c.send("0550 123 456", "hi")),
-    ("nikita", "national number, 00 dropped", lambda c, d: c.send("0 550 123456", "hi")),
+    # With default_country off, a national number is not guessed at: refused.
+    ("nikita", "national number", lambda c, d: _no_country(d).send("0550 123 456", "hi")),
+    ("nikita", "national number, spaced", lambda c, d: _no_country(d).send("0 550 123456",
+                                                                          "hi")),
     ("phoenix", "status of a 100000-digit dispatch", lambda c, d: c.status("9" * 100_000)),
     ("phoenix", "cancel a huge dispatch id", lambda c, d: c.driver.cancel_dispatch(10**5000)),
     ("ketchup", "status('..')", lambda c, d: c.status("..")),
@@ -183,10 +185,12 @@ DRIVER_ROWS: list[tuple[str, str, Call]] = [
     ("ketchup", "task_status('..')", lambda c, d: c.driver.task_status("..")),
     ("ketchup", "task_status(huge int)", lambda c, d: c.driver.task_status(10**5000)),
     ("ketchup", "task_status(True)", lambda c, d: c.driver.task_status(True)),
-    ("ketchup", "hlr_by_reference('..')", lambda c, d: c.driver.hlr_by_reference("..")),
-    ("ketchup", "status_by_reference('..')",
-     lambda c, d: c.driver.status_by_reference("..")),
 ]
+
+
+def _no_country(case: DriverCase) -> smsbridge.Client:
+    return smsbridge.connect(case.name, base_url=FAKE_HOST, default_country="",
+                             **SETTINGS[case.name])
 
 
 def _client(case: DriverCase) -> smsbridge.Client:
