@@ -178,6 +178,9 @@ def _byte_mutation(action: str, number: int, blob: bytes) -> Callable[[Answer], 
             body = EXTERNAL_ENTITY
         elif action == "bom_garbage":
             body = b"\xef\xbb\xbf" + blob + body
+        elif action == "deep_xml":
+            body = (b"<response><status>0</status><account>" + b"<a>" * 5000 + b"1"
+                    + b"</a>" * 5000 + b"</account></response>")
         return Answer(status, headers, body)
 
     return mutate
@@ -185,7 +188,7 @@ def _byte_mutation(action: str, number: int, blob: bytes) -> Callable[[Answer], 
 
 TREE_ACTIONS = ("delete", "replace", "replace", "replace", "listify", "nest", "duplicate")
 BYTE_ACTIONS = ("truncate", "random", "empty", "html", "status", "retry_after",
-                "content_type", "billion_laughs", "external_entity", "bom_garbage")
+                "content_type", "billion_laughs", "external_entity", "bom_garbage", "deep_xml")
 
 
 @st.composite

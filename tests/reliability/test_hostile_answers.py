@@ -129,6 +129,18 @@ def test_deeply_nested_json_is_refused_without_recursion(
         _quick(operation, InvalidResponse)
 
 
+DEEP_XML = (b"<response><status>0</status><account>" + b"<a>" * 20000 + b"1"
+            + b"</a>" * 20000 + b"</account></response>")
+
+
+def test_deeply_nested_xml_is_refused_without_recursion(wire_for: Any) -> None:
+    with answered(CASES["nikita"], wire_for, DEEP_XML, headers=XML) as client:
+        _quick(client.balance, InvalidResponse)
+    with connect(CASES["nikita"], CASES["nikita"].simulator()) as client:
+        push = b"<report><dr>" + b"<id>" * 5000 + b"1" + b"</id>" * 5000 + b"</dr></report>"
+        _quick(lambda: client.parse_callback(push), InvalidResponse)
+
+
 def test_deeply_nested_json_pushed_to_ketchup() -> None:
     case = CASES["ketchup"]
     with connect(case, case.simulator()) as client:
