@@ -1,0 +1,1 @@
+"""Integrations with frameworks and queue engines, each behind its own extra."""
