@@ -22,6 +22,7 @@ import smsbridge
 from smsbridge.errors import (
     ConfigError,
     DeliveryUnknown,
+    DuplicateMessage,
     RateLimited,
     SmsBridgeError,
     TransportError,
@@ -124,13 +125,15 @@ def records_for_error(numbers: Sequence[str], exc: SmsBridgeError) -> list[Recor
     """Each recipient's record after a send raised ``exc``.
 
     What the error says was accepted is accepted; its ``unknown`` messages, and every
-    other recipient after a :class:`DeliveryUnknown`, are uncertain; the rest failed.
+    other recipient after a :class:`DeliveryUnknown` (or a :class:`DuplicateMessage`:
+    the provider has an earlier attempt whose ids we lack), are uncertain; the rest
+    failed.
     """
     partial = exc.partial if isinstance(exc, SmsBridgeError) else None
     known = records_for(partial) if isinstance(partial, SendResult) else []
     seen = {r.recipient for r in known}
     unknown = {m.to for m in getattr(exc, "unknown", ())}
-    outcome_all = UNCERTAIN if isinstance(exc, DeliveryUnknown) else FAILED
+    outcome_all = UNCERTAIN if isinstance(exc, (DeliveryUnknown, DuplicateMessage)) else FAILED
     reason = f"{type(exc).__name__}: {exc}"
     rest = [Record(n, None, UNCERTAIN if n in unknown else outcome_all, reason)
             for n in numbers if n not in seen]
