@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TypeVar
 
 from smsbridge.redaction import Redactor
@@ -50,17 +50,27 @@ class SessionCache:
         state = "active" if self._token else "empty"
         return f"<SessionCache {state}>"
 
-    def get(self) -> str:
-        """The current session id, logging in when there is none or it is about to end."""
+    def get(self, *, stale: Collection[str] = ()) -> str:
+        """The current session id, logging in when there is none or it is about to end.
+
+        ``stale`` names session ids the caller has seen refused as expired: one of them
+        is never handed out again, whichever thread cached it.
+        """
+        return self._get(stale)[0]
+
+    def _get(self, stale: Collection[str]) -> tuple[str, bool]:
+        """The session id, and whether this call logged in to get it."""
         with self._lock:
-            if self._token is None or self._clock() >= self._expires:
+            if (self._token is None or self._token in stale
+                    or self._clock() >= self._expires):
                 started = self._clock()
                 token = self._login()
                 if self._redactor is not None:
                     self._redactor.add(token)
                 self._token = token
                 self._expires = started + self._lifetime - self._margin
-            return self._token
+                return token, True
+            return self._token, False
 
     def invalidate(self, token: str) -> None:
         """Forget ``token`` unless another thread already replaced it."""
@@ -68,18 +78,30 @@ class SessionCache:
             if self._token == token:
                 self._token = None
 
-    def call(self, request: Callable[[str], T], expired: Callable[[Exception], bool]) -> T:
-        """Run ``request(session_id)``; when it fails with an expired session, log in once
-        more and run it again. The provider refused the first attempt, so nothing doubles.
+    def call(self, request: Callable[[str], T], expired: Callable[[Exception], bool],
+             *, attempts: int = 4) -> T:
+        """Run ``request(session_id)``, renewing the session when the provider says it
+        expired.
+
+        The provider refused each expired attempt, so nothing doubles. A session id seen
+        expired is never used again by this call, even when another thread cached it
+        meanwhile (sessions can expire twice during one call: a renewal by another
+        thread, then a provider-side expiry). The call gives up when, after a first
+        refusal, a session it logged in for itself is refused too, or after ``attempts``.
         """
-        token = self.get()
-        try:
-            return request(token)
-        except Exception as exc:
-            if not expired(exc):
-                raise
-            self.invalidate(token)
-        return request(self.get())
+        stale: set[str] = set()
+        for attempt in range(1, attempts + 1):
+            token, fresh = self._get(stale)
+            try:
+                return request(token)
+            except Exception as exc:
+                # A second refusal of a session logged in for this very call means the
+                # provider will not take one: stop rather than loop.
+                if not expired(exc) or (fresh and stale) or attempt == attempts:
+                    raise
+                stale.add(token)
+                self.invalidate(token)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def session_expired(exc: Exception) -> bool:

@@ -12,7 +12,14 @@ import pluggy
 
 from smsbridge import hookspecs
 from smsbridge.driver import Driver
-from smsbridge.errors import DriverError, NotSupported, SmsBridgeError, ValidationError
+from smsbridge.errors import (
+    DeliveryUnknown,
+    DriverError,
+    NotSupported,
+    SmsBridgeError,
+    ValidationError,
+    settle_send_error,
+)
 from smsbridge.ids import chunk_reference
 from smsbridge.models import (
     Balance,
@@ -187,7 +194,14 @@ class Client:
             self._call("validate", bool, messages=list(messages))
 
     def _send_chunk(self, chunk: list[Message]) -> list[SentMessage]:
-        results: list[SentMessage] = self._call("send", list, messages=chunk)
+        try:
+            results: list[SentMessage] = self._call("send", list, messages=chunk)
+        except SmsBridgeError as exc:
+            # Whichever layer judged the answer, the same rule says what it proves.
+            settled = settle_send_error(exc)
+            if settled is exc:
+                raise
+            raise settled from exc
         if len(results) != len(chunk) or not all(isinstance(r, SentMessage) for r in results):
             raise DriverError(
                 f"driver {self._driver.name!r} returned {len(results)} results for "
@@ -219,10 +233,39 @@ class Client:
                     chunk = [attrs.evolve(m, reference=reference) for m in chunk]
                 yield chunk
 
+    def _settle(self, exc: SmsBridgeError, chunk: list[Message],
+                sent: list[SentMessage]) -> None:
+        """Tell the caller exactly where a failed send stands.
+
+        ``partial`` gets what was accepted (``sent`` before this chunk, then what the
+        driver says this chunk's earlier requests accepted); ``unknown`` the chunk's
+        messages that may or may not have arrived; ``retry_safe`` whether repeating the
+        same call could make anyone receive a message twice.
+        """
+        own = list(exc.partial.messages) if isinstance(exc.partial, SendResult) else []
+        accepted = [*sent, *own]
+        exc.partial = SendResult(messages=accepted)
+        if isinstance(exc, DeliveryUnknown) and not exc.unknown:
+            taken = {m.recipient for m in own}
+            exc.unknown = tuple(m for m in chunk if m.to not in taken)
+        if accepted or exc.unknown or isinstance(exc, DeliveryUnknown):
+            # A repeat resends the accepted and uncertain messages: harmless only where the
+            # provider recognizes them by ids derived from the caller's reference.
+            exc.retry_safe = (
+                "deduplication" in self.capabilities
+                and all(m.reference is not None for m in chunk)
+            )
+
     def _deliver(self, chunks: Iterable[list[Message]]) -> Iterator[SentMessage]:
         for chunk in chunks:
             self._validate(chunk)
-            yield from self._send_chunk(chunk)
+            try:
+                results = self._send_chunk(chunk)
+            except SmsBridgeError as exc:
+                # Earlier chunks were yielded already; partial is what this one accepted.
+                self._settle(exc, chunk, [])
+                raise
+            yield from results
 
     def _collect(self, messages: list[Message]) -> SendResult:
         """Validate everything, then send chunk by chunk, keeping what was accepted."""
@@ -236,10 +279,7 @@ class Client:
             try:
                 sent.extend(self._send_chunk(chunk))
             except SmsBridgeError as exc:
-                # Tell the caller what was already accepted, so a retry sends only the rest;
-                # a driver may already have set what this chunk's earlier requests accepted.
-                earlier = exc.partial.messages if isinstance(exc.partial, SendResult) else []
-                exc.partial = SendResult(messages=[*sent, *earlier])
+                self._settle(exc, chunk, sent)
                 raise
         return SendResult(messages=sent)
 
@@ -289,6 +329,8 @@ class Client:
         Text and options are checked now; each number is checked just before its chunk
         is sent. Each recipient's :class:`SentMessage` is yielded as soon as its chunk is
         answered, so memory stays constant and the caller can persist ids as they come.
+        When a chunk fails, the error's ``partial`` holds what that chunk got accepted
+        (earlier chunks were yielded) and ``unknown`` its messages of unknown outcome.
         """
         if "send" not in self._operations:
             raise NotSupported("send", self._driver.name)

@@ -88,6 +88,7 @@ class Driver:
                 base_url=self.settings.base_url,
                 timeout=self.settings.timeout,
                 connect_timeout=self.settings.connect_timeout,
+                deadline=self.settings.deadline,
                 retry=self.retry,
                 redactor=self.redactor,
                 session=self._session,

@@ -27,6 +27,7 @@ __all__ = [
     "TransportError",
     "ValidationError",
     "error_for",
+    "settle_send_error",
 ]
 
 _BODY_PREVIEW = 500
@@ -35,12 +36,21 @@ _BODY_PREVIEW = 500
 class SmsBridgeError(Exception):
     """Base of every error smsbridge raises.
 
-    :ivar partial: for ``send()``/``send_many()`` split into several requests, the
-        :class:`~smsbridge.models.SendResult` of the requests accepted before this error
-        (so a retry sends only the rest); None otherwise.
+    :ivar retry_safe: True when repeating the same call (same arguments, same
+        ``reference``) cannot make a recipient receive a message twice. It says a repeat
+        is harmless, not that it will succeed: a refused password is refused again.
+    :ivar partial: for a send split into several requests, the
+        :class:`~smsbridge.models.SendResult` of what the provider accepted before this
+        error (so a retry sends only the rest); None for errors of other operations.
+    :ivar unknown: the :class:`~smsbridge.models.Message` objects whose outcome is
+        unknown (the chunk in flight when the error struck); empty otherwise. Recipients
+        in neither ``partial`` nor ``unknown`` were never attempted.
     """
 
+    #: Errors raised before anything could reach a provider are harmless to repeat.
+    retry_safe: bool = True
     partial: Any = None
+    unknown: tuple[Any, ...] = ()
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -107,8 +117,40 @@ class TransportError(SmsBridgeError):
 class DeliveryUnknown(TransportError):
     """A send may or may not have reached the provider; it was not repeated.
 
-    Check the message's status (or the provider's report) before sending again.
+    Check the message's status (or the provider's report) before sending again. It is
+    ``retry_safe`` only on a provider that deduplicates by an id smsbridge sends, when
+    the caller gave the ``reference`` (a repeat then reuses the same provider ids).
     """
+
+    retry_safe = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        operation: str | None = None,
+        http_status: int | None = None,
+        body: str | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider, operation=operation)
+        self.http_status = http_status
+        #: The answer that left the outcome unknown (secrets masked), if one came.
+        self.body = body
+
+    @classmethod
+    def after(cls, error: SmsBridgeError, why: str) -> DeliveryUnknown:
+        """The DeliveryUnknown that ``error``, raised by a send, really means."""
+        provider = getattr(error, "provider", None)
+        operation = getattr(error, "operation", None) or "send"
+        unknown = cls(
+            f"{error.message} -- the message may have been accepted ({why}); it was not "
+            "repeated: check its status before sending again",
+            provider=provider, operation=operation,
+            http_status=getattr(error, "http_status", None), body=getattr(error, "body", None),
+        )
+        unknown.__cause__ = error
+        return unknown
 
 
 class InvalidResponse(SmsBridgeError):
@@ -218,3 +260,25 @@ def error_for(
             error_class = candidate
             break
     return error_class(description, code=key, **fields)
+
+
+def settle_send_error(error: SmsBridgeError, *, maybe_accepted: bool = False) -> SmsBridgeError:
+    """What an error raised by a send really proves: a refusal, or DeliveryUnknown.
+
+    The one decision behind "no SMS lost or doubled": a send's error proves nothing was
+    accepted only when its answer was readable, names a specific refusal (or is not an
+    HTTP 5xx), and no earlier attempt of the same send may have been accepted
+    (``maybe_accepted``). Anything else may hide an accepted message.
+    """
+    if isinstance(error, DeliveryUnknown):
+        return error
+    if maybe_accepted:
+        why = "an earlier attempt of this send got no readable answer"
+    elif isinstance(error, InvalidResponse):
+        why = "its answer could not be read"
+    elif (type(error) is ProviderError and error.http_status is not None
+            and error.http_status >= 500):
+        why = f"the provider answered HTTP {error.http_status} without a refusal"
+    else:
+        return error
+    return DeliveryUnknown.after(error, why)

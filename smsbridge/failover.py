@@ -188,12 +188,9 @@ def _decide(error: BaseException) -> _Decision:
     if isinstance(error, InvalidSender):
         # Sender names are registered per provider; the next one may know this one.
         return _Decision(move_on=True, cool_down=False)
-    if (type(error) is ProviderError and error.http_status is not None
-            and error.http_status >= 500):
-        return _Decision(move_on=True, cool_down=True)
     # InvalidRecipient (invalid everywhere), DuplicateMessage (the provider may hold it),
-    # InvalidResponse (a 2xx we could not read: maybe accepted), ValidationError,
-    # NotSupported, DriverError and unknown ProviderErrors stop the chain.
+    # ValidationError, NotSupported, DriverError and unknown ProviderErrors stop the
+    # chain. (A provider's unreadable or 5xx answer reaches us as DeliveryUnknown.)
     return _Decision(move_on=False, cool_down=False)
 
 
@@ -236,7 +233,9 @@ class FailoverDriver(Driver):
         vars(self).update(
             batch_size=min(max(1, d.batch_size) for d in drivers),
             mixed_batches=all(d.mixed_batches for d in drivers),
-            features=frozenset.intersection(*(frozenset(d.features) for d in drivers)),
+            # A repeat may go to another provider, which knows nothing of the first id.
+            features=frozenset.intersection(*(frozenset(d.features) for d in drivers))
+            - {"deduplication"},
         )
         for operation in _OPTIONAL_OPERATIONS:
             if not any(client.supports(operation) for client in self.clients):

@@ -62,6 +62,8 @@ class BaseSettings:
     :ivar base_url: the provider's API root; override it for a simulator or proxy.
     :ivar timeout: read timeout in seconds.
     :ivar connect_timeout: connect timeout in seconds.
+    :ivar deadline: the most one request may take in seconds, connecting and reading the
+        whole answer included (a server trickling its answer cannot hold a call longer).
     :ivar sender: the default sender used when ``send()`` gets none.
     :ivar retries: how many times a safe request is repeated after a transient failure.
     """
@@ -69,6 +71,7 @@ class BaseSettings:
     base_url: str = ""
     timeout: float = attrs.field(default=30.0, validator=_positive)
     connect_timeout: float = attrs.field(default=10.0, validator=_positive)
+    deadline: float = attrs.field(default=60.0, validator=_positive)
     sender: str | None = None
     retries: int = attrs.field(default=2, validator=_non_negative)
 

@@ -6,6 +6,11 @@ timeouts, 429 and 5xx answers. A send is repeated only when the provider
 deduplicates by our id (``idempotent=True``); any other send is repeated only when
 the connection failed before a byte was written, and otherwise raises
 :class:`~smsbridge.errors.DeliveryUnknown`.
+
+An answer to a send proves a refusal only when nothing leaves doubt: an unreadable
+answer, an HTTP 5xx without a specific refusal in its body, and any error answer to
+the repeat of an attempt that may have been accepted are
+:class:`~smsbridge.errors.DeliveryUnknown` (:meth:`HttpResponse.settle`).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from smsbridge.errors import (
     SmsBridgeError,
     TransportError,
     error_for,
+    settle_send_error,
 )
 from smsbridge.redaction import Redactor
 
@@ -46,11 +52,10 @@ logger = logging.getLogger(__name__)
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_READ_SIZE = 64 * 1024
 #: What reading an unexpected payload shape raises; :meth:`HttpResponse.reading` turns
 #: these into InvalidResponse (ArithmeticError: decimal.InvalidOperation and friends).
 SHAPE_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError, ArithmeticError)
-# Statuses after which a send may have been accepted upstream of a proxy.
-_UNCERTAIN_STATUSES = frozenset({502, 504})
 
 
 @attrs.frozen(kw_only=True)
@@ -100,6 +105,12 @@ class HttpResponse:
         """True for a 2xx answer."""
         return 200 <= self.status_code < 300
 
+    def settle(self, error: SmsBridgeError) -> SmsBridgeError:
+        """The error this answer really proves, for a send (see :func:`settle_send_error`)."""
+        if not self.is_send:
+            return error
+        return settle_send_error(error, maybe_accepted=self.maybe_accepted)
+
     def json(self) -> Any:
         """Parse the body as JSON; a non-JSON body raises a typed error keeping it."""
         try:
@@ -148,11 +159,12 @@ class HttpResponse:
         description: str | None = None,
         *,
         refine: Callable[[str | None, str | None], type[ProviderError] | None] | None = None,
-    ) -> ProviderError:
+    ) -> SmsBridgeError:
         """The error a provider code in this answer maps to through ``table``.
 
         The description is masked (providers echo requests); ``refine(code, description)``
-        may name a more specific class for a code the table leaves generic.
+        may name a more specific class for a code the table leaves generic. For a send,
+        the error goes through :meth:`settle`.
         """
         shown = self.redactor.text(description) if description is not None else None
         fields: dict[str, Any] = {
@@ -165,8 +177,8 @@ class HttpResponse:
         if refine is not None and type(error) is ProviderError:
             better = refine(error.code, shown)
             if better is not None:
-                return better(shown, code=error.code, **fields)
-        return error
+                error = better(shown, code=error.code, **fields)
+        return self.settle(error)
 
     def invalid(self, reason: str) -> InvalidResponse:
         """An :class:`InvalidResponse` for this answer, with the body (secrets masked)."""
@@ -194,7 +206,11 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 def http_error(response: HttpResponse) -> SmsBridgeError:
-    """The error for an HTTP failure whose body carries no provider error code."""
+    """The error for an HTTP failure whose body carries no provider error code.
+
+    For a send it goes through :meth:`HttpResponse.settle`: a 5xx is
+    :class:`DeliveryUnknown`.
+    """
     status = response.status_code
     body = response.redactor.text(response.content)[:500] or None
     common: dict[str, Any] = {
@@ -203,25 +219,24 @@ def http_error(response: HttpResponse) -> SmsBridgeError:
         "operation": response.operation,
         "body": body,
     }
-    if response.is_send and (status in _UNCERTAIN_STATUSES or response.maybe_accepted):
-        return DeliveryUnknown(
-            f"{response.provider}/{response.operation}: HTTP {status} from a gateway; the "
-            "message may have been accepted, check its status before sending again",
-            provider=response.provider,
-            operation=response.operation,
-        )
+    error: SmsBridgeError
     if status in (401, 403):
-        return AuthError("access denied", code=None, **common)
-    if status == 402:
-        return InsufficientFunds("payment required", **common)
-    if status == 404:
-        return NotFound("not found", **common)
-    if status == 429:
-        return RateLimited("too many requests", retry_after=_retry_after(response.headers),
-                           **common)
-    if status >= 400:
-        return ProviderError(f"HTTP {status}", **common)
-    return response.invalid("unexpected answer")
+        error = AuthError("access denied", code=None, **common)
+    elif status == 402:
+        error = InsufficientFunds("payment required", **common)
+    elif status == 404:
+        # The provider's own "not found" carries a code in its body; a bare 404 is most
+        # often a wrong base_url or path.
+        where = response.redactor.text(response.url.split("?", 1)[0])
+        error = NotFound(f"endpoint not found: {where} (check base_url)", **common)
+    elif status == 429:
+        error = RateLimited("too many requests", retry_after=_retry_after(response.headers),
+                            **common)
+    elif status >= 400:
+        error = ProviderError(f"HTTP {status}", **common)
+    else:
+        error = response.invalid("unexpected answer")
+    return response.settle(error)
 
 
 def _connect_failure(exc: BaseException) -> bool:
@@ -270,6 +285,7 @@ class Transport:
         base_url: str,
         timeout: float = 30.0,
         connect_timeout: float = 10.0,
+        deadline: float | None = None,
         retry: RetryPolicy | None = None,
         redactor: Redactor | None = None,
         session: requests.Session | None = None,
@@ -281,6 +297,8 @@ class Transport:
         self.provider = provider
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, timeout)
+        #: The most one attempt may take, connecting and reading the whole answer.
+        self.deadline = deadline if deadline is not None else connect_timeout + timeout
         self.retry = retry or RetryPolicy()
         self.redactor = redactor or Redactor()
         self._owns_session = session is None
@@ -344,7 +362,7 @@ class Transport:
                     method, url, params=params, data=data, json=json, files=files,
                     headers=headers, timeout=self.timeout, stream=True,
                 )
-                response = self._read(raw, operation, send, attempt)
+                response = self._read(raw, operation, send, attempt, started + self.deadline)
             except requests.RequestException as exc:
                 before_sending = _connect_failure(exc)
                 maybe_accepted = maybe_accepted or (send and not before_sending)
@@ -359,6 +377,10 @@ class Transport:
                         f"before sending again ({reason})",
                         provider=self.provider, operation=operation,
                     ) from None
+                if before_sending:
+                    host = self.redactor.text(self.base_url)
+                    reason = (f"cannot reach {host}: check base_url and the network "
+                              f"({reason})")
                 raise TransportError(
                     f"{self.provider}/{operation}: {type(exc).__name__}: {reason}",
                     provider=self.provider, operation=operation,
@@ -370,8 +392,8 @@ class Transport:
                 and idempotent
                 and attempt <= self.retry.retries
             ):
-                maybe_accepted = maybe_accepted or (
-                    send and response.status_code in _UNCERTAIN_STATUSES)
+                # Any 5xx may come after the provider took the message.
+                maybe_accepted = maybe_accepted or (send and response.status_code >= 500)
                 wait = _retry_after(response.headers)
                 self._pause(attempt, wait, f"HTTP {response.status_code}", method, shown)
                 continue
@@ -399,26 +421,51 @@ class Transport:
         self.retry.sleep(delay)
 
     def _read(self, raw: requests.Response, operation: str, send: bool,
-              attempt: int) -> HttpResponse:
+              attempt: int, deadline: float) -> HttpResponse:
+        """Read the whole answer within the size cap and the deadline."""
+        import requests
+        from urllib3.exceptions import HTTPError as Urllib3Error
+        from urllib3.exceptions import ReadTimeoutError
+
+        # read1 returns what has arrived, so a trickling server meets the deadline check.
+        read = getattr(raw.raw, "read1", None)
+        chunks = (iter(lambda: read(_READ_SIZE, decode_content=True), b"")
+                  if read is not None else raw.iter_content(_READ_SIZE))
         try:
-            chunks = []
+            parts = []
             size = 0
-            for chunk in raw.iter_content(64 * 1024):
+            for chunk in chunks:
                 size += len(chunk)
                 if size > self.max_response_bytes:
-                    raise InvalidResponse(
+                    error = InvalidResponse(
                         f"{self.provider}/{operation}: the answer exceeds "
                         f"{self.max_response_bytes} bytes",
                         provider=self.provider, operation=operation,
                         http_status=raw.status_code,
                     )
-                chunks.append(chunk)
+                    if send:
+                        raise DeliveryUnknown(
+                            f"{error.message}; the message may have been accepted, check its "
+                            "status before sending again", provider=self.provider,
+                            operation=operation, http_status=raw.status_code) from error
+                    raise error
+                parts.append(chunk)
+                if time.monotonic() > deadline:
+                    raise requests.exceptions.ReadTimeout(
+                        f"the answer took longer than the {self.deadline:g} s deadline")
+        except requests.RequestException:
+            raise
+        except ReadTimeoutError as exc:
+            raise requests.exceptions.ReadTimeout(exc) from exc
+        except (OSError, Urllib3Error) as exc:
+            # urllib3's own read errors (protocol, decoding) arrive unwrapped from read1.
+            raise requests.exceptions.ConnectionError(exc) from exc
         finally:
             raw.close()
         return HttpResponse(
             status_code=raw.status_code,
             headers=dict(raw.headers),
-            content=b"".join(chunks),
+            content=b"".join(parts),
             url=raw.url or "",
             provider=self.provider,
             operation=operation,

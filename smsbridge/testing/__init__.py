@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from smsbridge.testing.server import DropConnection, serve_wsgi
-from smsbridge.testing.simulator import Fault, RecordedRequest, Simulator
+from smsbridge.testing.simulator import Fault, RecordedRequest, SimulatedMessage, Simulator
 
-__all__ = ["DriverContract", "DropConnection", "Fault", "RecordedRequest", "Simulator",
-           "serve_wsgi"]
+__all__ = ["DriverContract", "DropConnection", "Fault", "RecordedRequest", "SimulatedMessage",
+           "Simulator", "serve_wsgi"]
 
 
 def __getattr__(name: str) -> Any:

@@ -6,6 +6,7 @@ Subclasses implement :meth:`Simulator.handle` with werkzeug's request and respon
     sim = NikitaSimulator()
     sim.inject("status", status=503)          # the next request gets HTTP 503
     sim.inject("drop_after_accept", path="/message")  # accept, then lose the answer
+    sim.inject("status", status=500, after_accept=True)  # accept, then answer HTTP 500
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -23,13 +25,15 @@ from smsbridge.testing.server import DropConnection, serve_wsgi
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request, Response
 
-__all__ = ["FAULT_KINDS", "Fault", "RecordedRequest", "Simulator"]
+__all__ = ["FAULT_KINDS", "Fault", "RecordedRequest", "SimulatedMessage", "Simulator"]
 
 #: ``status``: answer with an HTTP status and body instead of handling the request;
 #: ``delay``: wait ``seconds`` before handling it; ``drop``: close the connection
 #: without handling it; ``drop_after_accept``: handle it (the provider accepted the
 #: message) and then close the connection without the answer; ``body``: answer with
-#: ``body`` (and ``content_type``) instead of handling it.
+#: ``body`` (and ``content_type``) instead of handling it. With ``after_accept=True``,
+#: ``status``, ``body`` and ``delay`` happen after the request was handled: the provider
+#: took the message, then its answer was replaced (or came ``seconds`` late).
 FAULT_KINDS = frozenset({"status", "delay", "drop", "drop_after_accept", "body"})
 
 
@@ -44,6 +48,7 @@ class Fault:
     seconds: float = 0.0
     body: bytes | str = b""
     content_type: str = "text/plain"
+    after_accept: bool = False
 
     def matches(self, path: str) -> bool:
         return self.path is None or path.endswith(self.path)
@@ -60,14 +65,47 @@ class RecordedRequest:
     body: bytes
 
 
+@attrs.frozen(kw_only=True)
+class SimulatedMessage:
+    """One message a recipient would receive, as the simulated provider holds it.
+
+    The simulators' ledger is the provider's side of the books: tests compare it with
+    what the library reported (nothing lost, nothing doubled).
+    """
+
+    recipient: str
+    text: str
+    provider_id: str
+    reference: str | None
+    channel: str
+    accepted_at: datetime
+    #: The :class:`~smsbridge.models.DeliveryState` value the provider would report now.
+    state: str
+
+
+def utc(timestamp: float) -> datetime:
+    """A simulator clock reading as an aware UTC datetime."""
+    return datetime.fromtimestamp(timestamp, timezone.utc)
+
+
 class Simulator:
-    """A stateful provider simulator. Thread-safe; serve it with :meth:`serve`."""
+    """A stateful provider simulator. Thread-safe; serve it with :meth:`serve`.
+
+    Public state for tests: :meth:`ledger` (what recipients would receive),
+    ``requests`` (what arrived) and ``callback_url`` (where a provider that pushes
+    delivery reports sends them; None pushes nothing).
+    """
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self.lock = threading.RLock()
         self.requests: list[RecordedRequest] = []
+        self.callback_url: str | None = None
         self._faults: list[Fault] = []
+
+    def ledger(self) -> list[SimulatedMessage]:
+        """Every message a recipient would receive (one per recipient, not per segment)."""
+        raise NotImplementedError
 
     def inject(self, kind: str, *, path: str | None = None, times: int = 1,
                **params: Any) -> Fault:
@@ -112,20 +150,23 @@ class Simulator:
                 headers=dict(request.headers), body=body,
             ))
         fault = self._take_fault(request.path)
-        if fault is not None:
-            if fault.kind == "drop":
-                raise DropConnection
-            if fault.kind == "status":
-                return Response(fault.body, status=fault.status,
-                                content_type=fault.content_type)(environ, start_response)
-            if fault.kind == "body":
-                return Response(fault.body, status=200,
-                                content_type=fault.content_type)(environ, start_response)
-            if fault.kind == "delay":
-                time.sleep(fault.seconds)
-        response = self.handle(request)
-        if fault is not None and fault.kind == "drop_after_accept":
+        if fault is None:
+            return self.handle(request)(environ, start_response)
+        if fault.kind == "drop":
             raise DropConnection
+        if fault.after_accept or fault.kind == "drop_after_accept":
+            response = self.handle(request)
+        if fault.kind == "drop_after_accept":
+            raise DropConnection
+        if fault.kind == "status":
+            response = Response(fault.body, status=fault.status,
+                                content_type=fault.content_type)
+        elif fault.kind == "body":
+            response = Response(fault.body, status=200, content_type=fault.content_type)
+        elif fault.kind == "delay":
+            time.sleep(fault.seconds)
+            if not fault.after_accept:
+                response = self.handle(request)
         return response(environ, start_response)
 
     @contextlib.contextmanager

@@ -26,8 +26,8 @@ def test_drivers_json(run, clitest):
         "name": "memory", "distribution": "smsbridge", "version": "0.1.0",
         "entry_point": "smsbridge.memory:MemoryDriver",
         "capabilities": ["balance", "send", "send_at", "send_many", "status", "viber"],
-        "settings": ["balance", "base_url", "connect_timeout", "max_parts", "retries",
-                     "sender", "timeout"],
+        "settings": ["balance", "base_url", "connect_timeout", "deadline", "max_parts",
+                     "retries", "sender", "timeout"],
         "secret_settings": [], "simulator": None, "error": None,
     }
     clitest_entry = by_name["clitest"]

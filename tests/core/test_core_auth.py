@@ -50,8 +50,9 @@ def test_an_expired_session_is_renewed_once_and_the_call_repeated() -> None:
     assert calls == ["OLD", "NEW"]
 
 
-def test_a_session_refused_twice_is_not_looped() -> None:
-    cache = SessionCache(lambda: "SID")
+def test_a_session_refused_every_time_is_not_looped() -> None:
+    logins: list[int] = []
+    cache = SessionCache(lambda: str(logins.append(1) or "SID"))
     calls: list[str] = []
 
     def request(sid: str) -> str:
@@ -61,6 +62,43 @@ def test_a_session_refused_twice_is_not_looped() -> None:
     with pytest.raises(AuthError):
         cache.call(request, session_expired)
     assert len(calls) == 2
+    assert len(logins) == 2
+
+
+def test_a_call_straddling_two_expiries_never_reuses_a_session_it_saw_expire() -> None:
+    """Another thread renews the session, then the provider expires sessions again."""
+    tokens = iter(["SID1", "SID2", "SID3"])
+    cache = SessionCache(lambda: next(tokens))
+    valid = {"SID1"}
+    calls: list[str] = []
+
+    def request(sid: str) -> str:
+        calls.append(sid)
+        if sid == "SID1":
+            # Meanwhile another thread saw SID1 expire and logged in; then the provider
+            # expired every session once more.
+            cache.invalidate("SID1")
+            assert cache.get() == "SID2"
+            valid.clear()
+        if sid not in valid:
+            raise ProviderError("SessionID expired", code=3)
+        return "done"
+
+    def renewing_request(sid: str) -> str:
+        if sid == "SID3":
+            valid.add("SID3")
+        return request(sid)
+
+    assert cache.call(renewing_request, session_expired) == "done"
+    assert calls == ["SID1", "SID2", "SID3"]
+
+
+def test_a_session_seen_expired_is_not_handed_out_again() -> None:
+    tokens = iter(["SID1", "SID2"])
+    cache = SessionCache(lambda: next(tokens))
+    assert cache.get() == "SID1"
+    assert cache.get(stale={"SID1"}) == "SID2"
+    assert cache.get(stale={"SID1"}) == "SID2"
 
 
 def test_other_errors_pass_through_without_a_new_login() -> None:

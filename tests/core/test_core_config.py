@@ -81,7 +81,7 @@ def test_unknown_setting_names_the_key_and_the_valid_ones() -> None:
     with pytest.raises(smsbridge.ConfigError) as caught:
         smsbridge.connect("testecho", login="a", password="b", pasword="c")
     assert caught.value.key == "pasword"
-    assert "valid settings: base_url, connect_timeout, flag, login, password" in str(
+    assert "valid settings: base_url, connect_timeout, deadline, flag, login, password" in str(
         caught.value)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 import requests
@@ -273,3 +275,35 @@ def test_the_user_agent_names_the_driver_distribution_version(
     smsbridge.connect("testecho", login="a", password="b").send("996550123456", "hi")
     agent = mocked.calls[0].request.headers["User-Agent"]
     assert agent.startswith("smsbridge/0.1.0 smsbridge-testecho/7.7.7 python-requests/")
+
+
+def _trickle(environ: dict[str, object], start_response: Callable[..., object]) -> Iterator[bytes]:
+    """An answer that promises 200 bytes and sends one every 50 ms (10 s in all)."""
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "200")])
+    for _ in range(200):
+        time.sleep(0.05)
+        yield b"x"
+
+
+@pytest.mark.parametrize("send, error", [(False, TransportError), (True, DeliveryUnknown)])
+def test_a_trickling_answer_is_cut_off_at_the_deadline(send: bool,
+                                                       error: type[Exception]) -> None:
+    """Each byte arrives within the read timeout, but the whole call is bounded."""
+    from smsbridge.testing import serve_wsgi
+
+    with serve_wsgi(_trickle) as url:
+        client = Transport(provider="prov", base_url=url, timeout=1.0, deadline=0.5,
+                           retry=RetryPolicy(retries=0, sleep=lambda _: None))
+        started = time.monotonic()
+        with pytest.raises(error, match="deadline") as caught:
+            client.request("POST", "send", operation="send", send=send, idempotent=not send)
+        elapsed = time.monotonic() - started
+        client.close()
+    assert type(caught.value) is error
+    assert elapsed < 2.0, f"the call took {elapsed:.1f} s"
+
+
+def test_the_deadline_defaults_to_connect_plus_read_timeout() -> None:
+    client = Transport(provider="prov", base_url=URL, timeout=7.0, connect_timeout=3.0)
+    assert client.deadline == 10.0
+    client.close()

@@ -15,7 +15,6 @@ from smsbridge.errors import (
     InvalidRecipient,
     InvalidResponse,
     InvalidSender,
-    ProviderError,
 )
 
 LONG_LATIN = "x" * 200  # two GSM-7 segments
@@ -96,13 +95,16 @@ def test_provider_segment_count_wins_over_ours(client: smsbridge.Client, wire: A
     b'[["1"], ["2"]]',
     b"not json",
 ])
-def test_unusable_send_answers_are_invalid(client: smsbridge.Client, wire: Any,
-                                           body: bytes) -> None:
+def test_unusable_send_answers_are_delivery_unknown(client: smsbridge.Client, wire: Any,
+                                                    body: bytes) -> None:
     wire.add_login()
     wire.add("POST", "Sms/SendBulk", body=body)
-    with pytest.raises(InvalidResponse) as caught:
-        client.send(["79001234567", "79160000000"], "hi")
-    assert caught.value.body is not None
+    with pytest.raises(DeliveryUnknown) as caught:
+        client.send(["79001234567", "79160000000"], "hi", reference="r1")
+    assert caught.value.body == body.decode()
+    assert isinstance(caught.value.__cause__, InvalidResponse)
+    assert [m.to for m in caught.value.unknown] == ["79001234567", "79160000000"]
+    assert caught.value.retry_safe is False  # Devino does not deduplicate
     assert len(wire.calls("Sms/SendBulk")) == 1
 
 
@@ -222,9 +224,10 @@ def test_gateway_error_on_send_is_delivery_unknown(client: smsbridge.Client, wir
 def test_server_error_on_send_is_not_repeated(client: smsbridge.Client, wire: Any) -> None:
     wire.add_login()
     wire.add("POST", "Sms/Send", body=b"", status=503)
-    with pytest.raises(ProviderError) as caught:
+    with pytest.raises(DeliveryUnknown) as caught:
         client.send("79161002030", "hi")
     assert caught.value.http_status == 503
+    assert caught.value.retry_safe is False
     assert len(wire.calls("Sms/Send")) == 1
 
 

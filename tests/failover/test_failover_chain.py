@@ -165,8 +165,6 @@ MOVE_ON = [
     AuthError("bad token", provider="alpha", code="401"),
     InsufficientFunds("no money", provider="alpha", code="7"),
     RateLimited("slow down", provider="alpha", http_status=429),
-    ProviderError("internal error", provider="alpha", http_status=500),
-    ProviderError("unavailable", provider="alpha", http_status=503),
 ]
 STOP = [
     InvalidRecipient("bad number", provider="alpha", code="6"),
@@ -175,7 +173,6 @@ STOP = [
     NotFound("no such endpoint", provider="alpha", http_status=404),
     ProviderError("unknown code", provider="alpha", code="99", http_status=400),
     ProviderError("unknown code, no status", provider="alpha", code="98"),
-    InvalidResponse("garbage after 200", body="<html>", provider="alpha", http_status=200),
     ValidationError("text too long", field="text"),
     DriverError("driver bug"),
 ]
@@ -271,7 +268,7 @@ def test_cooling_providers_are_a_last_resort_not_excluded() -> None:
     client, (alpha, beta), clock = failover(AlphaDriver, BetaDriver)
     alpha.script = [TransportError("refused", provider="alpha")]
     client.send(NUMBER, "one")
-    beta.script = [ProviderError("down", provider="beta", http_status=503)]
+    beta.script = [RateLimited("slow down", provider="beta", http_status=429)]
     clock.now += 5
     # Alpha still cools down, so beta goes first; beta refuses, alpha takes it.
     assert client.send(NUMBER, "two").ids == ["0:alpha-1"]
@@ -311,11 +308,11 @@ def test_all_failed_lists_every_provider_and_is_one_error() -> None:
 def test_a_chunk_is_never_split_across_providers() -> None:
     client, (alpha, beta), _ = failover(AlphaDriver, BetaDriver)
     assert client.driver.batch_size == 4  # the smallest of the providers'
-    alpha.script = [None, ProviderError("down", provider="alpha", http_status=502)]
+    alpha.script = [None, TransportError("connection refused", provider="alpha")]
     numbers = [f"99655000{i:04d}" for i in range(10)]
     result = client.send(numbers, "campaign")
     assert [len(r) for r in alpha.requests] == [4, 4]
-    # Alpha cools down after the 502, so beta takes the failed chunk and the rest.
+    # Alpha cools down after failing to connect, so beta takes that chunk and the rest.
     assert [len(r) for r in beta.requests] == [4, 2]
     assert [m.to for m in beta.requests[0]] == numbers[4:8]
     assert [s.provider for s in result] == ["alpha"] * 4 + ["beta"] * 6
@@ -421,4 +418,24 @@ def test_send_many_keeps_each_text_and_routes_it() -> None:
                                                                      text="b")])
     assert result.ids == ["0:alpha-1", "0:alpha-2"]
     assert [m.text for m in alpha.requests[0]] == ["a", "b"]
+    client.close()
+
+
+@pytest.mark.parametrize("error", [
+    ProviderError("internal error", provider="alpha", http_status=500),
+    ProviderError("unavailable", provider="alpha", http_status=503),
+    ProviderError("bad gateway", provider="alpha", http_status=502),
+    InvalidResponse("garbage after 200", body="<html>", provider="alpha", http_status=200),
+], ids=lambda e: f"{type(e).__name__}-{e.message[:12]}")
+def test_an_answer_that_proves_no_refusal_is_delivery_unknown_and_not_sent_elsewhere(
+        error: SmsBridgeError) -> None:
+    """A 5xx or an unreadable answer may follow an accepted send: never try the next."""
+    client, (alpha, beta), _ = failover(AlphaDriver, BetaDriver)
+    alpha.script = [error]
+    with pytest.raises(DeliveryUnknown) as caught:
+        client.send(NUMBER, "hello", reference="order17")
+    assert caught.value.__cause__ is error
+    assert [m.to for m in caught.value.unknown] == [NUMBER]
+    assert caught.value.retry_safe is False  # a failover client never claims deduplication
+    assert beta.requests == []
     client.close()

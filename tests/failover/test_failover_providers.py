@@ -87,10 +87,24 @@ def test_answer_dropped_after_accepting_is_delivery_unknown_and_never_resent(
     assert nikita.messages == {}
 
 
-def test_5xx_from_the_first_provider_sends_through_the_second(
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_a_5xx_after_devino_accepted_is_delivery_unknown_and_never_resent(
+        devino_then_nikita: Sims, status: int) -> None:
+    """Devino took the message, then answered 5xx: one copy, reported unknown."""
+    devino, nikita, client = devino_then_nikita
+    devino.inject("status", path="/Sms/Send", status=status, body=b"Service Unavailable",
+                  after_accept=True)
+    with pytest.raises(DeliveryUnknown) as caught:
+        client.send(NUMBER, "code 1234")
+    assert [m.to for m in caught.value.unknown] == [NUMBER]
+    assert [m.recipient for m in devino.ledger()] == [NUMBER]
+    assert nikita.requests == []
+
+
+def test_a_refusal_by_the_first_provider_sends_through_the_second(
         devino_then_nikita: Sims) -> None:
     devino, nikita, client = devino_then_nikita
-    devino.inject("status", path="/Sms/Send", status=503, body=b"Service Unavailable")
+    devino.set_balance(0)
     result = client.send(NUMBER, "code 1234")
     assert result.messages[0].provider == "nikita"
     assert devino.sent_to(NUMBER) == []
@@ -145,9 +159,18 @@ def test_a_deduplicating_provider_recovers_a_lost_answer_without_failover(
     assert devino.requests == []
 
 
-def test_nikita_5xx_sends_through_devino(nikita_then_devino: Sims) -> None:
+def test_nikita_5xx_on_every_attempt_is_not_sent_through_devino(
+        nikita_then_devino: Sims) -> None:
     nikita, devino, client = nikita_then_devino
     nikita.inject("status", path="/api/message", status=500, times=2)
+    with pytest.raises(DeliveryUnknown):
+        client.send(NUMBER, "code 1234")
+    assert devino.requests == []
+
+
+def test_nikita_refusing_the_sender_sends_through_devino(nikita_then_devino: Sims) -> None:
+    nikita, devino, client = nikita_then_devino
+    nikita.account.senders = frozenset({"OTHER"})
     result = client.send(NUMBER, "code 1234")
     assert result.messages[0].provider == "devino"
     assert nikita.messages == {}

@@ -237,9 +237,10 @@ def test_send_http_502_without_body_is_retried_then_accepted(client, mock, paylo
 
 def test_answer_with_wrong_item_count_is_invalid(client, mock):
     mock.post(f"{BASE}/sms/create", json={"error": "0", "result": [], "task_id": "1"})
-    with pytest.raises(InvalidResponse) as caught:
+    with pytest.raises(DeliveryUnknown) as caught:
         client.send(["380972000001", "380972000002"], "x")
     assert caught.value.body
+    assert isinstance(caught.value.__cause__, InvalidResponse)
 
 
 @pytest.mark.parametrize("body", [

@@ -395,6 +395,36 @@ def test_lost_answer_then_duplicate_is_accepted(
     assert len(sleeps) == 1
 
 
+@pytest.mark.parametrize("status", [4, 7])
+def test_a_refusal_after_a_lost_answer_is_delivery_unknown(
+    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload, status: int,
+) -> None:
+    """The first attempt may have been taken (and charged): the repeat's refusal proves
+    nothing about it."""
+    wire.post(URL, body=requests.exceptions.ReadTimeout("read timed out"))
+    wire.post(URL, body=answer(payload, status))
+
+    with pytest.raises(DeliveryUnknown) as caught:
+        client.send("996550123456", "hello", reference="L2")
+
+    assert caught.value.__cause__ is not None
+    assert caught.value.retry_safe is True  # Nikita deduplicates by id L2
+    assert len(wire.calls) == 2
+
+
+def test_a_refusal_after_a_busy_answer_is_a_refusal(
+    make_client: Callable[..., smsbridge.Client], wire: responses.RequestsMock,
+    payload: Payload,
+) -> None:
+    """Status 9 (busy) is a readable refusal: nothing was taken before the repeat."""
+    client = make_client(busy_retries=1)
+    wire.post(URL, body=answer(payload, 9))
+    wire.post(URL, body=answer(payload, 4))
+
+    with pytest.raises(InsufficientFunds):
+        client.send("996550123456", "hello", reference="L3")
+
+
 def test_lost_answers_until_the_retries_end_raise_delivery_unknown(
     client: smsbridge.Client, wire: responses.RequestsMock,
 ) -> None:
@@ -432,16 +462,34 @@ def test_gateway_error_to_the_end_is_delivery_unknown(
 # -- HTTP failures and garbage ------------------------------------------------------------
 
 
-def test_http_500_without_a_status_is_a_provider_error(
+def test_http_500_without_a_status_is_delivery_unknown(
+    make_client: Callable[..., smsbridge.Client], wire: responses.RequestsMock,
+) -> None:
+    """A 5xx may come after the gateway took the message: never a refusal."""
+    client = make_client(retries=0)
+    wire.post(URL, status=500, body=b"Internal Server Error")
+
+    with pytest.raises(DeliveryUnknown) as caught:
+        client.send("996550123456", "hello", reference="order17")
+
+    assert caught.value.http_status == 500
+    assert caught.value.body == "Internal Server Error"
+    assert [m.to for m in caught.value.unknown] == ["996550123456"]
+    # Nikita deduplicates by our id, derived from the caller's reference.
+    assert caught.value.retry_safe is True
+
+
+def test_http_500_to_a_send_without_a_reference_is_not_retry_safe(
     make_client: Callable[..., smsbridge.Client], wire: responses.RequestsMock,
 ) -> None:
     client = make_client(retries=0)
     wire.post(URL, status=500, body=b"Internal Server Error")
 
-    with pytest.raises(ProviderError) as caught:
+    with pytest.raises(DeliveryUnknown) as caught:
         client.send("996550123456", "hello")
 
-    assert caught.value.http_status == 500 and caught.value.code is None
+    # A repeat of the same call would carry a new random id: a second message.
+    assert caught.value.retry_safe is False
 
 
 def test_http_401_without_a_status_is_an_auth_error(
@@ -477,15 +525,16 @@ def test_body_status_wins_over_the_http_status(
         b"<response><status>0</status><smscnt>two</smscnt></response>",
     ],
 )
-def test_unreadable_answers_raise_invalid_response(
+def test_unreadable_answers_to_a_send_are_delivery_unknown(
     client: smsbridge.Client, wire: responses.RequestsMock, body: bytes,
 ) -> None:
     wire.post(URL, body=body)
 
-    with pytest.raises(InvalidResponse) as caught:
+    with pytest.raises(DeliveryUnknown) as caught:
         client.send("996550123456", "hello")
 
-    assert caught.value.body
+    assert caught.value.body == body.decode()
+    assert isinstance(caught.value.__cause__, InvalidResponse)
 
 
 def test_password_never_in_errors_or_logs(
@@ -497,8 +546,10 @@ def test_password_never_in_errors_or_logs(
     wire.post(URL, status=500, body=b"<error>echo <pwd>s3cret-pw</pwd></error>")
     wire.post(URL, status=500, body=b"<error>echo s3cret-pw</error>")
 
-    with pytest.raises(ProviderError) as caught:
+    with pytest.raises(DeliveryUnknown) as caught:
         client.send("996550123456", "hello")
 
-    texts = [str(caught.value), repr(caught.value), str(caught.value.body), caplog.text]
+    cause = caught.value.__cause__
+    texts = [str(caught.value), repr(caught.value), str(caught.value.body), caplog.text,
+             str(cause), repr(cause)]
     assert all("s3cret-pw" not in t for t in texts)

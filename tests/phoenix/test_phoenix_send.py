@@ -141,9 +141,10 @@ def test_unreadable_dispatch_ids(client: smsbridge.Client, mocked: responses.Req
                                  wire: Any, body: str) -> None:
     mocked.post(wire.url("dispatches"), body=body)
 
-    with pytest.raises(InvalidResponse) as caught:
+    with pytest.raises(DeliveryUnknown) as caught:
         client.send(PHONE, "hello")
     assert caught.value.body == body
+    assert isinstance(caught.value.__cause__, InvalidResponse)
     assert len(mocked.calls) == 1
 
 
@@ -152,7 +153,7 @@ def test_empty_answer_says_the_dispatch_may_exist(client: smsbridge.Client,
                                                   wire: Any) -> None:
     mocked.post(wire.url("dispatches"), body="")
 
-    with pytest.raises(InvalidResponse, match="may have been created"):
+    with pytest.raises(DeliveryUnknown, match="may have been created"):
         client.send(PHONE, "hello")
 
 
@@ -201,7 +202,7 @@ def test_lost_answer_is_never_repeated(client: smsbridge.Client, mocked: respons
 
 
 @pytest.mark.parametrize("status, error", [(502, DeliveryUnknown), (504, DeliveryUnknown),
-                                           (500, ProviderError), (503, ProviderError)])
+                                           (500, DeliveryUnknown), (503, DeliveryUnknown)])
 def test_server_errors_on_send_are_not_retried(client: smsbridge.Client,
                                                mocked: responses.RequestsMock, wire: Any,
                                                status: int, error: type[Exception]) -> None:

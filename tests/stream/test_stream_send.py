@@ -84,9 +84,10 @@ def test_bulk_answer_variants(client, logged_in, wire, body):
 def test_bulk_answer_that_does_not_match_the_recipients_is_invalid(client, logged_in, wire,
                                                                    body):
     logged_in.add(responses.POST, wire.url("Send/SendBulk/"), body=body)
-    with pytest.raises(InvalidResponse) as caught:
+    with pytest.raises(DeliveryUnknown) as caught:
         client.send(["79001234561", "79001234562"], "x")
     assert caught.value.body is not None
+    assert isinstance(caught.value.__cause__, InvalidResponse)
 
 
 def test_bulk_is_chunked_to_the_bulk_size_setting(make_client, logged_in, wire):

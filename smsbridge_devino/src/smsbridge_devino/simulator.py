@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from smsbridge.testing.simulator import Simulator
+from smsbridge.testing.simulator import SimulatedMessage as LedgerEntry
+from smsbridge.testing.simulator import Simulator, utc
 from smsbridge.text import segments
 
 if TYPE_CHECKING:
@@ -49,6 +50,17 @@ _DESCRIPTIONS = {
     69: "Отклонено", -98: "Остановлено", 99: "Неизвестный", 255: "Неизвестный",
 }
 _FAILED = frozenset({10, 11, 41, 42, 48, 69, 99})
+
+
+def _ledger_state(state: int) -> str:
+    if state == QUEUED:
+        return "queued"
+    if state == SENT:
+        return "sent"
+    if state == DELIVERED:
+        return "delivered"
+    return "undelivered" if state in _FAILED else "unknown"
+
 _SENDER = re.compile(r"^(?:[0-9]{1,15}|(?=.*[A-Za-z])[A-Za-z0-9 .\-_&'!]{1,11})$")
 _NUMBER = re.compile(r"^\+?[0-9]{10,15}$")
 _MISSING_MAX_DATE = (
@@ -185,6 +197,22 @@ class DevinoSimulator(Simulator):
             self.incoming.append(_Incoming(id=message_id, sender=sender, recipient=recipient,
                                            text=text, created=created))
             return message_id
+
+    def ledger(self) -> list[LedgerEntry]:
+        """One entry per recipient of each send; segment ids joined by commas."""
+        with self.lock:
+            segments_of: dict[tuple[str, float, str], list[SimulatedMessage]] = {}
+            for segment in self.messages.values():
+                first = int(segment.id) - segment.part + 1
+                segments_of.setdefault((segment.recipient, segment.created, str(first)),
+                                       []).append(segment)
+            return [
+                LedgerEntry(
+                    recipient=parts[0].recipient, text=parts[0].text,
+                    provider_id=",".join(p.id for p in parts), reference=None, channel="sms",
+                    accepted_at=utc(parts[0].created), state=_ledger_state(parts[0].state))
+                for parts in segments_of.values()
+            ]
 
     def sent_to(self, number: str) -> list[SimulatedMessage]:
         """Segments accepted for ``number``."""

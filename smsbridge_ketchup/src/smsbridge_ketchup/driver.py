@@ -26,7 +26,7 @@ class KetchupDriver(Driver):
     batch_size = 1000
     # sms/create "individual" carries a text and originator per recipient.
     mixed_batches = True
-    features = frozenset({"send_at", "viber"})
+    features = frozenset({"send_at", "viber", "deduplication"})
     url_credentials = (None, "api_key")
     error_table = PROVIDER_ERRORS
     version = smsbridge.__version__

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from smsbridge.testing import Simulator
+from smsbridge.testing.simulator import SimulatedMessage, Simulator, utc
 from smsbridge.text import segments
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ class SimMessage:
     step: int = 0
     task_id: str | None = None
     time: str = "2026-01-01 00:00:00"
+    accepted_at: float = 0.0
 
     @property
     def status(self) -> str:
@@ -280,6 +281,20 @@ class KetchupSimulator(Simulator):
         if ("sms", reference) in self.by_reference:
             raise _Refused(23, "SMS already exists")
 
+    def ledger(self) -> list[SimulatedMessage]:
+        """Every accepted SMS and Viber message, one per recipient."""
+        states = {"accepted": "queued", "sent": "sent", "delivered": "delivered",
+                  "undelivered": "undelivered", "read": "read",
+                  "not-viber-user": "undelivered"}
+        with self.lock:
+            return [
+                SimulatedMessage(
+                    recipient=m.msisdn, text=m.body, provider_id=m.id, reference=m.reference,
+                    channel=m.channel, accepted_at=utc(m.accepted_at),
+                    state=states.get(m.status, "unknown"))
+                for m in self.messages.values()
+            ]
+
     def _store(self, channel: str, entry: dict[str, Any], price: Decimal,
                task_id: str | None = None) -> SimMessage:
         msisdn = entry["msisdn"]
@@ -290,7 +305,8 @@ class KetchupSimulator(Simulator):
             steps = NOT_VIBER_STEPS if msisdn in self.not_viber_users else VIBER_STEPS
         message = SimMessage(id=str(next(self._ids)), channel=channel, msisdn=msisdn,
                              reference=entry["reference"], originator=entry["originator"],
-                             body=entry["body"], price=price, steps=steps, task_id=task_id)
+                             body=entry["body"], price=price, steps=steps, task_id=task_id,
+                             accepted_at=self.clock())
         self.messages[message.id] = message
         self.by_reference[(channel, message.reference)] = message
         if task_id is not None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from smsbridge.driver import Driver
-from smsbridge.errors import ValidationError
+from smsbridge.errors import ValidationError, settle_send_error
 from smsbridge.hookspecs import hookimpl
 from smsbridge.ids import fit_reference
 from smsbridge.models import Balance, Lookup, Message, Price, SentMessage, StatusReport
@@ -43,7 +43,7 @@ class NikitaDriver(Driver):
     settings_class = NikitaSettings
     batch_size = api.MAX_PHONES
     mixed_batches = False
-    features = frozenset({"send_at"})
+    features = frozenset({"send_at", "deduplication"})
     url_credentials = ("login", "password")
     error_table = PROVIDER_ERRORS
     version = __version__
@@ -76,10 +76,12 @@ class NikitaDriver(Driver):
         request_id = fit_reference(messages[0].reference, api.ID_LENGTH)
         body = api.message_body(settings, request_id, messages)
         repeated = False  # True once an earlier request with this id may have been taken
+        maybe_taken = False  # True once an attempt got no readable answer
         busy_rounds = 0
         while True:
             response = self._post("message", body, operation="send", send=True)
             repeated = repeated or response.attempts > 1
+            maybe_taken = maybe_taken or response.maybe_accepted
             code, root = api.answer(response)
             if code == STATUS_OK or (code == STATUS_TEST_MODE and settings.test):
                 return api.parse_sent(response, root, messages, request_id)
@@ -103,9 +105,11 @@ class NikitaDriver(Driver):
                     {code: "the provider answered in test mode (status 11) although the "
                            "'test' setting is off; nothing was sent"},
                     operation="send")
-            raise api.provider_error(response, root, code, PROVIDER_ERRORS, SEND_DESCRIPTIONS,
-                                     operation="send",
-                                     retry_after=settings.busy_delay_max)
+            error = api.provider_error(response, root, code, PROVIDER_ERRORS,
+                                       SEND_DESCRIPTIONS, operation="send",
+                                       retry_after=settings.busy_delay_max)
+            # After a lost answer, a refusal may answer a copy of a message already taken.
+            raise settle_send_error(error, maybe_accepted=maybe_taken)
 
     @hookimpl
     def status(self, message_id: str) -> StatusReport:

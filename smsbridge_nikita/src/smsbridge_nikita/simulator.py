@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from smsbridge.testing.simulator import Simulator
+from smsbridge.testing.simulator import SimulatedMessage, Simulator, utc
 from smsbridge.text import segments
 from smsbridge.xmlutil import build_xml, parse_xml
 
@@ -54,6 +54,9 @@ _MAX_TEXT = 800
 #: Report codes a phone goes through; a failing number stops at 4 instead of 3.
 _PROGRESS = (0, 1, 3)
 _FAILING_SUFFIX = "0000"
+#: Report code -> the delivery state a recipient is in (nikita.txt, "Статусы доставки").
+_LEDGER_STATES = {0: "queued", 1: "sent", 2: "rejected", 3: "delivered", 4: "undelivered",
+                  5: "rejected", 6: "unknown", 7: "expired"}
 
 #: Number prefix -> (region, operator, GMT offset) for ``/api/def``.
 DEF_TABLE: Mapping[str, tuple[str, str, int]] = {
@@ -95,6 +98,8 @@ class SimMessage:
     cost: Decimal
     #: When the provider may send it (seconds since the epoch).
     not_before: float
+    #: When the provider accepted it (seconds since the epoch).
+    accepted_at: float = 0.0
     #: Phone -> index into its progression of report codes.
     steps: dict[str, int] = attrs.field(factory=dict)
     send_times: dict[str, str] = attrs.field(factory=dict)
@@ -179,6 +184,17 @@ class NikitaSimulator(Simulator):
     def account(self) -> SimAccount:
         """The demo account (the first one created)."""
         return next(iter(self.accounts.values()))
+
+    def ledger(self) -> list[SimulatedMessage]:
+        """Every phone of every accepted ``message`` request, in the order accepted."""
+        with self.lock:
+            return [
+                SimulatedMessage(
+                    recipient=phone, text=message.text, provider_id=message.id,
+                    reference=message.id, channel="sms", accepted_at=utc(message.accepted_at),
+                    state=_LEDGER_STATES.get(message.report(phone), "unknown"))
+                for message in self.messages.values() for phone in message.phones
+            ]
 
     def busy(self, times: int = 1) -> None:
         """Answer the next ``times`` ``message`` requests with status 9 (overloaded)."""
@@ -299,7 +315,7 @@ class NikitaSimulator(Simulator):
         account.balance -= cost
         self.messages[key] = SimMessage(
             login=account.login, id=request_id, sender=sender, text=text, phones=phones,
-            parts=parts, cost=cost, not_before=not_before,
+            parts=parts, cost=cost, not_before=not_before, accepted_at=self.clock(),
             steps=dict.fromkeys(phones, 0),
         )
         return refuse(0, "", len(phones), parts)

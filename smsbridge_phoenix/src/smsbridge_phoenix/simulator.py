@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from smsbridge.testing.simulator import Simulator
+from smsbridge.testing.simulator import SimulatedMessage, Simulator
 from smsbridge.text import segments
 
 try:
@@ -71,6 +71,7 @@ class Dispatch:
     charged: bool = False
     sent: int = 0
     delivered: int = 0
+    accepted_at: datetime | None = None
 
 
 @attrs.define(kw_only=True)
@@ -155,6 +156,21 @@ class PhoenixSimulator(Simulator):
         with self.lock:
             found = [d for a in self.accounts.values() for d in a.dispatches.values()]
         return sorted(found, key=lambda d: d.id)
+
+    def ledger(self) -> list[SimulatedMessage]:
+        """Every phone of every dispatch that will go out (not unpaid, not canceled)."""
+        states = {"IN_QUEUE": "queued", "ACTIVE": "sent", "DELIVERING": "sent",
+                  "TARIFFING": "sent", "CLOSED": "delivered"}
+        with self.lock:
+            return [
+                SimulatedMessage(
+                    recipient=phone, text=d.text, provider_id=str(d.id), reference=None,
+                    channel="sms", accepted_at=(d.accepted_at or d.date_send).astimezone(
+                        timezone.utc),
+                    state=states[d.status])
+                for account in self.accounts.values() for d in account.dispatches.values()
+                if d.status in states for phone in d.phones
+            ]
 
     def top_up(self, amount: Decimal | int | str, token: str | None = None) -> None:
         """Put money on an account (the demo account by default)."""
@@ -279,6 +295,7 @@ class PhoenixSimulator(Simulator):
         dispatch = Dispatch(
             id=next(self._ids), text=text, phones=list(phones), date_send=date_send,
             status="IN_QUEUE", cost=self.price * segments(text).parts * len(phones),
+            accepted_at=now,
         )
         self._charge(account, dispatch)
         account.dispatches[dispatch.id] = dispatch

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from smsbridge.testing.simulator import Simulator
+from smsbridge.testing.simulator import SimulatedMessage, Simulator, utc
 from smsbridge.text import segments
 
 if TYPE_CHECKING:
@@ -162,6 +162,18 @@ class StreamSimulator(Simulator):
         login = next(iter(self.accounts))
         return {"login": login, "password": self.accounts[login],
                 "base_url": base_url.rstrip("/") + "/rest", "sender": "DEMO"}
+
+    def ledger(self) -> list[SimulatedMessage]:
+        """Every accepted message, one per recipient."""
+        states = {-1: "sent", 0: "delivered", 42: "undelivered", 46: "expired"}
+        with self.lock:
+            return [
+                SimulatedMessage(
+                    recipient=m.recipient, text=m.text, provider_id=m.id, reference=None,
+                    channel="sms", accepted_at=utc(m.created),
+                    state=states.get(m.state, "unknown"))
+                for m in self.messages.values()
+            ]
 
     def expire_sessions(self) -> None:
         """End every session now (the next call with one gets code 4, HTTP 401)."""
