@@ -143,7 +143,7 @@ def serve(sim: Any, **extra: Any) -> Iterator[Provider]:
     gate = Gate(sim)
     with serve_wsgi(gate) as url:
         settings = {**sim.client_settings(url), "sender": SENDER, "timeout": 3,
-                    "connect_timeout": 1, **extra}
+                    "connect_timeout": 1, "deadline": 3, **extra}
         yield Provider(sim, url, gate, settings)
 
 
@@ -249,3 +249,21 @@ def numbers(count: int, prefix: str) -> Iterator[str]:
     """``count`` distinct Kyrgyz mobile numbers, lazily; ``prefix`` keeps runs apart."""
     for i in range(count):
         yield f"996{prefix}{i:06d}"
+
+
+@pytest.fixture(scope="session")
+def make_numbers() -> Callable[[int, str], Iterator[str]]:
+    """:func:`numbers`, for the test modules (conftest is not importable from them)."""
+    return numbers
+
+
+@pytest.fixture(scope="session")
+def worker_dir() -> Path:
+    """Where ``worker_app`` lives: the working directory of worker processes."""
+    return HERE
+
+
+@pytest.fixture(scope="session")
+def rate_limit() -> int:
+    """Messages per second allowed to provider ``limited``."""
+    return RATE

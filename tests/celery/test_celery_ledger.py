@@ -145,7 +145,7 @@ def test_sweep_settles_expired_chunks(ledger: Ledger, campaign: str) -> None:
     ledger.claim(campaign, 0, "dead", lease=0.05, max_attempts=3, dedup=False)
     ledger.claim(campaign, 2, "alive", lease=30, max_attempts=3, dedup=False)
     time.sleep(0.1)
-    assert ledger.sweep(campaign, max_attempts=3, dedup=False) == []
+    assert ledger.sweep(campaign, max_attempts=3, dedup=False, stall=60) == []
     assert counters(ledger, campaign)[3] == 3
     assert ledger.chunk(campaign, 2)["state"] == "sending"
     assert ledger.redis.zrange(ledger.key(campaign) + ":leases", 0, -1) == [b"2"]
@@ -155,8 +155,8 @@ def test_sweep_requeues_expired_chunks_where_the_provider_deduplicates(
         ledger: Ledger, campaign: str) -> None:
     ledger.claim(campaign, 0, "dead", lease=0.05, max_attempts=3, dedup=True)
     time.sleep(0.1)
-    assert ledger.sweep(campaign, max_attempts=3, dedup=True) == [0]
-    assert ledger.sweep(campaign, max_attempts=3, dedup=True) == []
+    assert ledger.sweep(campaign, max_attempts=3, dedup=True, stall=60) == [0]
+    assert ledger.sweep(campaign, max_attempts=3, dedup=True, stall=60) == []
     claim = ledger.claim(campaign, 0, "next", lease=30, max_attempts=3, dedup=True)
     assert (claim.action, claim.detail) == ("resend", 2)
 
@@ -183,3 +183,22 @@ def test_records_are_plain_json(ledger: Ledger, campaign: str) -> None:
     ledger.settle(campaign, 0, "a", accepted(NUMBERS))
     stored = json.loads(ledger.chunk(campaign, 0)["records"])
     assert stored[0] == [NUMBERS[0], f"id-{NUMBERS[0]}", "accepted", ""]
+
+
+def test_sweep_publishes_queued_chunks_again_once_the_campaign_stalls(
+        ledger: Ledger, campaign: str) -> None:
+    ledger.register(campaign, 2, ["996555000004"], [], retention=60)
+    ledger.claim(campaign, 0, "a", lease=30, max_attempts=3, dedup=False)
+    # Something is being sent: not stalled, whatever the time.
+    assert ledger.sweep(campaign, max_attempts=3, dedup=False, stall=0) == []
+    ledger.settle(campaign, 0, "a", accepted(NUMBERS))
+    # Chunk 2's message was lost: nothing moves any more.
+    assert ledger.sweep(campaign, max_attempts=3, dedup=False, stall=0.2) == []
+    time.sleep(0.3)
+    assert ledger.sweep(campaign, max_attempts=3, dedup=False, stall=0.2) == [2]
+    # Published again: the next stall is counted from now.
+    assert ledger.sweep(campaign, max_attempts=3, dedup=False, stall=0.2) == []
+    claim = ledger.claim(campaign, 2, "b", lease=30, max_attempts=3, dedup=False)
+    assert claim.action == "send"
+    time.sleep(0.3)
+    assert ledger.sweep(campaign, max_attempts=3, dedup=False, stall=0.2) == []

@@ -180,14 +180,17 @@ class Campaign:
 
         Where the provider deduplicates and attempts remain, the chunk is published again
         (it is repeated with the same reference); elsewhere its recipients end
-        ``uncertain``. Returns how many chunks were published again.
+        ``uncertain``. Chunks still queued when nothing has moved for twice the lease
+        (their broker message was lost) are published again. Returns how many chunks
+        were published again.
         """
         meta = self._meta()
         provider = meta["provider"]
         ledger = self._settings.ledger()
         client = self._settings.client(provider)
         again = ledger.sweep(self.id, max_attempts=self._settings.max_attempts,
-                             dedup=client.supports("deduplication"))
+                             dedup=client.supports("deduplication"),
+                             stall=2 * self._settings.lease)
         task = self.app.tasks[SEND_TASK]
         for index in again:
             chunk = ledger.chunk(self.id, index)

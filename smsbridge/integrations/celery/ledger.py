@@ -7,13 +7,18 @@ the Redis server's clock (``TIME``), the one clock every worker shares.
 Keys (``{c}`` is ``smsbridge:campaign:<id>``):
 
 - ``{c}`` hash: provider, text, send_at, batch size, deduplication flag, ``chunks``
-  registered, ``sealed`` when the producer is done, and the counters ``total``,
-  ``accepted``, ``failed``, ``uncertain``.
+  registered, ``sealed`` when the producer is done, ``touched`` (when a chunk last
+  changed), and the counters ``total``, ``accepted``, ``failed``, ``uncertain``.
 - ``{c}:chunk:<i>`` hash: ``state`` (``queued``, ``sending``, ``done``), ``numbers``
   (JSON), ``records`` (JSON, once done), ``attempts``, ``token`` of the attempt holding
-  it, ``lease`` (when that attempt counts as dead), ``takeover`` (settled as uncertain
+  it, ``lease`` (when that attempt counts as dead), ``maybe_sent`` (an attempt may
+  have reached the provider), ``takeover`` (settled as uncertain
   because its attempt was gone: the attempt may still report what really happened).
 - ``{c}:leases`` sorted set: chunks in ``sending`` by lease expiry, for the sweeper.
+- ``{c}:queued`` set: chunks waiting for an attempt. Redis brokers can lose a message
+  (a worker killed just after popping it): when a campaign has stalled with chunks
+  still queued, the sweeper publishes them again (a claim is atomic, so an extra
+  copy of a message is harmless).
 - ``smsbridge:rate:<provider>``: the GCRA theoretical arrival time of the limiter.
 """
 
@@ -57,8 +62,8 @@ local function abandon(chunk, meta, leases, index, reason)
 end
 """
 
-#: KEYS: chunk, meta, leases. ARGV: token, lease seconds, max attempts, dedup ("1"/"0"),
-#: chunk index. Returns {action, detail}: ``send`` (attempt number), ``resend`` (attempt
+#: KEYS: chunk, meta, leases, queued. ARGV: token, lease seconds, max attempts, dedup
+#: ("1"/"0"), chunk index. Returns {action, detail}: ``send`` (attempt number), ``resend`` (attempt
 #: number: an earlier attempt may have reached the provider), ``busy`` (seconds until
 #: the holder's lease ends), ``done``, ``uncertain`` (just settled: the earlier attempt
 #: is gone and the chunk may not be repeated), ``missing``.
@@ -66,6 +71,7 @@ CLAIM = _NOW + _ABANDON + """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'missing', '0'} end
 if state == 'done' then return {'done', '0'} end
+redis.call('HSET', KEYS[2], 'touched', tostring(now))
 local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')
 local lease = now + tonumber(ARGV[2])
 local action = 'send'
@@ -84,13 +90,14 @@ end
 redis.call('HSET', KEYS[1], 'state', 'sending', 'attempts', attempts + 1,
            'token', ARGV[1], 'lease', tostring(lease), 'maybe_sent', '1')
 redis.call('ZADD', KEYS[3], lease, ARGV[5])
+redis.call('SREM', KEYS[4], ARGV[5])
 return {action, tostring(attempts + 1)}
 """
 
 #: KEYS: chunk, meta, leases. ARGV: token, records JSON, accepted, failed, uncertain,
 #: chunk index. Applies when ``token`` holds the chunk, or its chunk was settled as
 #: uncertain after a takeover (the late answer replaces that guess). Returns 1 or 0.
-SETTLE = """
+SETTLE = _NOW + """
 if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'done' then
@@ -102,6 +109,7 @@ elseif state ~= 'sending' then
   return 0
 end
 redis.call('HSET', KEYS[1], 'state', 'done', 'records', ARGV[2])
+redis.call('HSET', KEYS[2], 'touched', tostring(now))
 redis.call('ZREM', KEYS[3], ARGV[6])
 redis.call('HINCRBY', KEYS[2], 'accepted', ARGV[3])
 redis.call('HINCRBY', KEYS[2], 'failed', ARGV[4])
@@ -109,7 +117,7 @@ redis.call('HINCRBY', KEYS[2], 'uncertain', ARGV[5])
 return 1
 """
 
-#: KEYS: chunk, leases. ARGV: token, chunk index, proven ("1" when the failed attempt
+#: KEYS: chunk, leases, queued. ARGV: token, chunk index, proven ("1" when the failed attempt
 #: proves nothing was accepted). Gives the chunk back for a later attempt.
 REQUEUE = """
 if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end
@@ -119,12 +127,15 @@ if ARGV[3] == '1' and redis.call('HGET', KEYS[1], 'attempts') == '1' then
   redis.call('HSET', KEYS[1], 'maybe_sent', '0')
 end
 redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[2])
 return 1
 """
 
-#: KEYS: meta, leases. ARGV: campaign key prefix, max attempts, dedup, at most how many.
-#: Settles chunks whose holder's lease ended: requeued (returned, to be published
-#: again) where the provider deduplicates and attempts remain, else uncertain.
+#: KEYS: meta, leases, queued. ARGV: campaign key prefix, max attempts, dedup, at most
+#: how many, stall seconds. Settles chunks whose holder's lease ended: requeued (returned,
+#: to be published again) where the provider deduplicates and attempts remain, else
+#: uncertain. When nothing is being sent and no chunk changed for ``stall`` seconds,
+#: returns queued chunks too: their messages were lost.
 SWEEP = _NOW + _ABANDON + """
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0,
                            tonumber(ARGV[4]))
@@ -137,10 +148,18 @@ for _, index in ipairs(expired) do
   elseif ARGV[3] == '1' and attempts < tonumber(ARGV[2]) then
     redis.call('HSET', chunk, 'state', 'queued')
     redis.call('ZREM', KEYS[2], index)
+    redis.call('SADD', KEYS[3], index)
     requeued[#requeued + 1] = index
   else
     abandon(chunk, KEYS[1], KEYS[2], index,
             'the attempt sending this chunk stopped before it was answered')
+  end
+end
+if #requeued == 0 and redis.call('ZCARD', KEYS[2]) == 0 then
+  local touched = tonumber(redis.call('HGET', KEYS[1], 'touched') or '0')
+  if now - touched >= tonumber(ARGV[5]) then
+    redis.call('HSET', KEYS[1], 'touched', tostring(now))
+    return redis.call('SRANDMEMBER', KEYS[3], tonumber(ARGV[4]))
   end
 end
 return requeued
@@ -222,6 +241,7 @@ class Ledger:
         pipe = self.redis.pipeline(transaction=True)
         pipe.hsetnx(key, "provider", fields["provider"])
         pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
+        pipe.hset(key, "touched", self.now())
         pipe.expire(key, int(retention))
         created = pipe.execute()[0]
         if not created:
@@ -241,6 +261,9 @@ class Ledger:
             "attempts": 0,
         })
         pipe.expire(chunk, int(retention))
+        if numbers:
+            pipe.sadd(key + ":queued", index)
+            pipe.expire(key + ":queued", int(retention))
         pipe.hincrby(key, "chunks", 1)
         pipe.hincrby(key, "total", len(numbers) + len(rejected))
         pipe.hincrby(key, "failed", len(rejected))
@@ -248,7 +271,12 @@ class Ledger:
 
     def seal(self, campaign: str) -> None:
         """Say the producer registered every chunk."""
-        self.redis.hset(self.key(campaign), "sealed", 1)
+        self.redis.hset(self.key(campaign), mapping={"sealed": 1, "touched": self.now()})
+
+    def now(self) -> float:
+        """The Redis server's clock, the one the scripts use."""
+        seconds, micros = self.redis.time()
+        return seconds + micros / 1e6
 
     # -- workers -----------------------------------------------------------------------
 
@@ -257,7 +285,7 @@ class Ledger:
         """Take chunk ``index`` for one attempt (see :data:`CLAIM`)."""
         action, detail = self._claim(
             keys=[self.chunk_key(campaign, index), self.key(campaign),
-                  self.key(campaign) + ":leases"],
+                  self.key(campaign) + ":leases", self.key(campaign) + ":queued"],
             args=[token, lease, max_attempts, "1" if dedup else "0", index])
         return Claim(_text(action), float(_text(detail)))
 
@@ -276,16 +304,17 @@ class Ledger:
     def requeue(self, campaign: str, index: int, token: str, *, proven: bool) -> bool:
         """Give the chunk back for a later attempt (after an error safe to repeat)."""
         done = self._requeue(
-            keys=[self.chunk_key(campaign, index), self.key(campaign) + ":leases"],
+            keys=[self.chunk_key(campaign, index), self.key(campaign) + ":leases",
+                  self.key(campaign) + ":queued"],
             args=[token, index, "1" if proven else "0"])
         return bool(done)
 
-    def sweep(self, campaign: str, *, max_attempts: int, dedup: bool,
+    def sweep(self, campaign: str, *, max_attempts: int, dedup: bool, stall: float,
               limit: int = 1000) -> list[int]:
         """Settle chunks whose holder is gone; returns the chunks to publish again."""
         key = self.key(campaign)
-        requeued = self._sweep(keys=[key, key + ":leases"],
-                               args=[key, max_attempts, "1" if dedup else "0", limit])
+        requeued = self._sweep(keys=[key, key + ":leases", key + ":queued"],
+                               args=[key, max_attempts, "1" if dedup else "0", limit, stall])
         return [int(_text(i)) for i in requeued]
 
     def reserve(self, provider: str, count: int, *, rate: float, burst: int,

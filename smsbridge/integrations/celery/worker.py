@@ -92,6 +92,13 @@ class Settings:
                         key="providers")
                 client = (smsbridge.connect(config) if isinstance(config, str)
                           else smsbridge.from_config(config))
+                deadline = client.driver.settings.deadline
+                if self.lease <= deadline:
+                    client.close()
+                    raise ConfigError(
+                        f"setup(lease={self.lease:g}) must be longer than provider "
+                        f"{provider!r}'s deadline ({deadline:g}s): an attempt still waiting "
+                        "for its answer would count as dead", key="lease")
                 self._clients[provider] = client
             return client
 
