@@ -331,6 +331,11 @@ class Ledger:
         raw = self.redis.hgetall(self.key(campaign))
         return {_text(k): _text(v) for k, v in raw.items()}
 
+    def state(self, campaign: str, index: int) -> str | None:
+        """A chunk's state, None when the ledger has no such chunk."""
+        value = self.redis.hget(self.chunk_key(campaign, index), "state")
+        return None if value is None else _text(value)
+
     def chunk(self, campaign: str, index: int) -> dict[str, str]:
         raw = self.redis.hgetall(self.chunk_key(campaign, index))
         return {_text(k): _text(v) for k, v in raw.items()}

@@ -163,7 +163,7 @@ def send_chunk(task: Task, campaign: str, index: int, provider: str, numbers: li
     ledger = settings.ledger()
     client = settings.client(provider)
     dedup = client.supports("deduplication")
-    if ledger.chunk(campaign, index).get("state", "done") == "done":
+    if ledger.state(campaign, index) in (None, "done"):
         return "done"
     rate = settings.rate_limits.get(provider)
     if rate:
