@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import redis
 from celery import Celery
 
 from smsbridge.integrations import celery as sms_celery
@@ -121,6 +122,22 @@ def test_workers_killed_mid_chunk_lose_and_double_nothing(
         uncertain = [r.recipient for r in campaign.results() if r.outcome == "uncertain"]
         # Uncertain means it: the killed chunk did reach the provider.
         assert sum(r in held for r in uncertain) >= CHUNK[name]
+
+
+def test_chunks_whose_broker_messages_were_lost_are_published_again(
+        app: Celery, workers: Workers, providers: dict[str, Provider], celery_env: dict[str, str],
+        make_numbers: Numbers) -> None:
+    workers.kill()
+    text = campaign_text()
+    campaign = sms_celery.send_campaign(app, "devino", make_numbers(1_000, "557"), text)
+    broker = redis.Redis.from_url(celery_env["SMSB_BROKER"])
+    assert broker.delete("celery") == 1  # the broker lost all ten messages
+    broker.close()
+    workers.start()
+    progress = campaign.wait(timeout=60)
+    assert (progress.accepted, progress.pending) == (1_000, 0)
+    check_books(campaign, providers["devino"], text, list(make_numbers(1_000, "557")),
+                dedup=False)
 
 
 def test_rate_limit_is_held_across_two_workers_and_a_restart(

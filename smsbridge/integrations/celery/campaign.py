@@ -126,7 +126,7 @@ def send_campaign(app: Celery, provider: str, numbers: Iterable[str | int], text
     when = send_at.astimezone(timezone.utc).isoformat() if send_at else None
     try:
         ledger.create(campaign, {
-            "provider": provider, "text": text, "send_at": when or "",
+            "provider": provider, "text": text, "send_at": when or "", "queue": queue or "",
             "created": datetime.now(timezone.utc).isoformat(),
         }, settings.retention)
     except ValueError as exc:
@@ -196,7 +196,7 @@ class Campaign:
             chunk = ledger.chunk(self.id, index)
             task.apply_async(args=[self.id, index, provider, json.loads(chunk["numbers"]),
                                    meta["text"], meta.get("send_at") or None],
-                             serializer="json")
+                             queue=meta.get("queue") or None, serializer="json")
         return len(again)
 
     def wait(self, timeout: float = 600.0, *, poll: float = 0.5) -> CampaignProgress:
