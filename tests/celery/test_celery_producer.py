@@ -111,6 +111,8 @@ def test_malformed_numbers_fail_at_once_and_the_rest_is_queued(
     (lambda app: sms_celery.send_campaign(app, "nowhere", ["996555000001"], "hi",
                                           queue=PARKED),
      ConfigError),
+    (lambda app: sms_celery.send_campaign(app, "nikita", iter(()), "hi", queue=PARKED),
+     ValidationError),
     (lambda app: sms_celery.send_campaign(app, "nikita", ["996555000001"], "hi",
                                           campaign_id="no spaces", queue=PARKED),
      ValidationError),

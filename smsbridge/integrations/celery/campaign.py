@@ -71,9 +71,17 @@ class CampaignRecord:
     error: str | None = None
 
 
+def _refused(exc: ValidationError) -> bool:
+    """True when a check refused the number, not the text or options."""
+    return exc.field in ("to", None)
+
+
 def _checked_chunk(client: Client, template: Message,
                    numbers: list[str | int]) -> tuple[list[str], list[Record]]:
-    """Split raw numbers into those to send (normalized) and those refused now."""
+    """Split raw numbers into those to send (normalized) and those refused now.
+
+    :raises ValidationError: when the text or options are refused.
+    """
     valid: list[str] = []
     rejected: list[Record] = []
     for number in numbers:
@@ -83,17 +91,33 @@ def _checked_chunk(client: Client, template: Message,
             rejected.append(Record(str(number), None, FAILED, f"ValidationError: {exc}"))
     try:
         client.check([attrs.evolve(template, to=n) for n in valid])
-    except ValidationError:
+    except ValidationError as exc:
+        if not _refused(exc):
+            raise
         # The driver refused some number: find which, one by one.
         kept = []
         for number in valid:
             try:
                 client.check([attrs.evolve(template, to=number)])
                 kept.append(number)
-            except ValidationError as exc:
-                rejected.append(Record(number, None, FAILED, f"ValidationError: {exc}"))
+            except ValidationError as one:
+                if not _refused(one):
+                    raise
+                rejected.append(Record(number, None, FAILED, f"ValidationError: {one}"))
         valid = kept
     return valid, rejected
+
+
+def _check_template(client: Client, text: str, send_at: datetime | None) -> Message:
+    """Check text and options once, before anything is queued."""
+    template = Message(to=_PROBE, text=text, send_at=send_at)
+    try:
+        client.check([template])
+    except ValidationError as exc:
+        # A driver may refuse the stand-in number; the real ones are checked per chunk.
+        if not _refused(exc):
+            raise
+    return template
 
 
 def send_campaign(app: Celery, provider: str, numbers: Iterable[str | int], text: str,
@@ -114,7 +138,7 @@ def send_campaign(app: Celery, provider: str, numbers: Iterable[str | int], text
     """
     settings = settings_of(app)
     client = settings.client(provider)
-    template = client.check([Message(to=_PROBE, text=text, send_at=send_at)])[0]
+    template = _check_template(client, text, send_at)
     if send_at is not None and not client.supports("send_at"):
         raise ConfigError(f"provider {provider!r} cannot schedule messages (send_at)",
                           key="send_at")
@@ -122,6 +146,12 @@ def send_campaign(app: Celery, provider: str, numbers: Iterable[str | int], text
     if not campaign.replace("-", "").replace("_", "").isalnum() or len(campaign) > 64:
         raise ValidationError("campaign_id: 1 to 64 letters, digits, '-' or '_'",
                               field="campaign_id")
+    size = max(1, client.driver.batch_size)
+    iterator = iter(numbers) if not isinstance(numbers, (str, int)) else iter([numbers])
+    first = list(itertools.islice(iterator, size))
+    if not first:
+        raise ValidationError("no recipients", field="numbers")
+    checked = _checked_chunk(client, template, first)
     ledger = settings.ledger()
     when = send_at.astimezone(timezone.utc).isoformat() if send_at else None
     try:
@@ -132,13 +162,13 @@ def send_campaign(app: Celery, provider: str, numbers: Iterable[str | int], text
     except ValueError as exc:
         raise ValidationError(str(exc), field="campaign_id") from exc
     task = app.tasks[SEND_TASK]
-    size = max(1, client.driver.batch_size)
-    iterator = iter(numbers) if not isinstance(numbers, (str, int)) else iter([numbers])
     for index in itertools.count():
-        raw = list(itertools.islice(iterator, size))
-        if not raw:
-            break
-        valid, rejected = _checked_chunk(client, template, raw)
+        if index:
+            raw = list(itertools.islice(iterator, size))
+            if not raw:
+                break
+            checked = _checked_chunk(client, template, raw)
+        valid, rejected = checked
         ledger.register(campaign, index, valid, rejected, settings.retention)
         if valid:
             task.apply_async(args=[campaign, index, provider, valid, text, when],
