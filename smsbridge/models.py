@@ -7,6 +7,7 @@ parsed provider payload and takes part in neither equality nor repr.
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -82,6 +83,13 @@ class HlrStatus(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+def _report_id(kind: str, *values: object) -> str:
+    """A short stable id of a report's content: the same report pushed twice gets the
+    same id, a newer report about the same message a different one."""
+    text = "\x1f".join("" if v is None else str(v) for v in (kind, *values))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def _options(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -181,6 +189,13 @@ class StatusReport:
     currency: str | None = None
     raw: Any = _raw()
 
+    @property
+    def report_id(self) -> str:
+        """A stable id of this report: a provider's retried push of the same report
+        has the same id (store it to handle each report once)."""
+        return _report_id("status", self.message_id, self.recipient, self.state.value,
+                          self.provider_state, self.sent_at, self.delivered_at)
+
 
 @attrs.frozen(kw_only=True)
 class Balance:
@@ -220,6 +235,13 @@ class HlrResult:
     currency: str | None = None
     error: str | None = None
     raw: Any = _raw()
+
+    @property
+    def report_id(self) -> str:
+        """A stable id of this result: a provider's retried push of the same result
+        has the same id (store it to handle each result once)."""
+        return _report_id("hlr", self.id, self.reference, self.msisdn, self.status.value,
+                          self.network, self.ported, self.roaming, self.error)
 
 
 @attrs.frozen(kw_only=True)

@@ -1,17 +1,27 @@
 """The smsbridge pytest plugin: ``sms_outbox`` for applications' tests, and
 ``sms_connect``/``sms_sleeps`` for drivers' tests.
 
-While a test using ``sms_outbox`` runs, ``SMSBRIDGE_URL`` is ``memory://`` so code
-that calls :func:`smsbridge.from_env` gets the memory driver, and every memory
-driver made during the test records into the fixture's outbox::
+While a test using ``sms_outbox`` runs, nothing leaves the process: every client, made
+before the test (at import time) or during it, by name, URL, environment or config,
+answers ``send``, ``status``, ``balance`` and ``parse_callback`` as a memory client
+recording into the fixture's outbox (after the client's own provider checks); any other
+operation, or any request a driver tries to make on its own, fails the test naming the
+client and the operation.
+``SMSBRIDGE_URL`` is ``memory://`` meanwhile (the developer's own ``SMSBRIDGE_*``
+variables are hidden)::
 
     def test_signup_sends_code(sms_outbox):
         signup("+996 550 123 456")
         assert "code" in sms_outbox.last.text
+
+For Django projects the plugin also empties ``smsbridge.integrations.django.outbox``
+before each test (pytest-django).
 """
 
 from __future__ import annotations
 
+import sys
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,12 +30,13 @@ import pytest
 from smsbridge.client import Client
 from smsbridge.config import connect
 from smsbridge.memory import MemoryDriver, Outbox
-from smsbridge.transport import RetryPolicy
+from smsbridge.memory import stand_in as memory_stand_in
+from smsbridge.transport import RetryPolicy, Transport
 
 
 @pytest.fixture
 def sms_outbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Outbox]:
-    """An outbox shared by every memory driver made during the test."""
+    """An outbox that every client records into during the test; nothing is sent."""
     import os
 
     outbox = Outbox()
@@ -35,7 +46,42 @@ def sms_outbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Outbox]:
             monkeypatch.delenv(key)
     monkeypatch.setenv("SMSBRIDGE_URL", "memory://")
     monkeypatch.setattr(MemoryDriver, "outbox_factory", lambda: outbox)
+
+    stand_ins: weakref.WeakKeyDictionary[Client, Client] = weakref.WeakKeyDictionary()
+    call = Client._call
+
+    def isolated_call(client: Client, operation: str, expected: type | tuple[type, ...],
+                      **kwargs: Any) -> Any:
+        driver = client.driver
+        if isinstance(driver, MemoryDriver):
+            return call(client, operation, expected, **kwargs)
+        stand_in = stand_ins.get(client)
+        if stand_in is None:
+            stand_in = stand_ins[client] = memory_stand_in(driver, outbox)
+        if not stand_in.supports(operation) and operation != "validate":
+            pytest.fail(f"sms_outbox: {driver.name} client {client!r} was asked for "
+                        f"{operation}(), which would reach the provider; the outbox answers "
+                        f"only {', '.join(sorted(stand_in.capabilities))}", pytrace=False)
+        return call(stand_in, operation, expected, **kwargs)
+
+    def no_request(transport: Transport, method: str, path: str, **kwargs: Any) -> Any:
+        pytest.fail(f"sms_outbox: a {transport.provider} request ({method} "
+                    f"{path.split('?')[0]}, operation {kwargs.get('operation')!r}) tried to "
+                    "leave the test; call the client's operations, not driver extras",
+                    pytrace=False)
+
+    monkeypatch.setattr(Client, "_call", isolated_call)
+    monkeypatch.setattr(Transport, "request", no_request)
     yield outbox
+
+
+@pytest.fixture(autouse=True)
+def _smsbridge_django_outbox() -> None:
+    """Empty the Django integration's outbox before each test (pytest-django keeps
+    Django's mail outbox list and only empties it)."""
+    clients = sys.modules.get("smsbridge.integrations.django.clients")
+    if clients is not None:
+        clients.outbox.clear()
 
 
 @pytest.fixture

@@ -7,6 +7,11 @@ Subclasses implement :meth:`Simulator.handle` with werkzeug's request and respon
     sim.inject("status", status=503)          # the next request gets HTTP 503
     sim.inject("drop_after_accept", path="/message")  # accept, then lose the answer
     sim.inject("status", status=500, after_accept=True)  # accept, then answer HTTP 500
+
+Simulators of providers that push reports send them to ``callback_url`` (when set) from a
+background thread, retrying on the provider's schedule (``push_delays``, which tests
+shorten); ``pushes`` lists every try, ``wait_pushes()`` waits for the queue to drain and
+``stop_pushing()`` (also run when :meth:`Simulator.serve` ends) stops the thread.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from smsbridge.testing.push import PushAttempt, Pusher, any_2xx
 from smsbridge.testing.server import DropConnection, serve_wsgi
 
 if TYPE_CHECKING:
@@ -49,6 +55,8 @@ class Fault:
     body: bytes | str = b""
     content_type: str = "text/plain"
     after_accept: bool = False
+    #: Matching requests to let through before the fault strikes ("fail the third send").
+    skip: int = 0
 
     def matches(self, path: str) -> bool:
         return self.path is None or path.endswith(self.path)
@@ -96,12 +104,20 @@ class Simulator:
     delivery reports sends them; None pushes nothing).
     """
 
+    #: Seconds between a failed push and each retry, as the provider documents.
+    push_delays: tuple[float, ...] = ()
+    #: How long one push may take before it counts as failed.
+    push_timeout: ClassVar[float] = 5.0
+
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self.lock = threading.RLock()
         self.requests: list[RecordedRequest] = []
-        self.callback_url: str | None = None
         self._faults: list[Fault] = []
+        #: Where reports are pushed (a URL, basic auth as ``user:password@``); None: nowhere.
+        self.callback_url: str | None = None
+        self._pusher: Pusher | None = None
+        self._pushes: list[PushAttempt] = []
 
     def ledger(self) -> list[SimulatedMessage]:
         """Every message a recipient would receive (one per recipient, not per segment)."""
@@ -124,6 +140,9 @@ class Simulator:
         with self.lock:
             for fault in self._faults:
                 if fault.matches(path):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        return None
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)
@@ -172,5 +191,50 @@ class Simulator:
     @contextlib.contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
         """Serve this simulator over HTTP; yield its base URL."""
-        with serve_wsgi(self, host, port) as url:
-            yield url
+        try:
+            with serve_wsgi(self, host, port) as url:
+                yield url
+        finally:
+            self.stop_pushing()
+
+    # -- pushes ---------------------------------------------------------------------
+
+    def push(self, body: bytes, content_type: str, url: str | None = None) -> bool:
+        """Queue a push of ``body`` to ``url`` (default ``callback_url``); False if none."""
+        target = url or self.callback_url
+        if not target:
+            return False
+        with self.lock:
+            if self._pusher is None:
+                self._pusher = Pusher(self.push_delays, timeout=self.push_timeout,
+                                      accepts=self.push_accepted)
+            pusher = self._pusher
+        pusher.push(target, body, content_type)
+        return True
+
+    def push_accepted(self, status: int) -> bool:
+        """True when the provider takes the application's answer ``status`` as an
+        acknowledgement of a push (any 2xx unless the provider says otherwise)."""
+        return any_2xx(status)
+
+    @property
+    def pushes(self) -> list[PushAttempt]:
+        """Every try to push a report, oldest first (retries included)."""
+        with self.lock:
+            current = self._pusher.attempts if self._pusher is not None else []
+            return [*self._pushes, *current]
+
+    def wait_pushes(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued push was delivered or given up; False on timeout."""
+        with self.lock:
+            pusher = self._pusher
+        return True if pusher is None else pusher.wait(timeout)
+
+    def stop_pushing(self) -> None:
+        """Drop the pushes not yet made and stop the pushing thread."""
+        with self.lock:
+            pusher, self._pusher = self._pusher, None
+        if pusher is not None:
+            pusher.close()
+            with self.lock:
+                self._pushes.extend(pusher.attempts)

@@ -12,7 +12,7 @@ def test_drivers_lists_installed_drivers(run, clitest):
     assert lines[0].split() == ["DRIVER", "VERSION", "DISTRIBUTION", "CAPABILITIES"]
     memory = next(line for line in lines if line.startswith("memory "))
     assert "0.1.0" in memory
-    assert "balance, send, send_at, send_many, status, viber" in memory
+    assert "balance, parse_callback, send, send_at, send_many, status, viber" in memory
     assert any(line.startswith("clitest ") for line in lines)
 
 
@@ -25,9 +25,10 @@ def test_drivers_json(run, clitest):
     assert by_name["memory"] == {
         "name": "memory", "distribution": "smsbridge", "version": "0.1.0",
         "entry_point": "smsbridge.memory:MemoryDriver",
-        "capabilities": ["balance", "send", "send_at", "send_many", "status", "viber"],
+        "capabilities": ["balance", "parse_callback", "send", "send_at", "send_many",
+                         "status", "viber"],
         "settings": ["balance", "base_url", "connect_timeout", "deadline", "max_parts",
-                     "retries", "sender", "timeout"],
+                     "progression", "retries", "sender", "timeout"],
         "secret_settings": [], "simulator": None, "error": None,
     }
     clitest_entry = by_name["clitest"]

@@ -56,3 +56,64 @@ def test_sms_connect_records_waits_instead_of_sleeping(pytester: pytest.Pytester
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_sms_outbox_keeps_every_client_in_the_process(pytester: pytest.Pytester) -> None:
+    from decimal import Decimal
+
+    simulator = pytest.importorskip("smsbridge_nikita.simulator")
+    sim = simulator.NikitaSimulator()
+    with sim.serve() as base:
+        settings = sim.client_settings(base)
+        url = (f"nikita+http://{settings['login']}:{settings['password']}@"
+               f"{base.removeprefix('http://')}/api?sender=SHOP")
+        pytester.makepyfile(shop=f"""
+            import smsbridge
+            # Built when the module is imported: before any fixture runs.
+            sms = smsbridge.connect({url!r})
+
+            def signup(phone):
+                return sms.send(phone, "Your code is 1234")
+            """)
+        pytester.makepyfile(late=f"""
+            import smsbridge
+            sms = smsbridge.from_config({{"url": {url!r}}})
+            """)
+        pytester.makepyfile(test_app=f"""
+            import pytest
+            import smsbridge
+            import shop
+
+            def test_import_time_client(sms_outbox):
+                result = shop.signup("+996 550 123 456")
+                assert result.ids == ["mem-1"]
+                assert shop.sms.status(result.ids[0]).state == "delivered"
+                assert [(m.to, m.sender) for m in sms_outbox] == [("996550123456", "SHOP")]
+
+            def test_clients_made_during_the_test(sms_outbox):
+                import late
+                late.sms.send("996550123457", "from a late import")
+                smsbridge.connect("nikita", **{settings!r}).send("996550123458", "by name")
+                smsbridge.from_env().send("996550123459", "from env")
+                assert sms_outbox.texts == ["from a late import", "by name", "from env"]
+
+            def test_the_providers_checks_still_apply(sms_outbox):
+                with pytest.raises(smsbridge.ValidationError, match="800"):
+                    shop.sms.send("996550123456", "x" * 801)
+                assert sms_outbox == []
+
+            def test_a_driver_extra_is_an_escape(sms_outbox):
+                shop.sms.driver.account_active()
+
+            def test_an_operation_the_outbox_lacks_is_an_escape(sms_outbox):
+                shop.sms.lookup("996550123456")
+            """)
+        result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:django")
+    result.assert_outcomes(passed=3, failed=2)
+    result.stdout.fnmatch_lines([
+        "*sms_outbox: a nikita request (POST info, operation 'account_active') tried to leave*",
+        "*sms_outbox: nikita client * was asked for lookup(), which would reach the provider*",
+    ])
+    assert sim.ledger() == []
+    assert sim.requests == []
+    assert sim.account.balance == Decimal("100.00")

@@ -5,6 +5,14 @@ SMS and Viber messages whose status advances one step per status query, HLR requ
 (answered at once), and statistics exports (the first download says "not ready").
 Answers copy the document's examples: ``"error":"0"`` strings, prices as strings,
 ``result`` lists for many-number sends and ``errorDescription`` beside error codes.
+
+Pushes (RAW POST, retried on anything but 2xx after 1 and 6 minutes, 1, 12 and 24 hours:
+``push_delays``): every SMS status change goes to ``callback_url`` as a statistics row
+(``{"error": 0, "message_data": [row]}``); a Viber status change goes the same way to the
+message's own ``callback_url`` (else the account's) when the recipient had an
+``external_id``; an HLR result goes to the request's ``callback_url`` (else
+the account's) as soon as it is known, shaped like the ``hlr/{id}`` answer. Status moves
+one step per status query or per :meth:`KetchupSimulator.advance`.
 """
 
 from __future__ import annotations
@@ -71,13 +79,21 @@ class SimMessage:
     task_id: str | None = None
     time: str = "2026-01-01 00:00:00"
     accepted_at: float = 0.0
+    #: Where this message's reports are pushed (Viber: the request's ``callback_url``).
+    callback_url: str | None = None
+    #: False for a Viber recipient sent without ``external_id``: nothing is pushed.
+    external_id: bool = True
 
     @property
     def status(self) -> str:
         return self.steps[self.step]
 
-    def advance(self) -> None:
-        self.step = min(self.step + 1, len(self.steps) - 1)
+    def advance(self) -> bool:
+        """Move one step; False when the status is already final."""
+        if self.step + 1 >= len(self.steps):
+            return False
+        self.step += 1
+        return True
 
 
 class KetchupSimulator(Simulator):
@@ -88,13 +104,20 @@ class KetchupSimulator(Simulator):
     :param undeliverable: numbers whose SMS end ``undelivered``.
     :param not_viber_users: numbers whose Viber messages end ``not-viber-user``.
     :param absent: numbers whose HLR status is ``absent``.
+    :param callback_url: the account's URL for pushed reports (None: nothing is pushed
+        unless a request names its own).
     """
+
+    #: "5 попыток ... через минуту, через 6 минут, через час, через 12 часов и через 24 часа".
+    push_delays = (60.0, 360.0, 3600.0, 43200.0, 86400.0)
 
     def __init__(self, *, keys: dict[str, Decimal] | None = None,
                  balance: Decimal = Decimal("10"), undeliverable: Iterable[str] = (),
                  not_viber_users: Iterable[str] = (), absent: Iterable[str] = (),
-                 clock: Callable[[], float] | None = None) -> None:
+                 clock: Callable[[], float] | None = None,
+                 callback_url: str | None = None) -> None:
         super().__init__(**({"clock": clock} if clock else {}))
+        self.callback_url = callback_url
         self.money: dict[str, Decimal] = dict(keys) if keys else {DEMO_KEY: Decimal(balance)}
         self.undeliverable = set(undeliverable)
         self.not_viber_users = set(not_viber_users)
@@ -306,7 +329,8 @@ class KetchupSimulator(Simulator):
         message = SimMessage(id=str(next(self._ids)), channel=channel, msisdn=msisdn,
                              reference=entry["reference"], originator=entry["originator"],
                              body=entry["body"], price=price, steps=steps, task_id=task_id,
-                             accepted_at=self.clock())
+                             accepted_at=self.clock(), callback_url=entry.get("callback_url"),
+                             external_id=entry.get("external_id", True))
         self.messages[message.id] = message
         self.by_reference[(channel, message.reference)] = message
         if task_id is not None:
@@ -318,12 +342,45 @@ class KetchupSimulator(Simulator):
             if module == "sms":
                 raise _Refused(20, "SMS not found")
             raise _Refused(40, "Message not found")
-        message.advance()
-        return {"error": "0", "id": message.id, "msisdn": message.msisdn,
+        if message.advance():
+            self._push_status(message)
+        return {"error": "0", **self._status_fields(message)}
+
+    @staticmethod
+    def _status_fields(message: SimMessage) -> dict[str, Any]:
+        return {"id": message.id, "msisdn": message.msisdn,
                 "reference": message.reference, "time_in": message.time,
                 "time_sent": message.time if message.step else "",
                 "time_dr": message.time if message.step >= 2 else "",
                 "status": message.status, "price": str(message.price), "currency": CURRENCY}
+
+    @staticmethod
+    def _stat_row(message: SimMessage) -> dict[str, Any]:
+        status = message.status
+        return {"message_ID": int(message.id), "message_type": message.channel,
+                "msisdn": int(message.msisdn), "originator": message.originator,
+                "price": f"{message.price} {CURRENCY}", "Incoming date": message.time,
+                "Sending date": message.time, "DLR Date": message.time,
+                "Status": status.capitalize() if status != "not-viber-user" else status,
+                "body": message.body}
+
+    # -- pushes ---------------------------------------------------------------------
+
+    def advance(self) -> int:
+        """Move every message one status step, as operators report; push the changes.
+        Returns how many messages moved."""
+        with self.lock:
+            moved = [m for m in self.messages.values() if m.advance()]
+            for message in moved:
+                self._push_status(message)
+        return len(moved)
+
+    def _push_status(self, message: SimMessage) -> None:
+        if not message.external_id:
+            return  # Viber reports only for recipients given an external_id
+        body = {"error": 0, "message_data": [self._stat_row(message)]}
+        self.push(json.dumps(body).encode("utf-8"), "application/json",
+                  url=message.callback_url)
 
     def _task(self, task_id: str) -> Any:
         messages = self.tasks.get(task_id)
@@ -376,6 +433,8 @@ class KetchupSimulator(Simulator):
                     raise _Refused(44, "Invalid request payload")
                 out.append({"msisdn": recipient.get("msisdn"),
                             "reference": recipient.get("external_id"),
+                            "external_id": recipient.get("external_id") is not None,
+                            "callback_url": item.get("callback_url"),
                             "originator": item["alpha_name"], "body": item["text"]})
         return out
 
@@ -466,6 +525,10 @@ class KetchupSimulator(Simulator):
                   "statusDatetime": "2026-01-01T00:00:01+00:00"}
         self.hlrs[record["id"]] = record
         self.hlr_by_reference[record["reference"]] = record
+        # The result is known at once: push it where the request (or account) says.
+        callback = entry.get("callback_url")
+        self.push(json.dumps(record).encode("utf-8"), "application/json",
+                  url=callback if isinstance(callback, str) and callback else None)
         return record
 
     def _hlr(self, record: dict[str, Any] | None) -> Any:
@@ -517,9 +580,5 @@ class KetchupSimulator(Simulator):
             raise _Refused(91, "File not ready")
         if not export["messages"]:
             raise _Refused(93, "File is empty")
-        return {"error": 0, "message_data": [
-            {"message_ID": int(m.id), "message_type": m.channel, "msisdn": int(m.msisdn),
-             "originator": m.originator, "price": f"{m.price} {CURRENCY}",
-             "Incoming date": m.time, "Sending date": m.time, "DLR Date": m.time,
-             "Status": m.status.capitalize() if m.status != "not-viber-user" else m.status,
-             "body": m.body} for m in export["messages"]]}
+        return {"error": 0,
+                "message_data": [self._stat_row(m) for m in export["messages"]]}

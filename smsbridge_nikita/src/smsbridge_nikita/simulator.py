@@ -5,8 +5,12 @@ documented XML and keeps state: accounts (login, password, balance, price per SM
 part, approved senders, active flag), sent requests with a delivery state per phone
 that advances one step per ``dr`` query (0 queued -> 1 sent -> 3 delivered; numbers
 ending in ``0000`` end as 4, not delivered), deduplication by ``id`` (status 10), test
-mode (status 11, nothing charged) and the documented error statuses. Faults (HTTP
-errors, delays, dropped connections) come from :class:`smsbridge.testing.Simulator`::
+mode (status 11, nothing charged) and the documented error statuses. With
+``callback_url`` set, every change of a phone's report (a ``dr`` query, or
+:meth:`NikitaSimulator.advance`) is also pushed there as the gateway's delivery-report
+XML, retried 3 times 10 minutes apart (``push_delays``) until the application answers
+200. Faults (HTTP errors, delays, dropped connections) come from
+:class:`smsbridge.testing.Simulator`::
 
     sim = NikitaSimulator(balance=Decimal("10"))
     with sim.serve() as url:
@@ -140,7 +144,11 @@ class NikitaSimulator(Simulator):
     :param senders: approved sender names of the demo account (None: any valid one).
     :param stop_words: words that make ``message`` answer status 6.
     :param clock: seconds since the epoch (scheduled sends wait for ``time``).
+    :param callback_url: where delivery reports are pushed (None: only polled).
     """
+
+    #: "3 повторные отправки отчета с периодичностью в 10 минут".
+    push_delays = (600.0, 600.0, 600.0)
 
     def __init__(
         self,
@@ -152,11 +160,13 @@ class NikitaSimulator(Simulator):
         senders: Iterable[str] | None = None,
         stop_words: Iterable[str] = (),
         clock: Callable[[], float] | None = None,
+        callback_url: str | None = None,
     ) -> None:
         if clock is None:
             super().__init__()
         else:
             super().__init__(clock=clock)
+        self.callback_url = callback_url
         self.accounts: dict[str, SimAccount] = {}
         self.messages: dict[tuple[str, str], SimMessage] = {}
         self.stop_words = frozenset(w.lower() for w in stop_words)
@@ -217,6 +227,31 @@ class NikitaSimulator(Simulator):
                 drs.append({"id": message.id, "phone": [
                     self._phone_report(message, phone) for phone in message.phones]})
         return build_xml("report", {"dr": drs}, namespace=_NS_DELIVERY_REPORT)
+
+    def advance(self, login: str | None = None) -> int:
+        """Move every phone of every message of ``login`` one report step, as the
+        operators' reports come in; push the changes. Returns how many phones moved."""
+        login = login or self.account.login
+        with self.lock:
+            changed = [(message, phone) for message in self.messages.values()
+                       if message.login == login
+                       for phone in message.phones if self._advance(message, phone)]
+            self._push_reports(changed)
+        return len(changed)
+
+    def _push_reports(self, changed: Iterable[tuple[SimMessage, str]]) -> None:
+        drs: dict[str, dict[str, Any]] = {}
+        for message, phone in changed:
+            dr = drs.setdefault(message.id, {"id": message.id, "phone": []})
+            dr["phone"].append(self._phone_report(message, phone))
+        if drs:
+            body = build_xml("report", {"dr": list(drs.values())},
+                             namespace=_NS_DELIVERY_REPORT)
+            self.push(body, "text/xml; charset=utf-8")
+
+    def push_accepted(self, status: int) -> bool:
+        """Only 200 acknowledges: "скрипт партнера должен вернуть код HTTP 200 OK"."""
+        return status == 200
 
     # -- the wire -------------------------------------------------------------------
 
@@ -323,16 +358,19 @@ class NikitaSimulator(Simulator):
     def _local_now(self) -> str:
         return datetime.fromtimestamp(self.clock(), _BISHKEK).strftime(_TIME_FORMAT)
 
-    def _advance(self, message: SimMessage, phone: str) -> None:
+    def _advance(self, message: SimMessage, phone: str) -> bool:
+        """Move ``phone`` one report step; False when it did not move."""
         if self.clock() < message.not_before:
-            return  # scheduled for later: still queued
+            return False  # scheduled for later: still queued
         step = message.steps.get(phone, 0)
-        if step + 1 < len(_PROGRESS):
-            message.steps[phone] = step + 1
-            if step + 1 == 1:
-                message.send_times[phone] = self._local_now()
-            else:
-                message.receive_times[phone] = self._local_now()
+        if step + 1 >= len(_PROGRESS):
+            return False
+        message.steps[phone] = step + 1
+        if step + 1 == 1:
+            message.send_times[phone] = self._local_now()
+        else:
+            message.receive_times[phone] = self._local_now()
+        return True
 
     def _phone_report(self, message: SimMessage, phone: str) -> dict[str, Any]:
         return {"number": phone, "report": message.report(phone),
@@ -352,8 +390,8 @@ class NikitaSimulator(Simulator):
         if message is None or any(p not in message.phones for p in wanted):
             return _answer({"status": 4})
         phones = wanted or message.phones
-        for phone in phones:
-            self._advance(message, phone)
+        self._push_reports([(message, phone) for phone in phones
+                            if self._advance(message, phone)])
         return _answer({"status": 0,
                         "phone": [self._phone_report(message, p) for p in phones]})
 
