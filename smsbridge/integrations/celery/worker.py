@@ -49,8 +49,10 @@ logger = logging.getLogger(__name__)
 SEND_TASK = "smsbridge.celery.send_chunk"
 SWEEP_TASK = "smsbridge.celery.sweep"
 #: Longest a task sleeps in the worker for the rate limiter; longer waits go back to
-#: the broker as a countdown so the worker stays free.
-_MAX_RATE_SLEEP = 2.0
+#: the broker as a countdown. Sleeping is the cheap case: only the tasks workers are
+#: running wait, so with W workers a wait is about W chunks' worth of the rate; a
+#: countdown for every task of a backlog would churn the broker instead.
+_MAX_RATE_SLEEP = 30.0
 
 
 def chunk_reference(campaign: str, index: int) -> str:
