@@ -53,6 +53,8 @@ def test_register_counts_rejected_numbers_as_failed_at_once(ledger: Ledger,
     assert ledger.meta(campaign)["chunks"] == "2"
     with pytest.raises(ValueError, match="exists already"):
         ledger.create(campaign, {"provider": "nikita", "text": "again"}, retention=60)
+    assert counters(ledger, campaign) == (4, 0, 1, 0)
+    assert ledger.meta(campaign)["text"] == "hi"
 
 
 def test_first_claim_sends_and_a_second_waits_for_the_lease(ledger: Ledger,

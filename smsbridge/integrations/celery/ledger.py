@@ -236,16 +236,15 @@ class Ledger:
     def create(self, campaign: str, fields: dict[str, str], retention: float) -> None:
         """Start a campaign's record; fails if the id is taken."""
         key = self.key(campaign)
-        mapping: dict[str, str | int] = {**fields, "chunks": 0, "sealed": 0, "total": 0,
-                                         "accepted": 0, "failed": 0, "uncertain": 0}
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hsetnx(key, "provider", fields["provider"])
-        pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
-        pipe.hset(key, "touched", self.now())
-        pipe.expire(key, int(retention))
-        created = pipe.execute()[0]
-        if not created:
+        if not self.redis.hsetnx(key, "provider", fields["provider"]):
             raise ValueError(f"campaign {campaign!r} exists already")
+        mapping: dict[str, str | int | float] = {
+            **fields, "chunks": 0, "sealed": 0, "total": 0, "accepted": 0, "failed": 0,
+            "uncertain": 0, "touched": self.now()}
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
+        pipe.expire(key, int(retention))
+        pipe.execute()
 
     def register(self, campaign: str, index: int, numbers: Sequence[str],
                  rejected: Sequence[Record], retention: float) -> None:
