@@ -194,3 +194,24 @@ def test_reattach_from_another_process(app: Celery, workers: Workers,
     assert (seen["total"], seen["accepted"], seen["pending"]) == (1_000, 1_000, 0)
     assert seen["ids"] == {r.recipient: r.message_id for r in campaign.results()}
     assert set(seen["ids"]) == set(numbers(1_000, "556"))
+
+
+def test_no_credential_reaches_worker_output_or_the_ledger(
+        app: Celery, workers: Workers, celery_env: dict[str, str],
+        make_numbers: Numbers) -> None:
+    for name in ("nikita", "devino"):
+        campaign = sms_celery.send_campaign(app, name, make_numbers(60, "558"), "Hello")
+        assert campaign.wait(timeout=30).accepted == 60
+    configs = json.loads(celery_env["SMSB_PROVIDERS"])
+    secrets = {c["password"] for c in configs.values()}
+    output = workers.log_text()
+    assert "w1@" in output  # the workers did write their logs here
+    ledger = redis.Redis.from_url(celery_env["SMSB_LEDGER"])
+    stored = b"".join(
+        json.dumps({k.decode(): v.decode() for k, v in ledger.hgetall(key).items()}).encode()
+        for key in ledger.scan_iter("smsbridge:campaign:*") if ledger.type(key) == b"hash")
+    ledger.close()
+    assert stored
+    for secret in secrets:
+        assert secret not in output
+        assert secret.encode() not in stored
