@@ -53,6 +53,8 @@ SWEEP_TASK = "smsbridge.celery.sweep"
 #: running wait, so with W workers a wait is about W chunks' worth of the rate; a
 #: countdown for every task of a backlog would churn the broker instead.
 _MAX_RATE_SLEEP = 30.0
+#: Seconds a ledger command may take.
+_REDIS_TIMEOUT = 10.0
 
 
 def chunk_reference(campaign: str, index: int) -> str:
@@ -111,7 +113,11 @@ class Settings:
             if self._ledger is None:
                 import redis
 
-                self._ledger = Ledger(redis.Redis.from_url(self.ledger_url))
+                # Timeouts: a Redis server that stops answering must fail the task, not
+                # hang it (redis-py repeats a command after a connection error itself).
+                self._ledger = Ledger(redis.Redis.from_url(
+                    self.ledger_url, socket_timeout=_REDIS_TIMEOUT,
+                    socket_connect_timeout=_REDIS_TIMEOUT))
             return self._ledger
 
 
