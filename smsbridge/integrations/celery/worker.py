@@ -58,8 +58,12 @@ _REDIS_TIMEOUT = 10.0
 
 
 def chunk_reference(campaign: str, index: int) -> str:
-    """The reference of a campaign's chunk: the same for every attempt at it."""
-    return f"{campaign}{index:x}"
+    """The reference of a campaign's chunk: the same for every attempt at it.
+
+    Campaign ids have no ``.``, so no two chunks of two campaigns share a reference; a
+    driver fits it to its provider's id format deterministically.
+    """
+    return f"{campaign}.{index}"
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -144,10 +148,9 @@ def records_for_error(numbers: Sequence[str], exc: SmsBridgeError) -> list[Recor
     the provider has an earlier attempt whose ids we lack), are uncertain; the rest
     failed.
     """
-    partial = exc.partial if isinstance(exc, SmsBridgeError) else None
-    known = records_for(partial) if isinstance(partial, SendResult) else []
+    known = records_for(exc.partial) if isinstance(exc.partial, SendResult) else []
     seen = {r.recipient for r in known}
-    unknown = {m.to for m in getattr(exc, "unknown", ())}
+    unknown = {m.to for m in exc.unknown}
     outcome_all = UNCERTAIN if isinstance(exc, (DeliveryUnknown, DuplicateMessage)) else FAILED
     reason = f"{type(exc).__name__}: {exc}"
     rest = [Record(n, None, UNCERTAIN if n in unknown else outcome_all, reason)
@@ -202,7 +205,7 @@ def send_chunk(task: Task, campaign: str, index: int, provider: str, numbers: li
                 logger.info("campaign %s chunk %d: %s; again in %.1fs", campaign, index,
                             type(exc).__name__, delay)
                 raise task.retry(countdown=delay, max_retries=None) from exc
-            return "lost"
+            return "late"  # another attempt took the chunk over meanwhile
         records = records_for_error(numbers, exc)
     else:
         records = records_for(result)
