@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Set up a virtual environment and run smsbridge's demo, tests or checks.
 
-Needs only Python 3.10+; everything else is installed into ``.venv`` beside this
-repository (or the folder named by ``DEV_VENV``).
+Needs only Python 3.10+ (an older one stops with a message and creates nothing);
+everything else is installed into ``.venv`` beside this repository (or the folder
+named by ``DEV_VENV``), which is recreated when it does not run a Python 3.10+.
 
     python3 scripts/dev.py demo     # Nikita simulator on 127.0.0.1, a real SMS round trip
     python3 scripts/dev.py test     # the whole test suite: core and every driver
@@ -21,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(os.environ.get("DEV_VENV", ROOT / ".venv"))
 TOOLS = ["ruff==0.17.6", "mypy==2.4.1", "types-requests"]
+MIN_PYTHON = (3, 10)
 
 
 def python() -> Path:
@@ -36,10 +38,41 @@ def drivers() -> list[Path]:
     return sorted(p.parent for p in ROOT.glob("smsbridge_*/pyproject.toml"))
 
 
-def ensure_venv() -> None:
+def too_old(version: tuple[int, ...] = tuple(sys.version_info),
+            command: str = "test") -> str | None:
+    """Why this Python cannot set smsbridge up, or None when it can."""
+    if tuple(version[:2]) >= MIN_PYTHON:
+        return None
+    found = ".".join(str(part) for part in version[:3])
+    wanted = ".".join(str(part) for part in MIN_PYTHON)
+    return (f"smsbridge needs Python {wanted}+, and this is Python {found} "
+            f"({sys.executable}). Run this script with a newer Python, for example: "
+            f"python3.12 scripts/dev.py {command}")
+
+
+def venv_usable() -> bool:
+    """True when the environment's Python runs and is new enough."""
     if not python().exists():
+        return False
+    check = f"import sys; sys.exit(sys.version_info[:2] < {MIN_PYTHON!r})"
+    try:
+        result = subprocess.run([str(python()), "-c", check], capture_output=True,
+                                timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
+
+
+def ensure_venv() -> None:
+    if venv_usable():
+        return
+    if VENV.exists():
+        # Left by an older Python or a failed run: its packages cannot be trusted either.
+        print(f"recreating {VENV} (it does not run a Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]}+)",
+              flush=True)
+    else:
         print(f"creating {VENV}", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
+    venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
 
 
 def pip_install(*requirements: str) -> None:
@@ -59,6 +92,11 @@ def install(everything: bool) -> None:
 
 
 def main(argv: list[str]) -> int:
+    problem = too_old(command=" ".join(argv) or "test")
+    if problem:
+        # Before anything is created: a half-made .venv would break the next run.
+        print(problem, file=sys.stderr)
+        return 2
     command = argv[0] if argv else "test"
     rest = argv[1:]
     if command == "demo":

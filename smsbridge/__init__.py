@@ -4,6 +4,10 @@
     sms = smsbridge.connect("nikita", login="acme", password="s3cret", sender="ACME")
     result = sms.send("+996 550 123 456", "Your code is 1234")
     sms.status(result.ids[0]).state
+
+Documentation: https://github.com/smsbridge/smsbridge/tree/main/docs (also in the source
+distribution; ``importlib.metadata.metadata("smsbridge").get_all("Project-URL")`` lists
+the project's addresses).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from smsbridge.errors import (
     SmsBridgeError,
     TransportError,
     ValidationError,
+    WaitTimeout,
 )
 from smsbridge.hookspecs import hookimpl, hookspec
 from smsbridge.models import (
@@ -47,6 +52,7 @@ from smsbridge.models import (
     Statistics,
     StatusReport,
 )
+from smsbridge.phones import normalize_number
 from smsbridge.settings import BaseSettings, secret
 from smsbridge.text import segments
 
@@ -87,6 +93,7 @@ __all__ = [
     "StatusReport",
     "TransportError",
     "ValidationError",
+    "WaitTimeout",
     "__version__",
     "available_drivers",
     "connect",
@@ -94,6 +101,7 @@ __all__ = [
     "from_env",
     "hookimpl",
     "hookspec",
+    "normalize_number",
     "secret",
     "segments",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import attrs
@@ -33,7 +33,8 @@ from smsbridge.models import (
     Statistics,
     StatusReport,
 )
-from smsbridge.phones import normalize_many, normalize_msisdn
+from smsbridge.phones import normalize_many, normalize_number
+from smsbridge.waiting import wait_for_final
 
 __all__ = ["Client"]
 
@@ -62,6 +63,19 @@ def _check_aware(value: datetime | None, field: str) -> None:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError(f"{field} must be timezone-aware (a naive datetime is ambiguous)",
                               field=field)
+
+
+#: How far in the past ``send_at`` may be (clock skew between machines, a short queue
+#: delay); providers send such a message at once. Earlier is a mistake, not "now".
+SEND_AT_TOLERANCE = timedelta(minutes=5)
+
+
+def _check_send_at(value: datetime | None) -> None:
+    _check_aware(value, "send_at")
+    if value is not None and value < datetime.now(timezone.utc) - SEND_AT_TOLERANCE:
+        raise ValidationError(
+            f"send_at {value.isoformat()} is in the past; leave send_at out to send now",
+            field="send_at")
 
 
 def _check_period(start: datetime, end: datetime) -> None:
@@ -140,6 +154,12 @@ class Client:
         return self._driver
 
     @property
+    def _country(self) -> str | None:
+        """The country national numbers are read in (a setting of national providers)."""
+        country: str | None = getattr(self._driver.settings, "default_country", None)
+        return country
+
+    @property
     def plugin_manager(self) -> pluggy.PluginManager:
         """This client's own plugin manager (driver plus extension plugins)."""
         return self._pm
@@ -176,7 +196,7 @@ class Client:
 
     def _check_message(self, message: Message) -> Message:
         _check_text(message.text)
-        _check_aware(message.send_at, "send_at")
+        _check_send_at(message.send_at)
         if not isinstance(message.channel, str) or not message.channel:
             raise ValidationError("channel must be a non-empty string", field="channel")
         if message.channel != "sms" and message.channel not in self.capabilities:
@@ -184,7 +204,7 @@ class Client:
         if message.reference is not None and not isinstance(message.reference, str):
             raise ValidationError("reference must be a string", field="reference")
         return attrs.evolve(
-            message, to=normalize_msisdn(message.to),
+            message, to=normalize_number(message.to, self._country),
             sender=message.sender or self._driver.settings.sender,
             validity=_as_validity(message.validity),
         )
@@ -307,7 +327,7 @@ class Client:
         template = self._check_message(self._message(
             _PROBE_NUMBER, text, sender=sender, send_at=send_at, validity=validity,
             reference=reference, channel=channel, options=channel_options))
-        messages = list(_addressed(template, normalize_many(to)))
+        messages = list(_addressed(template, normalize_many(to, self._country)))
         if not messages:
             raise ValidationError("no recipients", field="to")
         return self._collect(messages)
@@ -338,7 +358,7 @@ class Client:
         template = self._check_message(self._message(
             _PROBE_NUMBER, text, sender=sender, send_at=send_at, validity=validity,
             reference=reference, channel=channel, options=channel_options))
-        return self._deliver(self._chunks(_addressed(template, normalize_many(to))))
+        return self._deliver(self._chunks(_addressed(template, normalize_many(to, self._country))))
 
     def send_many(self, messages: Iterable[Message]) -> SendResult:
         """Send a different text (or options) per recipient.
@@ -372,6 +392,23 @@ class Client:
         result: StatusReport = self._call("status", StatusReport, message_id=message_id)
         return result
 
+    def wait(self, ids: str | Iterable[str] | SendResult, *, timeout: float = 300.0,
+             poll: float = 5.0) -> dict[str, StatusReport]:
+        """Poll the status of messages until every one is final (delivered, undelivered,
+        expired, rejected, canceled or read).
+
+        ``ids`` is one id, many, or a :class:`SendResult`. Each round asks only about
+        the messages still in progress; pauses start at ``poll`` seconds and grow by half
+        each round up to a minute.
+
+        :returns: every id's final :class:`StatusReport`, by id, in the order given.
+        :raises WaitTimeout: (a ``TimeoutError``) after ``timeout`` seconds; its
+            ``reports`` keeps every id's last report and ``pending`` the ids not final.
+        :raises SmsBridgeError: what :meth:`status` raises (``NotFound`` for an id the
+            provider does not know), at once.
+        """
+        return wait_for_final(self.status, ids, timeout=timeout, poll=poll)
+
     def balance(self) -> Balance:
         """The account balance."""
         result: Balance = self._call("balance", Balance)
@@ -384,7 +421,7 @@ class Client:
 
     def hlr(self, msisdns: str | Iterable[str], **options: Any) -> list[HlrResult]:
         """Create HLR requests for one or many numbers."""
-        numbers = list(normalize_many(msisdns))
+        numbers = list(normalize_many(msisdns, self._country))
         if not numbers:
             raise ValidationError("no numbers", field="msisdns")
         result: list[HlrResult] = self._call("hlr", list, msisdns=numbers, options=options)
@@ -399,7 +436,8 @@ class Client:
 
     def lookup(self, msisdn: str) -> Lookup:
         """Region, operator and time zone of a number."""
-        result: Lookup = self._call("lookup", Lookup, msisdn=normalize_msisdn(msisdn))
+        number = normalize_number(msisdn, self._country)
+        result: Lookup = self._call("lookup", Lookup, msisdn=number)
         return result
 
     def report(self, start: datetime, end: datetime, **filters: Any) -> Statistics:

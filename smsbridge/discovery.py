@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 DRIVER_GROUP = "smsbridge.drivers"
 PLUGIN_GROUP = "smsbridge.plugins"
+#: Schemes of plain web addresses, given where a smsbridge URL belongs.
+_WEB_SCHEMES = frozenset({"http", "https"})
 
 
 @attrs.frozen(kw_only=True)
@@ -72,6 +74,13 @@ def _load(group: str, name: str) -> Any:
 
 def load_driver(name: str) -> type[Any]:
     """Import and return the driver class registered under ``name``."""
+    if name.lower() in _WEB_SCHEMES and name not in _entry_points(DRIVER_GROUP):
+        installed = ", ".join(sorted(_entry_points(DRIVER_GROUP))) or "none"
+        raise ConfigError(
+            f"{name!r} is not a driver: a smsbridge URL names its driver in the scheme, "
+            f"as in nikita://login:password@/ or, for a simulator or proxy, "
+            f"nikita+{name.lower()}://login:password@127.0.0.1:8000/api "
+            f"(installed drivers: {installed})", key="url")
     driver = _load(DRIVER_GROUP, name)
     if driver is None:
         raise DriverNotFound(name, list(_entry_points(DRIVER_GROUP)))

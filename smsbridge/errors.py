@@ -26,6 +26,7 @@ __all__ = [
     "SmsBridgeError",
     "TransportError",
     "ValidationError",
+    "WaitTimeout",
     "error_for",
     "settle_send_error",
 ]
@@ -68,18 +69,51 @@ class ConfigError(SmsBridgeError):
         self.key = key
 
 
+#: The drivers smsbridge's repository publishes, by name: the only names worth a
+#: ``pip install`` hint (suggesting any other would invite typosquatting).
+BUNDLED_DRIVERS = {
+    "devino": "smsbridge-devino",
+    "ketchup": "smsbridge-ketchup",
+    "nikita": "smsbridge-nikita",
+    "phoenix": "smsbridge-phoenix",
+    "stream": "smsbridge-stream",
+}
+
+
 class DriverNotFound(ConfigError):
-    """No installed driver has this name."""
+    """No installed driver has this name.
+
+    :ivar suggestion: the installed or bundled driver the name probably meant, or None.
+    """
 
     def __init__(self, name: str, installed: list[str]) -> None:
         listed = ", ".join(sorted(installed)) or "none"
-        super().__init__(
-            f"no smsbridge driver named {name!r} is installed (installed: {listed}); "
-            f"install it with: pip install smsbridge-{name}",
-            key="driver",
-        )
         self.name = name
         self.installed = sorted(installed)
+        self.suggestion = _closest_driver(name, installed)
+        if name in BUNDLED_DRIVERS:
+            hint = (f"install it with: pip install {BUNDLED_DRIVERS[name]} (from a clone of "
+                    f"the repository: pip install ./smsbridge_{name})")
+        elif self.suggestion in installed:
+            hint = f"did you mean {self.suggestion!r}?"
+        elif self.suggestion is not None:
+            hint = (f"did you mean {self.suggestion!r}? (install it with: "
+                    f"pip install {BUNDLED_DRIVERS[self.suggestion]}, or from a clone of the "
+                    f"repository: pip install ./smsbridge_{self.suggestion})")
+        else:
+            hint = ("check the spelling; a third-party driver is installed from its "
+                    "author's package")
+        super().__init__(f"no smsbridge driver named {name!r} is installed: {hint} "
+                         f"(installed drivers: {listed})", key="driver")
+
+
+def _closest_driver(name: str, installed: list[str]) -> str | None:
+    import difflib
+
+    candidates = sorted(set(installed) | set(BUNDLED_DRIVERS))
+    found = difflib.get_close_matches(name.lower(), [c for c in candidates if c != name],
+                                      n=1, cutoff=0.6)
+    return found[0] if found else None
 
 
 class DriverError(SmsBridgeError):
@@ -151,6 +185,22 @@ class DeliveryUnknown(TransportError):
         )
         unknown.__cause__ = error
         return unknown
+
+
+class WaitTimeout(SmsBridgeError, TimeoutError):
+    """Some messages were not final when :meth:`~smsbridge.Client.wait` gave up.
+
+    :ivar reports: the last :class:`~smsbridge.models.StatusReport` of every id, by id.
+    :ivar pending: the ids whose state was not final yet, in the order given.
+    """
+
+    #: Waiting only reads; waiting again sends nothing.
+    retry_safe = True
+
+    def __init__(self, message: str, *, reports: dict[str, Any], pending: list[str]) -> None:
+        super().__init__(message)
+        self.reports = reports
+        self.pending = pending
 
 
 class InvalidResponse(SmsBridgeError):

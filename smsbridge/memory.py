@@ -34,6 +34,7 @@ from smsbridge.driver import Driver
 from smsbridge.errors import ConfigError, InvalidResponse, NotFound, ValidationError
 from smsbridge.hookspecs import hookimpl
 from smsbridge.models import Balance, DeliveryState, Message, SentMessage, StatusReport
+from smsbridge.phones import country_setting
 from smsbridge.settings import BaseSettings
 from smsbridge.text import segments
 
@@ -52,11 +53,14 @@ class MemorySettings(BaseSettings):
     :ivar balance: the figure ``balance()`` reports.
     :ivar progression: the delivery states every message goes through, comma-separated
         (``"queued,sent,delivered"``); a message starts in the first.
+    :ivar default_country: national numbers are read as this country's, as the driver
+        the memory client stands in for would read them (None: none).
     """
 
     max_parts: int = 10
     balance: Decimal = Decimal("100")
     progression: str = "delivered"
+    default_country: str | None = country_setting()
 
 
 def _progression(value: str) -> tuple[DeliveryState, ...]:
@@ -260,8 +264,10 @@ class ProviderChecks:
 
 def stand_in(driver: Driver, outbox: Outbox) -> Client:
     """A memory client recording into ``outbox`` in place of ``driver``: the same default
-    sender, the same provider checks, nothing sent."""
+    sender and country, the same provider checks, nothing sent."""
     from smsbridge.client import Client
 
-    memory = MemoryDriver(MemorySettings(sender=driver.settings.sender), outbox=outbox)
+    memory = MemoryDriver(MemorySettings(
+        sender=driver.settings.sender,
+        default_country=getattr(driver.settings, "default_country", None)), outbox=outbox)
     return Client(memory, plugins=[ProviderChecks(driver)])

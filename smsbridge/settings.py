@@ -15,6 +15,7 @@ import types
 import typing
 from collections.abc import Mapping
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -132,10 +133,24 @@ def structure_settings(cls: type[S], values: Mapping[str, Any], *, driver: str) 
                 f"{_describe(hints[attribute.name])}, got {shown}",
                 key=attribute.name,
             ) from None if attribute.metadata.get("secret") else exc
+    if converted.get("base_url"):
+        _check_base_url(converted["base_url"], driver)
     try:
         return cls(**converted)
     except ValidationError as exc:
         raise ConfigError(str(exc), key=exc.field) from exc
+
+
+def _check_base_url(value: str, driver: str) -> None:
+    """A base URL the transport can use, or a ConfigError saying what one looks like."""
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.hostname and not any(
+            c.isspace() for c in value):
+        return
+    shown = value.replace(parts.password, MASK) if parts.password else value
+    raise ConfigError(f"setting 'base_url' for driver {driver!r} must be an http:// or "
+                      f"https:// URL such as https://api.example.com/rest, got {shown!r}",
+                      key="base_url")
 
 
 def _convert(value: Any, tp: Any) -> Any:

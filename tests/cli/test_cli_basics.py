@@ -88,7 +88,7 @@ def test_unknown_driver_names_the_package(run):
     result = run("--url", "nosuchdriver://", "balance")
     assert result.code == EXIT_USAGE
     assert "DriverNotFound" in result.err
-    assert "pip install smsbridge-nosuchdriver" in result.err
+    assert "pip install" not in result.err  # never a package named after a made-up name
 
 
 @pytest.mark.parametrize(("error", "code"), [

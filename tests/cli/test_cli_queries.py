@@ -27,8 +27,9 @@ def test_drivers_json(run, clitest):
         "entry_point": "smsbridge.memory:MemoryDriver",
         "capabilities": ["balance", "parse_callback", "send", "send_at", "send_many",
                          "status", "viber"],
-        "settings": ["balance", "base_url", "connect_timeout", "deadline", "max_parts",
-                     "progression", "retries", "sender", "timeout"],
+        "settings": ["balance", "base_url", "connect_timeout", "deadline",
+                     "default_country", "max_parts", "progression", "retries", "sender",
+                     "timeout"],
         "secret_settings": [], "simulator": None, "error": None,
     }
     clitest_entry = by_name["clitest"]

@@ -13,8 +13,9 @@ PUBLIC = {
     "InvalidRecipient", "InvalidResponse", "InvalidSender", "Lookup", "Message", "NotFound",
     "NotSupported", "Price", "ProviderError", "RateLimited", "Segments", "SendResult",
     "SentMessage", "SmsBridgeError", "Statistics", "StatusReport", "TransportError",
-    "ValidationError", "__version__", "available_drivers", "connect", "from_config",
-    "from_env", "hookimpl", "hookspec", "secret", "segments",
+    "ValidationError", "WaitTimeout", "__version__", "available_drivers", "connect",
+    "from_config", "from_env", "hookimpl", "hookspec", "normalize_number", "secret",
+    "segments",
 }
 
 

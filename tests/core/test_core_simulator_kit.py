@@ -58,6 +58,16 @@ def test_status_and_body_faults(sim: tuple[Counter, str]) -> None:
     assert [r.path for r in counter.requests][-2:] == ["/other", "/op"]
 
 
+def test_a_fault_after_some_requests_lets_them_through_first(
+    sim: tuple[Counter, str],
+) -> None:
+    counter, url = sim
+    counter.inject("status", status=503, skip=2, path="/send")
+    codes = [requests.post(url + "/send", timeout=5).status_code for _ in range(4)]
+    assert codes == [200, 200, 503, 200]
+    assert counter.accepted == 3
+
+
 def test_a_dropped_connection_reaches_the_client_as_a_connection_error(
         sim: tuple[Counter, str]) -> None:
     counter, url = sim

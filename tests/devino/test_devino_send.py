@@ -51,12 +51,12 @@ def test_send_bulk_repeats_destination_addresses(client: smsbridge.Client, wire:
     wire.add("POST", "Sms/SendBulk", payload="send-bulk-two-recipients-two-segments.json")
     result = client.send(["79001234567", "79160000000"], LONG_LATIN, sender="TESTSMS",
                          validity=timedelta(minutes=10),
-                         send_at=datetime(2011, 1, 28, 22, 0, tzinfo=timezone(timedelta(hours=6))))
+                         send_at=datetime(2111, 1, 28, 22, 0, tzinfo=timezone(timedelta(hours=6))))
     (call,) = wire.calls("Sms/SendBulk")
     assert wire.form(call) == [
         ("SessionID", wire.session), ("SourceAddress", "TESTSMS"),
         ("DestinationAddresses", "79001234567"), ("DestinationAddresses", "79160000000"),
-        ("Data", LONG_LATIN), ("SendDate", "2011-01-28T16:00:00"), ("Validity", "10"),
+        ("Data", LONG_LATIN), ("SendDate", "2111-01-28T16:00:00"), ("Validity", "10"),
     ]
     assert [(m.recipient, m.message_id, m.parts) for m in result] == [
         ("79001234567", "579700854169272358,579700854169272359", 2),
@@ -123,7 +123,7 @@ def test_local_time_one_number_uses_send_by_time_zone(client: smsbridge.Client,
                                                       wire: Any) -> None:
     wire.add_login()
     wire.add("POST", "Sms/SendByTimeZone", payload="send-single.json")
-    when = datetime(2011, 1, 28, 16, 0, tzinfo=timezone(timedelta(hours=3)))
+    when = datetime(2111, 1, 28, 16, 0, tzinfo=timezone(timedelta(hours=3)))
     result = client.send("79001234567", "testdata", sender="TESTSMS", send_at=when,
                          validity=600, local_time=True)
     (call,) = wire.calls("Sms/SendByTimeZone")
@@ -131,7 +131,7 @@ def test_local_time_one_number_uses_send_by_time_zone(client: smsbridge.Client,
     assert wire.form(call) == [
         ("SessionID", wire.session), ("SourceAddress", "TESTSMS"),
         ("DestinationAddress", "79001234567"), ("Data", "testdata"),
-        ("SendDate", "2011-01-28T16:00:00"), ("Validity", "10"),
+        ("SendDate", "2111-01-28T16:00:00"), ("Validity", "10"),
     ]
     assert result.ids == ["579700854169272358"]
     assert client.supports("local_time") and client.supports("send_at")
@@ -142,13 +142,13 @@ def test_local_time_many_numbers_uses_send_by_time_zone_to_addresses(
     wire.add_login()
     wire.add("POST", "Sms/SendByTimeZoneToAddresses",
              payload="send-bulk-two-recipients-two-segments.json")
-    when = datetime(2011, 1, 28, 16, 0, tzinfo=timezone.utc)
+    when = datetime(2111, 1, 28, 16, 0, tzinfo=timezone.utc)
     result = client.send(["79001234567", "79160000000"], LONG_LATIN, send_at=when,
                          local_time=True)
     (call,) = wire.calls("Sms/SendByTimeZoneToAddresses")
     form = wire.form(call)
     assert [v for k, v in form if k == "DestinationAddresses"] == ["79001234567", "79160000000"]
-    assert dict(form)["SendDate"] == "2011-01-28T16:00:00"
+    assert dict(form)["SendDate"] == "2111-01-28T16:00:00"
     assert len(result) == 2
 
 

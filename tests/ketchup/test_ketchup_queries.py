@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import requests
@@ -12,6 +14,7 @@ from responses import matchers
 
 import smsbridge
 from smsbridge.errors import (
+    DuplicateMessage,
     InvalidRecipient,
     InvalidResponse,
     NotFound,
@@ -306,20 +309,52 @@ def test_hlr_many_numbers_as_payload(client, mock, payload):
     assert all(r.status is HlrStatus.SENT for r in results)
 
 
+HLR_BY_REFERENCE = re.compile(rf"{re.escape(BASE)}/hlr/reference/[a-z0-9]+$")
+
+
+def _hlr_found(msisdn: str, id: str = "12345") -> dict[str, Any]:
+    """A ``hlr/reference/{reference}`` answer in the document's shape."""
+    return {"id": id, "reference": "ours", "msisdn": msisdn, "network": "25501",
+            "status": "active", "details": {"ported": "0", "roaming": "0"},
+            "createdDatetime": "2015-08-04T06:50:19+00:00",
+            "statusDatetime": "2015-08-04T06:50:19+00:00"}
+
+
 def test_hlr_per_item_error(client, mock, payload):
     mock.post(f"{BASE}/hlr/create", body=payload("hlr-create-many-duplicate.json"))
+    # "exists": looked up by reference, it is a request for another number.
+    mock.get(HLR_BY_REFERENCE, body=payload("hlr-result.json"))
     first, second = client.hlr(["380972920000", "380972920001"])
-    assert first.status is HlrStatus.FAILED
-    assert first.error == "[13] HLR already exists"
+    assert first.status is HlrStatus.FAILED and first.id is None
+    assert "already belongs to another HLR request" in first.error
     assert second.status is HlrStatus.SENT and second.error is None
 
 
 def test_hlr_duplicate_on_a_retry_is_success(client, mock, payload):
     mock.post(f"{BASE}/hlr/create", body=requests.exceptions.ReadTimeout())
     mock.post(f"{BASE}/hlr/create", body=payload("hlr-create-many-duplicate.json"))
+    mock.get(HLR_BY_REFERENCE, json=_hlr_found("380972920000"))
     first, _second = client.hlr(["380972920000", "380972920001"])
-    assert first.status is HlrStatus.SENT and first.id == "12345" and first.error is None
+    assert first.status is HlrStatus.ACTIVE and first.id == "12345" and first.error is None
     assert _fields(mock.calls[0]) == _fields(mock.calls[1])
+
+
+def test_hlr_reference_exists_in_a_fresh_client_returns_the_earlier_request(client, mock):
+    mock.post(f"{BASE}/hlr/create",
+              json={"error": "13", "errorDescription": "HLR already exists"})
+    mock.get(f"{BASE}/hlr/reference/check1", json=_hlr_found("380972920000", id="777"))
+    [found] = client.hlr("380972920000", reference="check1")
+    assert found.id == "777" and found.status is HlrStatus.ACTIVE
+    assert mock.calls[1].request.headers["X-API-KEY"] == API_KEY
+
+
+def test_hlr_reference_of_another_number_is_duplicate_message(client, mock, payload):
+    mock.post(f"{BASE}/hlr/create",
+              json={"error": "13", "errorDescription": "HLR already exists"})
+    mock.get(f"{BASE}/hlr/reference/check1", body=payload("hlr-result.json"))
+    with pytest.raises(DuplicateMessage) as caught:
+        client.hlr("380972920000", reference="check1")
+    assert "check1 already belongs to another HLR request" in str(caught.value)
 
 
 def test_hlr_error_14_creates_nothing(client, mock, payload):

@@ -101,8 +101,17 @@ def test_phones_answer_matched_by_reference_not_position(client, mock, payload):
     assert [m.message_id for m in result] == ["12346", "12345"]
 
 
+def status_of(msisdn: str, reference: str, id: str = "22125") -> dict[str, str]:
+    """A ``sms/reference/{reference}`` answer in the document's shape."""
+    return {"error": "0", "id": id, "msisdn": msisdn, "reference": reference,
+            "time_in": "2016-01-01 00:00:01", "time_sent": "", "time_dr": "",
+            "status": "accepted", "price": "0.02", "currency": "EUR"}
+
+
 def test_per_recipient_error_beside_top_level_zero(client, mock, payload):
     mock.post(f"{BASE}/sms/create", body=payload("sms-create-phones-one-refused.json"))
+    # "exists": the reference is looked up, and it belongs to a message to someone else.
+    mock.get(f"{BASE}/sms/reference/12erdgn0", json=status_of("380979999999", "12erdgn0"))
     messages = [smsbridge.Message(to="380972000001", text="t", reference="12erdgm9"),
                 smsbridge.Message(to="380972000002", text="t", reference="12erdgn0")]
     result = client.send_many(messages)
@@ -111,7 +120,7 @@ def test_per_recipient_error_beside_top_level_zero(client, mock, payload):
     assert not second.ok and second.message_id is None
     assert isinstance(second.error, DuplicateMessage)
     assert second.error.code == "23"
-    assert second.error.description == "SMS already exists"
+    assert "12erdgn0 already belongs to another message" in second.error.description
     assert result.failed == [second]
 
 
@@ -197,28 +206,71 @@ def test_reference_exists_on_a_retry_is_the_first_attempt_succeeding(client, moc
     mock.post(f"{BASE}/sms/create", body=requests.exceptions.ConnectionError("reset"))
     mock.post(f"{BASE}/sms/create",
               json={"error": "23", "errorDescription": "SMS already exists"})
+    mock.get(f"{BASE}/sms/reference/order42", json=status_of("380972000000", "order42"))
     result = client.send("380972000000", "x", reference="order42")
     [sent] = result.messages
     assert sent.ok and sent.error is None
-    assert sent.message_id == "ref:order42"
+    assert sent.message_id == "22125" and sent.price == Decimal("0.02")
 
 
 def test_batch_duplicate_on_a_retry_keeps_the_provider_id(client, mock, payload):
     mock.post(f"{BASE}/sms/create", body=requests.exceptions.ReadTimeout())
     mock.post(f"{BASE}/sms/create", body=payload("sms-create-phones-one-refused.json"))
+    mock.get(f"{BASE}/sms/reference/12erdgn0",
+             json=status_of("380972000002", "12erdgn0", id="12346"))
     result = client.send_many([
         smsbridge.Message(to="380972000001", text="t", reference="12erdgm9"),
         smsbridge.Message(to="380972000002", text="t", reference="12erdgn0"),
     ])
     assert result.ok
-    assert result.ids == ["12345", "ref:12erdgn0"]
+    assert result.ids == ["12345", "12346"]
+
+
+def test_reference_exists_in_a_fresh_client_returns_the_earlier_acceptance(client, mock):
+    # A redelivered task: this process's first attempt is answered "exists".
+    mock.post(f"{BASE}/sms/create",
+              json={"error": "23", "errorDescription": "SMS already exists"})
+    mock.get(f"{BASE}/sms/reference/order42", json=status_of("380972000000", "order42"))
+    [sent] = client.send("380972000000", "x", reference="order42").messages
+    assert len(mock.calls) == 2
+    assert mock.calls[1].request.method == "GET"
+    assert mock.calls[1].request.headers["X-API-KEY"] == API_KEY
+    assert sent.ok and sent.message_id == "22125" and sent.reference == "order42"
+
+
+def test_reference_exists_and_the_lookup_names_no_number_is_delivery_unknown(client, mock):
+    mock.post(f"{BASE}/sms/create",
+              json={"error": "23", "errorDescription": "SMS already exists"})
+    found = status_of("380972000000", "order42")
+    del found["msisdn"]
+    mock.get(f"{BASE}/sms/reference/order42", json=found)
+    with pytest.raises(DeliveryUnknown) as caught:
+        client.send("380972000000", "x", reference="order42")
+    assert "does not say to which number" in str(caught.value)
+    assert caught.value.retry_safe is True
+
+
+def test_reference_exists_but_the_lookup_fails_is_delivery_unknown_keeping_the_rest(
+        client, mock, payload):
+    mock.post(f"{BASE}/sms/create", body=payload("sms-create-phones-one-refused.json"))
+    for _ in range(3):
+        mock.get(f"{BASE}/sms/reference/12erdgn0", status=503, body="busy")
+    with pytest.raises(DeliveryUnknown) as caught:
+        client.send_many([
+            smsbridge.Message(to="380972000001", text="t", reference="12erdgm9"),
+            smsbridge.Message(to="380972000002", text="t", reference="12erdgn0"),
+        ])
+    assert caught.value.partial.ids == ["12345"]
 
 
 def test_reference_exists_on_first_attempt_is_an_error(client, mock):
     mock.post(f"{BASE}/sms/create",
               json={"error": "23", "errorDescription": "SMS already exists"})
-    with pytest.raises(DuplicateMessage):
+    mock.get(f"{BASE}/sms/reference/order42", json=status_of("380970000001", "order42"))
+    with pytest.raises(DuplicateMessage) as caught:
         client.send("380972000000", "x", reference="order42")
+    assert caught.value.code == "23"
+    assert "order42 already belongs to another message" in str(caught.value)
 
 
 def test_send_gives_up_as_delivery_unknown_after_retries(client, mock):
@@ -285,8 +337,10 @@ def test_viber_send_body_and_ids(connect, mock, payload, sent_json):
         "tariff": 9,
         "validity": 86400,
         "messages": [{
-            "to": [{"msisdn": "380972920283", "external_id": fit_reference("example_12", 32)},
-                   {"msisdn": "380972920282", "external_id": "example13"}],
+            "to": [{"msisdn": "380972920283", "external_id": fit_reference("example_12", 32),
+                    "reference": fit_reference("example_12", 32)},
+                   {"msisdn": "380972920282", "external_id": "example13",
+                    "reference": "example13"}],
             "text": "My Viber message",
             "alpha_name": "My Company",
             "is_promotional": False,

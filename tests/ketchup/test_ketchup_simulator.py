@@ -13,6 +13,7 @@ import smsbridge
 from smsbridge.errors import (
     AuthError,
     DeliveryUnknown,
+    DuplicateMessage,
     InsufficientFunds,
     InvalidSender,
     NotFound,
@@ -150,7 +151,7 @@ def test_lost_answer_of_a_send_is_repeated_without_doubling(sim, sms):
     result = sms.send(NUMBER, "hello", reference="order42")
     assert len(sim.messages) == 1
     [sent] = result.messages
-    assert sent.ok and sent.message_id == "ref:order42"
+    assert sent.ok and sent.message_id == sim.by_reference[("sms", "order42")].id
     assert sms.status(sent.message_id).recipient == NUMBER
 
 
@@ -165,7 +166,7 @@ def test_lost_batch_answer_keeps_ids(sim, sms):
     sim.inject("drop_after_accept", path="/sms/create")
     result = sms.send([NUMBER, "380972000002"], "hello", reference="bulk")
     assert result.ok and len(sim.messages) == 2
-    assert all(i.startswith("ref:") for i in result.ids)
+    assert sorted(result.ids) == sorted(m.id for m in sim.messages.values())
 
 
 def test_hlr_create_and_results(sim, sms):
@@ -202,3 +203,94 @@ def test_report_and_exports(sim, sms):
     assert len(sms.driver.export_rows(key)) == 1
     sms.driver.delete_export(key)
     assert not sim.exports
+
+
+# -- repeats across processes and references ---------------------------------------------
+
+
+def test_rerun_in_a_fresh_client_returns_the_first_acceptance(sim, served):
+    numbers = [NUMBER, "380972000002", "380972000003"]
+    with _connect(sim, served) as first_client:
+        first = first_client.send(numbers, "hello", reference="campaign7")
+    with _connect(sim, served) as second_client:
+        again = second_client.send(numbers, "hello", reference="campaign7")
+    assert again.ids == first.ids and all(m.ok for m in again)
+    assert len(sim.ledger()) == 3
+    assert sim.balance == Decimal("10") - 3 * Decimal("0.02")
+
+
+def test_viber_rerun_in_a_fresh_client_returns_the_first_acceptance(sim, served):
+    with _connect(sim, served) as first_client:
+        first = first_client.send(NUMBER, "hi", channel="viber", reference="v1")
+    with _connect(sim, served) as second_client:
+        again = second_client.send(NUMBER, "hi", channel="viber", reference="v1")
+    assert again.ids == first.ids and again.ids[0].startswith("viber:")
+    assert [m.channel for m in sim.ledger()] == ["viber"]
+    sent = [r for r in sim.requests if r.path.endswith("/viber/create")]
+    assert [b'"reference": "v1"' in r.body for r in sent] == [True, True]
+
+
+def test_reused_reference_for_another_number_is_that_recipients_conflict(sim, sms):
+    sms.send(NUMBER, "first", reference="mine1")
+    with pytest.raises(DuplicateMessage) as caught:
+        sms.send("380972000002", "second", reference="mine1")
+    assert "mine1 already belongs to another message" in str(caught.value)
+    assert [m.recipient for m in sim.ledger()] == [NUMBER]
+
+
+def test_status_by_reference_maps_the_reference_as_send_did(sim, sms):
+    [sent] = sms.send(NUMBER, "hello", reference="ext_id_16").messages
+    report = sms.driver.status_by_reference("ext_id_16")
+    assert report.recipient == NUMBER
+    assert sim.messages[sent.message_id].reference != "ext_id_16"  # mapped, not raw
+
+    many = sms.send([NUMBER, "380972000002"], "hello", reference="ext_id_17")
+    second = sms.driver.status_by_reference("ext_id_17", recipient="+380 97 200 0002")
+    assert second.recipient == "380972000002"
+    assert second.message_id == f"ref:{many.messages[1].reference}"
+
+
+def test_viber_status_by_reference_maps_the_reference(sim, sms):
+    sms.send(NUMBER, "hi", channel="viber", reference="ext_id_18")
+    assert sms.driver.status_by_reference("ext_id_18", channel="viber").recipient == NUMBER
+
+
+def test_hlr_by_reference_maps_the_reference_as_hlr_did(sim, sms):
+    sms.hlr(NUMBER, reference="hlr_ext_1")
+    assert sms.driver.hlr_by_reference("hlr_ext_1").msisdn == NUMBER
+    sms.hlr([NUMBER, "380972000097"], reference="hlr_ext_2")
+    found = sms.driver.hlr_by_reference("hlr_ext_2", msisdn="380972000097")
+    assert found.status is HlrStatus.ABSENT
+
+
+def test_later_request_of_a_chunk_failing_keeps_the_earlier_in_partial(sim, sms):
+    # One chunk, two requests (SMS, then Viber); the Viber answer is lost every time.
+    sim.inject("drop_after_accept", path="/viber/create", times=3)
+    with pytest.raises(DeliveryUnknown) as caught:
+        sms.send_many([smsbridge.Message(to=NUMBER, text="sms", reference="p1"),
+                       smsbridge.Message(to="380972000002", text="viber", channel="viber",
+                                         reference="p2")])
+    [kept] = caught.value.partial.messages
+    assert kept.ok and kept.recipient == NUMBER
+    assert sorted(m.recipient for m in sim.ledger()) == [NUMBER, "380972000002"]
+
+
+def test_a_repeat_of_an_accepted_batch_is_not_refused_for_money(sim, served):
+    numbers = [NUMBER, "380972000002"]
+    sim.money[next(iter(sim.money))] = Decimal("0.04")  # exactly two SMS
+    with _connect(sim, served) as first_client:
+        first = first_client.send(numbers, "hello", reference="paid1")
+    with _connect(sim, served) as second_client:
+        again = second_client.send(numbers, "hello", reference="paid1")
+    assert again.ids == first.ids and sim.balance == Decimal("0")
+
+
+def test_hlr_rerun_in_a_fresh_client_returns_the_first_requests(sim, served):
+    numbers = [NUMBER, "380972000097"]
+    with _connect(sim, served) as first_client:
+        first = first_client.hlr(numbers, reference="hlrjob")
+    with _connect(sim, served) as second_client:
+        again = second_client.hlr(numbers, reference="hlrjob")
+    assert [r.id for r in again] == [r.id for r in first]
+    assert [r.status for r in again] == [HlrStatus.ACTIVE, HlrStatus.ABSENT]
+    assert len(sim.hlrs) == 2

@@ -29,6 +29,7 @@ from smsbridge.xmlutil import parse_xml
 from smsbridge_nikita import PROVIDER_ERRORS
 
 URL = "https://nikita.test/api/message"
+DR_URL = "https://nikita.test/api/dr"
 Payload = Callable[..., bytes]
 ParseBody = Callable[[Any], dict[str, Any]]
 
@@ -47,7 +48,9 @@ def test_request_on_the_wire_matches_the_document(
     request_xml: ParseBody, request_bytes: Callable[[Any], bytes],
 ) -> None:
     wire.post(URL, body=payload("message-success-doc.xml"))
-    send_at = datetime(2010, 9, 21, 17, 59, 57, tzinfo=timezone.utc)  # 23:59:57 in Bishkek
+    # The document's 2010-09-21 23:59:57 Bishkek time, a century later (a past send_at is
+    # refused before any request).
+    send_at = datetime(2110, 9, 21, 17, 59, 57, tzinfo=timezone.utc)
 
     client.send(["+996 550 123 456", "996550123457"], "Any SMS message text",
                 sender="My-company", send_at=send_at, reference="A88726")
@@ -60,6 +63,8 @@ def test_request_on_the_wire_matches_the_document(
     expected = parse_xml(payload("message-request-doc.xml"), force_list=("phone",))
     expected["message"].update(login="acme", pwd="s3cret-pw")
     del expected["message"]["test"]
+    assert expected["message"]["time"] == "20100921235957"
+    expected["message"]["time"] = "21100921235957"
     assert request_xml(call) == expected
     # Same fields in the document's order.
     assert list(request_xml(call)["message"]) == ["login", "pwd", "id", "sender", "text",
@@ -110,10 +115,10 @@ def test_cyrillic_and_markup_text_round_trips_as_utf8(
 @pytest.mark.parametrize(
     ("send_at", "expected"),
     [
-        (datetime(2024, 3, 1, 6, 0, tzinfo=timezone.utc), "20240301120000"),
-        (datetime(2024, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=3))),
-         "20250101023000"),
-        (datetime(2024, 6, 1, 0, 0, 5, tzinfo=timezone(timedelta(hours=6))), "20240601000005"),
+        (datetime(2124, 3, 1, 6, 0, tzinfo=timezone.utc), "21240301120000"),
+        (datetime(2124, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=3))),
+         "21250101023000"),
+        (datetime(2124, 6, 1, 0, 0, 5, tzinfo=timezone(timedelta(hours=6))), "21240601000005"),
     ],
 )
 def test_send_at_is_bishkek_time(
@@ -237,6 +242,8 @@ def test_every_send_status_maps_to_its_error(
 ) -> None:
     client = make_client(busy_retries=0)
     wire.post(URL, body=answer(payload, code))
+    if code == 10:  # a repeated id: dr has no report for it, so it is someone else's
+        wire.post(DR_URL, body=payload("dr-status.xml", status=4))
 
     with pytest.raises(error) as caught:
         client.send("996550123456", "hello")
@@ -255,6 +262,7 @@ def test_concrete_send_errors(
              (7, InvalidRecipient), (9, RateLimited), (10, DuplicateMessage)]
     for code, _ in cases:
         wire.post(URL, body=answer(payload, code))
+    wire.post(DR_URL, body=payload("dr-status.xml", status=4))
     for _code, error in cases:
         with pytest.raises(error):
             client.send("996550123456", "hello")
@@ -300,17 +308,47 @@ def test_one_refused_number_is_that_recipients_error(
     assert result.ids == ["A88726:996550123456"]
 
 
-def test_short_phone_count_without_names_is_logged(
+def test_short_phone_count_without_names_asks_dr_which_numbers_were_taken(
     client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
-    caplog: pytest.LogCaptureFixture,
+    request_xml: ParseBody,
+) -> None:
+    # The document's success answer, but with <phones>1</phones> for two numbers sent and
+    # no <message>: dr (the document's form without <phone>) lists what the id holds.
+    wire.post(URL, body=answer(payload, phones=1, id="A88726"))
+    wire.post(DR_URL, body=payload("dr-one-of-two.xml"))
+
+    result = client.send(["996550123456", "996550123457"], "hi", reference="A88726")
+
+    asked = request_xml(wire.calls[1])["dr"]
+    assert asked == {"login": "acme", "pwd": "s3cret-pw", "id": "A88726"}
+    taken, missing = result.messages
+    assert taken.ok and taken.message_id == "A88726:996550123456" and taken.parts == 1
+    assert not missing.ok and missing.message_id is None
+    assert isinstance(missing.error, InvalidRecipient)
+    assert result.ids == ["A88726:996550123456"]
+
+
+def test_short_phone_count_when_dr_cannot_tell_is_delivery_unknown(
+    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
 ) -> None:
     wire.post(URL, body=answer(payload, phones=1))
-    caplog.set_level(logging.WARNING, logger="smsbridge")
+    for _ in range(3):
+        wire.post(DR_URL, status=503, body=b"Service Unavailable")
+
+    with pytest.raises(DeliveryUnknown) as caught:
+        client.send(["996550123456", "996550123457"], "hi", reference="S1")
+
+    assert "S1 was taken" in str(caught.value)
+
+
+def test_full_phone_count_asks_nothing_more(
+    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+) -> None:
+    wire.post(URL, body=answer(payload, phones=2))
 
     result = client.send(["996550123456", "996550123457"], "hi")
 
-    assert result.ok
-    assert "recognized 1 of 2 numbers" in caplog.text
+    assert result.ok and len(wire.calls) == 1
 
 
 # -- status 9 and 10: repeats with the same id -----------------------------------------
@@ -364,20 +402,65 @@ def test_duplicate_after_a_busy_answer_means_the_earlier_one_was_taken(
 ) -> None:
     wire.post(URL, body=answer(payload, 9))
     wire.post(URL, body=answer(payload, 10))
+    wire.post(DR_URL, body=payload("dr-one-of-two.xml"))
 
     result = client.send("996550123456", "hello", reference="R10")
 
     assert result.ok and result.ids == ["R10:996550123456"]
-    assert result.messages[0].parts is None
 
 
-def test_duplicate_on_the_first_attempt_is_duplicate_message(
+def test_repeated_id_in_a_fresh_client_returns_the_earlier_acceptance(
+    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    request_xml: ParseBody,
+) -> None:
+    # A redelivered task: the first answer this process sees is "repeated id" (status 10).
+    wire.post(URL, body=answer(payload, 10, id="A88726", phones=2, smscnt=1))
+    wire.post(DR_URL, body=payload("dr-doc.xml"))
+
+    result = client.send(["996550123456", "996550123457"], "hello", reference="A88726")
+
+    assert request_xml(wire.calls[1])["dr"] == {"login": "acme", "pwd": "s3cret-pw",
+                                                "id": "A88726"}
+    assert result.ids == ["A88726:996550123456", "A88726:996550123457"]
+    assert all(m.ok and m.parts == 1 and m.reference == "A88726" for m in result)
+
+
+def test_repeated_id_holding_fewer_numbers_marks_the_others_not_taken(
+    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+) -> None:
+    wire.post(URL, body=answer(payload, 10, id="A88726", phones=3))
+    wire.post(DR_URL, body=payload("dr-doc.xml"))
+
+    result = client.send(["996550123456", "996550123457", "996550123458"], "hello",
+                         reference="A88726")
+
+    assert result.ids == ["A88726:996550123456", "A88726:996550123457"]
+    assert isinstance(result.messages[2].error, InvalidRecipient)
+
+
+def test_repeated_id_of_another_send_is_duplicate_message(
+    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+) -> None:
+    wire.post(URL, body=answer(payload, 10, id="A88726"))
+    wire.post(DR_URL, body=payload("dr-doc.xml"))  # holds ...456 and ...457
+
+    with pytest.raises(DuplicateMessage) as caught:
+        client.send("996550123999", "hello", reference="A88726")
+
+    assert caught.value.code == "10"
+    assert "'A88726' was already used for a send to 2 other number(s)" in str(caught.value)
+
+
+def test_duplicate_on_the_first_attempt_without_a_report_is_duplicate_message(
     client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
 ) -> None:
     wire.post(URL, body=answer(payload, 10))
+    wire.post(DR_URL, body=payload("dr-status.xml", status=4))
 
-    with pytest.raises(DuplicateMessage):
+    with pytest.raises(DuplicateMessage) as caught:
         client.send("996550123456", "hello", reference="used1")
+
+    assert "no report" in str(caught.value)
 
 
 def test_lost_answer_then_duplicate_is_accepted(
@@ -386,13 +469,25 @@ def test_lost_answer_then_duplicate_is_accepted(
 ) -> None:
     wire.post(URL, body=requests.exceptions.ReadTimeout("read timed out"))
     wire.post(URL, body=answer(payload, 10))
+    wire.post(DR_URL, body=payload("dr-one-of-two.xml"))
 
     result = client.send("996550123456", "hello", reference="L1")
 
-    assert [request_xml(c)["message"]["id"] for c in wire.calls] == ["L1", "L1"]
+    assert [request_xml(c)["message"]["id"] for c in wire.calls[:2]] == ["L1", "L1"]
     assert result.ok and result.ids == ["L1:996550123456"]
-    assert result.messages[0].parts is None
     assert len(sleeps) == 1
+
+
+def test_lost_answer_then_duplicate_without_a_report_is_delivery_unknown(
+    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+) -> None:
+    # Our own first attempt may have been taken: "no report" proves nothing either way.
+    wire.post(URL, body=requests.exceptions.ReadTimeout("read timed out"))
+    wire.post(URL, body=answer(payload, 10))
+    wire.post(DR_URL, body=payload("dr-status.xml", status=4))
+
+    with pytest.raises(DeliveryUnknown):
+        client.send("996550123456", "hello", reference="L2")
 
 
 @pytest.mark.parametrize("status", [4, 7])

@@ -17,6 +17,7 @@ from smsbridge.errors import (
     DeliveryUnknown,
     DuplicateMessage,
     InsufficientFunds,
+    InvalidRecipient,
     InvalidSender,
     NotFound,
     ProviderError,
@@ -183,7 +184,8 @@ def test_lost_answer_is_repeated_with_the_same_id_and_never_doubled(
     assert result.ok and result.ids == [f"once1:{NUMBER}"]
     assert len(sim.messages) == 1 and sim.account.balance == Decimal("99.50")
     assert len([r for r in sim.requests if r.path == "/api/message"]) == 2
-    assert sms.status(result.ids[0]).state is DeliveryState.SENT
+    # The repeat's dr read (which numbers the id holds) moved it one step already.
+    assert sms.status(result.ids[0]).state is DeliveryState.DELIVERED
 
 
 def test_dropped_connection_before_handling_is_retried(
@@ -216,14 +218,28 @@ def test_busy_gateway_beyond_the_bound(sim: NikitaSimulator, sms: smsbridge.Clie
     assert len(sim.requests) == 4 and sim.messages == {}
 
 
-def test_reused_reference_is_a_duplicate(sms: smsbridge.Client,
-                                         sim: NikitaSimulator) -> None:
+def test_reused_reference_for_other_numbers_is_a_duplicate(
+    sms: smsbridge.Client, sim: NikitaSimulator,
+) -> None:
     sms.send(NUMBER, "first", reference="dup1")
 
     with pytest.raises(DuplicateMessage):
-        sms.send(NUMBER, "second", reference="dup1")
+        sms.send(FAILING, "second", reference="dup1")
 
     assert len(sim.messages) == 1
+
+
+def test_rerun_in_a_fresh_client_returns_the_first_acceptance(
+    sim: NikitaSimulator, connect: Callable[..., smsbridge.Client],
+) -> None:
+    first = connect().send([NUMBER, FAILING], "hello", reference="rerun1")
+
+    again = connect().send([NUMBER, FAILING], "hello", reference="rerun1")
+
+    assert again.ids == first.ids == [f"rerun1:{NUMBER}", f"rerun1:{FAILING}"]
+    assert all(m.ok for m in again)
+    assert len(sim.messages) == 1 and sim.account.balance == Decimal("99.00")
+    assert connect().status(again.ids[1]).recipient == FAILING
 
 
 def test_test_mode_charges_nothing(sim: NikitaSimulator,
@@ -254,11 +270,12 @@ def test_unapproved_sender_and_stop_words(clock: Clock, sleeps: list[float]) -> 
 def test_scheduled_send_stays_queued_until_its_time(
     sms: smsbridge.Client, clock: Clock, sim: NikitaSimulator,
 ) -> None:
+    clock.now = datetime(2099, 3, 1, 6, 0, tzinfo=timezone.utc).timestamp()  # not past
     later = datetime.fromtimestamp(clock.now, timezone.utc) + timedelta(hours=2)
 
     result = sms.send(NUMBER, "later", send_at=later)
 
-    assert parse_xml(sim.requests[-1].body)["message"]["time"] == "20260301140000"
+    assert parse_xml(sim.requests[-1].body)["message"]["time"] == "20990301140000"
     assert sms.status(result.ids[0]).state is DeliveryState.QUEUED
     clock.now += 3 * 3600
     assert until_final(sms, result.ids[0]) == [DeliveryState.SENT, DeliveryState.DELIVERED]
@@ -374,3 +391,21 @@ def test_simulator_answers_info_and_def_with_namespaces(url: str) -> None:
     assert requests.post(f"{url}/api/nothing", timeout=5).status_code == 404
     garbage = requests.post(f"{url}/api/info", data=b"not xml", timeout=5)
     assert parse_xml(garbage.content)["response"]["status"] == "1"
+
+
+def test_numbers_the_gateway_did_not_take_are_those_recipients_errors(
+    clock: Clock, sleeps: list[float],
+) -> None:
+    sim = NikitaSimulator(clock=clock, unrecognized={FAILING})
+    with sim.serve() as base:
+        sms = smsbridge.connect("nikita", retry=RetryPolicy(sleep=sleeps.append),
+                                **sim.client_settings(base))
+        with sms:
+            result = sms.send([NUMBER, FAILING], "hello", reference="short1")
+
+    taken, missing = result.messages
+    assert taken.ok and taken.message_id == f"short1:{NUMBER}"
+    assert not missing.ok and missing.message_id is None
+    assert isinstance(missing.error, InvalidRecipient)
+    assert [m.recipient for m in sim.ledger()] == [NUMBER]
+    assert sim.account.balance == Decimal("99.50")

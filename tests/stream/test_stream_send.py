@@ -41,10 +41,10 @@ def test_send_one_posts_send_sms(client, logged_in, wire):
 
 def test_send_at_and_validity_go_as_utc_and_minutes(client, logged_in, wire):
     logged_in.add(responses.POST, wire.url("Send/SendSms/"), body=b'["1"]')
-    moscow = datetime(2013, 8, 30, 23, 0, tzinfo=ZoneInfo("Europe/Moscow"))  # UTC+4 then
+    moscow = datetime(2113, 8, 30, 23, 0, tzinfo=ZoneInfo("Europe/Moscow"))  # UTC+3
     client.send(NUMBER, "hi", send_at=moscow, validity=timedelta(minutes=10))
     form = wire.form(logged_in.calls[1])
-    assert form["sendDate"] == "2013-08-30T19:00:00"
+    assert form["sendDate"] == "2113-08-30T20:00:00"
     assert form["validity"] == "10"
 
 
@@ -114,13 +114,13 @@ def test_send_iter_yields_per_chunk(make_client, logged_in, wire):
 def test_local_time_posts_send_by_time_with_wall_clock(client, logged_in, wire):
     logged_in.add(responses.POST, wire.url("Send/SendByTime/"),
                   body=wire.payload("send-by-time.json"))
-    at = datetime(2011, 1, 28, 16, 0, tzinfo=ZoneInfo("Asia/Bishkek"))
+    at = datetime(2111, 1, 28, 16, 0, tzinfo=ZoneInfo("Asia/Bishkek"))
     result = client.send("79160000000", "testdata", send_at=at, local_time=True, validity=600)
     call = logged_in.calls[1]
     assert wire.path(call) == "/rest/Send/SendByTime/"
     assert wire.form(call) == {"sessionId": wire.session_id, "sourceAddress": "ACME",
                                "destinationAddress": "79160000000", "data": "testdata",
-                               "sendDate": "2011-01-28T16:00:00", "validity": "10"}
+                               "sendDate": "2111-01-28T16:00:00", "validity": "10"}
     # The document prints this answer with typographic quotes: the id is still read.
     assert result.ids == ["371324579"]
     assert client.supports("local_time")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import re
 from collections import Counter
@@ -20,8 +21,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from smsbridge.errors import (
+    DeliveryUnknown,
+    DuplicateMessage,
     InvalidResponse,
+    NotFound,
     ProviderError,
+    SmsBridgeError,
     ValidationError,
 )
 from smsbridge.ids import fit_reference, new_reference
@@ -31,6 +36,7 @@ from smsbridge.models import (
     HlrStatus,
     Message,
     Price,
+    SendResult,
     SentMessage,
     Statistics,
     StatusReport,
@@ -50,10 +56,13 @@ __all__ = [
     "MessageId",
     "parse_message_id",
     "parse_push",
+    "provider_reference",
     "stat_body",
     "statistics",
     "validate_message",
 ]
+
+logger = logging.getLogger("smsbridge.ketchup")
 
 PROVIDER = "ketchup"
 REFERENCE_LENGTH = 32
@@ -115,8 +124,23 @@ class MessageId:
 
     @property
     def path(self) -> str:
-        """The status URL path of this id."""
-        return f"{self.channel}/{'reference/' if self.reference else ''}{self.value}"
+        """The status URL path of this id (a reference mapped as sends map it)."""
+        if self.reference:
+            return f"{self.channel}/reference/{provider_reference(self.value)}"
+        return f"{self.channel}/{self.value}"
+
+
+def provider_reference(reference: str, recipient: str | None = None) -> str:
+    """The reference KetchUp holds for our ``reference``: at most 32 letters and digits.
+
+    Sends, status and HLR lookups all map references through here, so a lookup by the
+    caller's own reference (``"ext_id_16"``) finds what a send with it created. A
+    reference shared by several recipients of one request is made per recipient
+    (``recipient`` given), from the reference and the number.
+    """
+    if recipient is not None:
+        reference = f"{reference}#{recipient}"
+    return fit_reference(reference, REFERENCE_LENGTH)
 
 
 def parse_message_id(message_id: str, *, hlr: bool = False) -> MessageId:
@@ -352,7 +376,7 @@ class KetchupApi:
             raise response.unreadable(str(exc)) from exc
         if error is not None:
             code, description = error
-            if duplicate_ok and response.attempts > 1 and code in DUPLICATE_CODES.get(module, ()):
+            if duplicate_ok and code in DUPLICATE_CODES.get(module, ()):
                 return payload
             raise provider_error(module, code, description, provider=PROVIDER,
                                  operation=response.operation,
@@ -369,8 +393,6 @@ class KetchupApi:
         if error is None:
             return None
         code, description = error
-        if response.attempts > 1 and code in DUPLICATE_CODES.get(module, ()):
-            return None
         return provider_error(module, code, description, provider=PROVIDER,
                               operation=response.operation, http_status=response.status_code)
 
@@ -397,12 +419,12 @@ class KetchupApi:
             if ref is None:
                 out.append(new_reference(REFERENCE_LENGTH))
             elif counts[ref] == 1:
-                out.append(fit_reference(ref, REFERENCE_LENGTH))
+                out.append(provider_reference(ref))
             else:
                 occurrence = seen[(ref, message.to)]
                 seen[(ref, message.to)] += 1
                 suffix = f"#{occurrence}" if occurrence else ""
-                out.append(fit_reference(f"{ref}#{message.to}{suffix}", REFERENCE_LENGTH))
+                out.append(provider_reference(ref, f"{message.to}{suffix}"))
         return out
 
     # sending
@@ -476,7 +498,10 @@ class KetchupApi:
                 if message.send_at is not None:
                     entry["scheduledDatetime"] = _iso(message.send_at)
                 objects[key] = entry
-            entry["to"].append({"msisdn": message.to, "external_id": reference})
+            # external_id is the document's field; the platform's SDKs (and its dedupe)
+            # use reference: send both.
+            entry["to"].append({"msisdn": message.to, "external_id": reference,
+                                "reference": reference})
         first = group[0]
         body: dict[str, Any] = {}
         tariff = self._tariff(first.options)
@@ -504,6 +529,15 @@ class KetchupApi:
             groups.extend((channel, group) for group in split(indexed))
         results: list[SentMessage | None] = [None] * len(messages)
         refused: list[tuple[list[tuple[int, Message]], ProviderError]] = []
+
+        def settled() -> list[SentMessage]:
+            for group, refusal in refused:
+                for index, message in group:
+                    results[index] = SentMessage(
+                        recipient=message.to, message_id=None, error=refusal,
+                        provider=PROVIDER, reference=references[index])
+            return [r for r in results if r is not None]
+
         for channel, group in groups:
             group_messages = [m for _, m in group]
             group_refs = [references[i] for i, _ in group]
@@ -514,15 +548,20 @@ class KetchupApi:
                     raise
                 refused.append((group, exc))
                 continue
+            except SmsBridgeError as exc:
+                # Whatever failed, what the chunk's earlier requests got accepted (and
+                # what this one did, when it says so) is the caller's to keep.
+                done = settled()
+                if isinstance(exc.partial, SendResult):
+                    done.extend(exc.partial.messages)
+                if done:
+                    exc.partial = SendResult(messages=done)
+                raise
             for (index, _), result in zip(group, sent, strict=True):
                 results[index] = result
         if refused and len(refused) == len(groups):
             raise refused[0][1]
-        for group, refusal in refused:
-            for index, message in group:
-                results[index] = SentMessage(recipient=message.to, message_id=None, error=refusal,
-                                             provider=PROVIDER, reference=references[index])
-        return [r for r in results if r is not None]
+        return settled()
 
     def _create(self, channel: str, group: Sequence[Message],
                 references: Sequence[str]) -> list[SentMessage]:
@@ -534,7 +573,87 @@ class KetchupApi:
         response = self.request("POST", f"{channel}/create", operation="send", json=body,
                                 send=True, idempotent=True)
         payload = self.check(response, channel, duplicate_ok=True)
-        return self._sent(response, channel, payload, group, references)
+        whole = _error_of(_outer(payload))
+        if whole is not None:
+            # Refused whole as "exists" (check() lets no other refusal through): an
+            # earlier request (a lost answer, a redelivered task, a rerun) created these
+            # messages, or someone else used the reference.
+            refusal = provider_error(channel, whole[0], whole[1], provider=PROVIDER,
+                                     operation=response.operation,
+                                     http_status=response.status_code)
+            sent = [SentMessage(recipient=m.to, message_id=None, error=refusal,
+                                provider=PROVIDER, reference=r)
+                    for m, r in zip(group, references, strict=True)]
+        else:
+            sent = self._sent(response, channel, payload, group, references)
+        out: list[SentMessage] = []
+        for index, (message, reference, result) in enumerate(
+                zip(group, references, sent, strict=True)):
+            try:
+                out.append(self._existing(channel, message, reference, result.error)
+                           if _is_duplicate(channel, result.error) else result)
+            except SmsBridgeError as exc:
+                # What this request created, or found created earlier, stays accepted.
+                exc.partial = SendResult(messages=[*out, *(
+                    r for r in sent[index + 1:] if not _is_duplicate(channel, r.error))])
+                raise
+        if whole is not None and not any(m.ok for m in out):
+            error = out[0].error
+            assert error is not None
+            raise error
+        return out
+
+    def _existing(self, channel: str, message: Message, reference: str,
+                  refusal: ProviderError | None) -> SentMessage:
+        """The message KetchUp already holds under ``reference``, if it is this one.
+
+        A message to another number under the same reference is a real conflict: the
+        recipient carries a :class:`DuplicateMessage` saying so. When the lookup fails,
+        whether this recipient got the message is unknown.
+        """
+        try:
+            response = self.request("GET", f"{channel}/reference/{reference}",
+                                    operation="send")
+            payload = self.check(response, channel)
+            with response.reading("status answer"):
+                found = _flat(payload)
+                if not isinstance(found, Mapping):
+                    raise TypeError("the status is not an object")
+                msisdn = re.sub(r"\D", "", _text(_field(found, "msisdn")) or "")
+                provider_id = as_str(_field(found, "id"))
+                price = parse_decimal(_field(found, "price"))
+                currency = _text(_field(found, "currency"))
+        except NotFound:
+            msisdn, provider_id, price, currency, found = "", None, None, None, {}
+        except SmsBridgeError as exc:
+            raise DeliveryUnknown(
+                f"ketchup/send: reference {reference} exists already, but whether it is "
+                f"this message could not be read ({exc.message}); a repeat of this send "
+                "with the same reference finds out",
+                provider=PROVIDER, operation="send") from exc
+        if found and not msisdn:
+            raise DeliveryUnknown(
+                f"ketchup/send: reference {reference} exists already, and the provider's "
+                "answer does not say to which number; check it before sending again",
+                provider=PROVIDER, operation="send")
+        if msisdn != message.to:
+            conflict = DuplicateMessage(
+                f"reference {reference} already belongs to another message (not to this "
+                "number); nothing was sent to this recipient: give it another reference",
+                provider=PROVIDER, operation="send",
+                code=None if refusal is None else refusal.code,
+                http_status=None if refusal is None else refusal.http_status)
+            return SentMessage(recipient=message.to, message_id=None, error=conflict,
+                               provider=PROVIDER, reference=reference)
+        logger.info("ketchup %s reference %s was accepted earlier; returning that "
+                    "acceptance", channel, reference)
+        return SentMessage(
+            recipient=message.to,
+            message_id=str(MessageId(channel, provider_id) if provider_id is not None
+                           else MessageId(channel, reference, reference=True)),
+            parts=segments(message.text).parts if channel == "sms" else None,
+            price=price, currency=currency, provider=PROVIDER, reference=reference,
+            raw=dict(found))
 
     def _sent(self, response: HttpResponse, channel: str, payload: Any,
               group: Sequence[Message], references: Sequence[str]) -> list[SentMessage]:
@@ -730,6 +849,15 @@ class KetchupApi:
         response = self.request("POST", "hlr/create", operation="hlr", files=files,
                                 send=True, idempotent=True)
         payload = self.check(response, "hlr", duplicate_ok=True)
+        whole = _error_of(_outer(payload))
+        if whole is not None:
+            # Refused whole as "exists": created by an earlier request, or someone else's.
+            found = [self._existing_hlr(m, r) for m, r in zip(msisdns, references, strict=True)]
+            if not any(f.status is not HlrStatus.FAILED for f in found):
+                raise provider_error("hlr", whole[0], found[0].error or whole[1],
+                                     provider=PROVIDER, operation=response.operation,
+                                     http_status=response.status_code)
+            return found
         with response.reading("HLR answer"):
             items = _items(payload)
             outer = _outer(payload)
@@ -739,6 +867,9 @@ class KetchupApi:
                 if not isinstance(item, Mapping):
                     raise TypeError("a result item is not an object")
                 error = self._item_error(response, "hlr", item)
+                if _is_duplicate("hlr", error):
+                    out.append(self._existing_hlr(msisdn, reference))
+                    continue
                 out.append(HlrResult(
                     id=as_str(_field(item, "id")),
                     msisdn=_text(_field(item, "msisdn")) or msisdn,
@@ -751,6 +882,28 @@ class KetchupApi:
                     raw=dict(item),
                 ))
             return out
+
+    def _existing_hlr(self, msisdn: str, reference: str) -> HlrResult:
+        """The HLR request KetchUp already holds under ``reference``, if it is this one.
+
+        One for another number is a conflict: a failed result saying so.
+        """
+        try:
+            found: HlrResult | None = self.hlr_result(f"ref:{reference}")
+        except NotFound:
+            found = None
+        except SmsBridgeError as exc:
+            raise DeliveryUnknown(
+                f"ketchup/hlr: reference {reference} exists already, but whether it is "
+                f"this request could not be read ({exc.message}); a repeat with the same "
+                "reference finds out", provider=PROVIDER, operation="hlr") from exc
+        if found is None or re.sub(r"\D", "", found.msisdn or "") != msisdn:
+            return HlrResult(
+                id=None, msisdn=msisdn, status=HlrStatus.FAILED, reference=reference,
+                error=f"reference {reference} already belongs to another HLR request (not "
+                      "to this number): give it another reference")
+        logger.info("ketchup HLR reference %s was created earlier; returning it", reference)
+        return found
 
     def hlr_result(self, hlr_id: str) -> HlrResult:
         """Fetch an HLR request by id, or by reference as ``ref:<reference>``."""
@@ -881,6 +1034,11 @@ def _key(key: str) -> str:
     if not _ID.match(text):
         raise ValidationError(f"not a KetchUp export key: {key!r}", field="key")
     return text
+
+
+def _is_duplicate(module: str, error: ProviderError | None) -> bool:
+    """True for a per-recipient "this reference exists" refusal."""
+    return error is not None and as_int(error.code) in DUPLICATE_CODES.get(module, ())
 
 
 def _match(items: Sequence[Any], references: Sequence[str]) -> list[Any]:

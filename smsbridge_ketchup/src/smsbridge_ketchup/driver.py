@@ -9,9 +9,14 @@ from typing import Any
 import smsbridge
 from smsbridge import Driver, hookimpl
 from smsbridge.models import HlrResult, Message, Price, SentMessage, Statistics, StatusReport
-from smsbridge.phones import normalize_many
+from smsbridge.phones import normalize_many, normalize_msisdn
 from smsbridge.settings import BaseSettings
-from smsbridge_ketchup.api import KetchupApi, parse_push, validate_message
+from smsbridge_ketchup.api import (
+    KetchupApi,
+    parse_push,
+    provider_reference,
+    validate_message,
+)
 from smsbridge_ketchup.errors import PROVIDER_ERRORS
 from smsbridge_ketchup.settings import KetchupSettings
 
@@ -26,6 +31,7 @@ class KetchupDriver(Driver):
     batch_size = 1000
     # sms/create "individual" carries a text and originator per recipient.
     mixed_batches = True
+    # The platform refuses a second message with our reference: repeats cannot double.
     features = frozenset({"send_at", "viber", "deduplication"})
     url_credentials = (None, "api_key")
     error_table = PROVIDER_ERRORS
@@ -112,18 +118,29 @@ class KetchupDriver(Driver):
         self.validate(messages)
         return self.api.estimate(messages)
 
-    def status_by_reference(self, reference: str, channel: str = "sms") -> StatusReport:
-        """Status of a message by the reference it was sent with."""
+    def status_by_reference(self, reference: str, channel: str = "sms",
+                            recipient: str | None = None) -> StatusReport:
+        """Status of a message by the reference it was sent with.
+
+        The reference is mapped exactly as ``send()`` mapped it; give ``recipient`` for a
+        request that sent one reference to several numbers.
+        """
         prefix = "viber:" if channel == "viber" else ""
-        return self.api.status(f"{prefix}ref:{reference}")
+        number = None if recipient is None else normalize_msisdn(recipient)
+        return self.api.status(f"{prefix}ref:{provider_reference(reference, number)}")
 
     def task_status(self, task_id: str) -> Statistics:
         """Counts of a many-number send by its ``task_id`` (kept in ``SentMessage.raw``)."""
         return self.api.task_status(task_id)
 
-    def hlr_by_reference(self, reference: str) -> HlrResult:
-        """An HLR request by its reference (``hlr/reference/{reference}``)."""
-        return self.api.hlr_result(f"ref:{reference}")
+    def hlr_by_reference(self, reference: str, msisdn: str | None = None) -> HlrResult:
+        """An HLR request by its reference (``hlr/reference/{reference}``).
+
+        The reference is mapped exactly as ``hlr()`` mapped it; give ``msisdn`` for a
+        request that created several HLR requests with one reference.
+        """
+        number = None if msisdn is None else normalize_msisdn(msisdn)
+        return self.api.hlr_result(f"ref:{provider_reference(reference, number)}")
 
     def create_export(self, *, message_ids: Sequence[str | int] | None = None,
                       start: datetime | None = None, end: datetime | None = None,

@@ -268,7 +268,10 @@ class KetchupSimulator(Simulator):
             message = self._store("sms", entry, price)
             return {"error": "0", "id": message.id, "reference": message.reference,
                     "price": str(price), "currency": CURRENCY}
-        total_needed = sum((SMS_PRICE * segments(e["body"]).parts for e in entries), Decimal(0))
+        # Entries whose reference exists are answered "exists" and cost nothing: a repeat
+        # of an accepted request is never refused for want of money.
+        total_needed = sum((SMS_PRICE * segments(e["body"]).parts for e in entries
+                            if not self._exists("sms", e["reference"])), Decimal(0))
         if self.money[key] < total_needed:
             raise _Refused(8, "Not enough money")
         task_id = str(next(self._tasks))
@@ -293,6 +296,9 @@ class KetchupSimulator(Simulator):
                             "price": str(price), "currency": CURRENCY})
         return {"result": results, "error": "0", "totalprice": str(total),
                 "currency": CURRENCY, "task_id": task_id}
+
+    def _exists(self, channel: str, reference: Any) -> bool:
+        return isinstance(reference, str) and (channel, reference) in self.by_reference
 
     def _check_sms_entry(self, entry: dict[str, Any]) -> None:
         msisdn = entry["msisdn"]
@@ -431,8 +437,11 @@ class KetchupSimulator(Simulator):
             for recipient in item["to"]:
                 if not isinstance(recipient, dict):
                     raise _Refused(44, "Invalid request payload")
+                # The platform deduplicates on reference (its SDKs send it), else
+                # on the document's external_id.
                 out.append({"msisdn": recipient.get("msisdn"),
-                            "reference": recipient.get("external_id"),
+                            "reference": (recipient.get("reference")
+                                          or recipient.get("external_id")),
                             "external_id": recipient.get("external_id") is not None,
                             "callback_url": item.get("callback_url"),
                             "originator": item["alpha_name"], "body": item["text"]})
@@ -440,7 +449,8 @@ class KetchupSimulator(Simulator):
 
     def _viber_create(self, key: str, body: Any) -> Any:
         recipients = self._viber_recipients(body)
-        if self.money[key] < VIBER_PRICE * len(recipients):
+        new = [r for r in recipients if not self._exists("viber", r["reference"])]
+        if self.money[key] < VIBER_PRICE * len(new):
             raise _Refused(8, "Not enough money")
         results = []
         total = Decimal(0)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from smsbridge.errors import (
+    DuplicateMessage,
     InvalidRecipient,
     InvalidResponse,
     ProviderError,
@@ -34,7 +35,7 @@ from smsbridge.parsing import as_int, as_str, parse_decimal, parse_local_datetim
 from smsbridge.redaction import Redactor
 from smsbridge.transport import SHAPE_ERRORS, HttpResponse
 from smsbridge.xmlutil import build_xml, parse_xml
-from smsbridge_nikita.errors import REPORT_DESCRIPTIONS, REPORT_STATES
+from smsbridge_nikita.errors import REPORT_DESCRIPTIONS, REPORT_STATES, STATUS_DUPLICATE
 from smsbridge_nikita.settings import NikitaSettings
 
 __all__ = [
@@ -54,10 +55,12 @@ __all__ = [
     "busy_delay",
     "check_message",
     "dr_body",
+    "held_phones",
     "info_body",
     "lookup_body",
     "make_message_id",
     "message_body",
+    "named_refusals",
     "parse_balance",
     "parse_callback",
     "parse_lookup",
@@ -178,9 +181,12 @@ def message_body(settings: NikitaSettings, request_id: str,
     return build_xml("message", fields)
 
 
-def dr_body(settings: NikitaSettings, request_id: str, phone: str) -> bytes:
-    """The ``/api/dr`` document asking for one phone's report."""
-    return build_xml("dr", {**_credentials(settings), "id": request_id, "phone": phone})
+def dr_body(settings: NikitaSettings, request_id: str, phone: str | None) -> bytes:
+    """The ``/api/dr`` document asking for one phone's report (None: every phone of the id)."""
+    fields = {**_credentials(settings), "id": request_id}
+    if phone is not None:
+        fields["phone"] = phone
+    return build_xml("dr", fields)
 
 
 def lookup_body(settings: NikitaSettings, phone: str) -> bytes:
@@ -230,31 +236,49 @@ def provider_error(response: HttpResponse, root: Mapping[str, Any], code: int,
     return error_for(table, code, description, **fields)
 
 
+def _recognized(response: HttpResponse, root: Mapping[str, Any]) -> tuple[int | None, str | None]:
+    with response.reading("the answer"):
+        return as_int(root.get("phones")), as_str(root.get("message"))
+
+
+def named_refusals(response: HttpResponse, root: Mapping[str, Any],
+                   messages: Sequence[Message]) -> set[str] | None:
+    """The numbers of ``messages`` an accepting answer says the provider did not take.
+
+    ``phones`` counts the numbers the provider recognized. When it is short, the
+    optional ``message`` may name the missing numbers; None means the answer does not
+    say which ones are missing (ask ``dr`` for the numbers the id holds).
+    """
+    recognized, note = _recognized(response, root)
+    if recognized is None or recognized >= len(messages):
+        return set()
+    mentioned = set(re.findall(r"[0-9]{7,15}", note or ""))
+    named = {m.to for m in messages if m.to in mentioned}
+    if named and len(named) == len(messages) - recognized:
+        return named
+    return None
+
+
 def parse_sent(response: HttpResponse, root: Mapping[str, Any], messages: Sequence[Message],
-               request_id: str) -> list[SentMessage]:
+               request_id: str, held: Collection[str] | None = None) -> list[SentMessage]:
     """One SentMessage per recipient of an accepted ``message`` request.
 
-    The answer is for the whole request. ``phones`` counts the numbers the provider
-    recognized; when it is short and ``message`` names the missing numbers, those
-    recipients get an :class:`InvalidRecipient` error.
+    The answer is for the whole request. Recipients the provider did not take (named
+    by the answer, see :func:`named_refusals`, or missing from ``held``, the numbers
+    ``dr`` lists for the id) get an :class:`InvalidRecipient` error.
     """
     with response.reading("the answer"):
-        parts = as_int(root.get("smscnt"))
-        recognized = as_int(root.get("phones"))
-        note = as_str(root.get("message"))
+        parts = as_int(root.get("smscnt")) or None
         answered_id = as_str(root.get("id"))
+    _, note = _recognized(response, root)
     if answered_id is not None and answered_id != request_id:
         logger.warning("nikita answered for id %r to a request with id %r", answered_id,
                        request_id)
-    refused: set[str] = set()
-    if recognized is not None and recognized < len(messages):
-        mentioned = set(re.findall(r"[0-9]{7,15}", note or ""))
-        named = {m.to for m in messages if m.to in mentioned}
-        if named and len(named) == len(messages) - recognized:
-            refused = named
-        else:
-            logger.warning("nikita recognized %d of %d numbers of request %s: %s",
-                           recognized, len(messages), request_id, note or "no reason given")
+    if held is not None:
+        refused = {m.to for m in messages} - set(held)
+        note = note or "the provider did not recognize this number (dr does not list it)"
+    else:
+        refused = named_refusals(response, root, messages) or set()
     results = []
     for message in messages:
         if message.to in refused:
@@ -271,14 +295,42 @@ def parse_sent(response: HttpResponse, root: Mapping[str, Any], messages: Sequen
     return results
 
 
-def accepted_earlier(messages: Sequence[Message], request_id: str,
-                     root: Mapping[str, Any]) -> list[SentMessage]:
-    """SentMessages for a request an earlier attempt got accepted (its answer was lost)."""
-    return [
-        SentMessage(recipient=m.to, message_id=make_message_id(request_id, m.to),
-                    parts=None, provider=_PROVIDER, reference=m.reference, raw=dict(root))
-        for m in messages
-    ]
+def held_phones(response: HttpResponse, root: Mapping[str, Any]) -> list[str]:
+    """The numbers a successful ``dr`` answer for a whole id lists."""
+    with response.reading("the answer"):
+        entries = root.get("phone") or []
+        numbers = []
+        for entry in entries:
+            number = as_str(entry.get("number")) if isinstance(entry, dict) else None
+            if number is None:
+                raise ValueError("a <phone> report has no <number>")
+            numbers.append(number.lstrip("+"))
+    return numbers
+
+
+def accepted_earlier(response: HttpResponse, root: Mapping[str, Any],
+                     messages: Sequence[Message], request_id: str,
+                     held: Collection[str]) -> list[SentMessage]:
+    """The result of a request the provider already holds under ``request_id``.
+
+    ``held`` are the numbers ``dr`` lists for the id. They must be numbers of this
+    request (fewer when the earlier request had numbers the provider did not take);
+    otherwise the id belongs to another send and :class:`DuplicateMessage` says so.
+    """
+    ours = {m.to for m in messages}
+    foreign = set(held) - ours
+    if not held or foreign:
+        what = (f"to {len(foreign)} other number(s)" if foreign
+                else "that the provider has no report for")
+        raise DuplicateMessage(
+            f"nikita id {request_id!r} was already used for a send {what}; this send "
+            "was blocked (status 10) and nothing was sent: give it another reference",
+            provider=_PROVIDER, code=STATUS_DUPLICATE, operation="send",
+            http_status=response.status_code,
+            body=response.redactor.text(response.content)[:500])
+    logger.info("nikita request %s was accepted earlier; returning that acceptance",
+                request_id)
+    return parse_sent(response, root, messages, request_id, held)
 
 
 def busy_delay(settings: NikitaSettings, jitter: float) -> float:

@@ -7,7 +7,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from smsbridge.driver import Driver
-from smsbridge.errors import ValidationError, settle_send_error
+from smsbridge.errors import (
+    DeliveryUnknown,
+    SmsBridgeError,
+    ValidationError,
+    settle_send_error,
+)
 from smsbridge.hookspecs import hookimpl
 from smsbridge.ids import fit_reference
 from smsbridge.models import Balance, Lookup, Message, Price, SentMessage, StatusReport
@@ -16,6 +21,7 @@ from smsbridge_nikita import api
 from smsbridge_nikita.errors import (
     DR_DESCRIPTIONS,
     DR_ERRORS,
+    DR_NOT_FOUND,
     INFO_DESCRIPTIONS,
     INFO_ERRORS,
     LOOKUP_DESCRIPTIONS,
@@ -43,6 +49,7 @@ class NikitaDriver(Driver):
     settings_class = NikitaSettings
     batch_size = api.MAX_PHONES
     mixed_batches = False
+    # The provider refuses a second message with our id: repeats cannot double.
     features = frozenset({"send_at", "deduplication"})
     url_credentials = ("login", "password")
     error_table = PROVIDER_ERRORS
@@ -70,7 +77,13 @@ class NikitaDriver(Driver):
 
     @hookimpl
     def send(self, messages: Sequence[Message]) -> list[SentMessage]:
-        """Send one chunk (at most 50 phones) as one ``message`` request."""
+        """Send one chunk (at most 50 phones) as one ``message`` request.
+
+        A repeated id (status 10) is an earlier acceptance of this chunk (a lost answer,
+        a redelivered task, a rerun with the same reference): ``dr`` lists the numbers
+        the id holds and the chunk's result is that acceptance, or
+        :class:`DuplicateMessage` when the id belongs to another send.
+        """
         settings = self.nikita_settings
         # One id for the chunk, kept for every repeat, so the provider deduplicates.
         request_id = fit_reference(messages[0].reference, api.ID_LENGTH)
@@ -80,16 +93,21 @@ class NikitaDriver(Driver):
         busy_rounds = 0
         while True:
             response = self._post("message", body, operation="send", send=True)
-            repeated = repeated or response.attempts > 1
             maybe_taken = maybe_taken or response.maybe_accepted
+            repeated = repeated or response.attempts > 1 or maybe_taken
             code, root = api.answer(response)
-            if code == STATUS_OK or (code == STATUS_TEST_MODE and settings.test):
+            if code == STATUS_TEST_MODE and settings.test:
                 return api.parse_sent(response, root, messages, request_id)
-            if code == STATUS_DUPLICATE and repeated:
-                # Our own earlier attempt was accepted; only its answer was lost.
-                logger.info("nikita request %s was accepted by an earlier attempt",
-                            request_id)
-                return api.accepted_earlier(messages, request_id, root)
+            if code == STATUS_OK:
+                held = None
+                if api.named_refusals(response, root, messages) is None:
+                    # Fewer numbers recognized than sent, and the answer does not say
+                    # which: the numbers the id holds tell.
+                    held = self._held(request_id, response, certain=False)
+                return api.parse_sent(response, root, messages, request_id, held)
+            if code == STATUS_DUPLICATE:
+                held = self._held(request_id, response, certain=not repeated)
+                return api.accepted_earlier(response, root, messages, request_id, held)
             if code == STATUS_BUSY and busy_rounds < settings.busy_retries:
                 busy_rounds += 1
                 repeated = True
@@ -110,6 +128,31 @@ class NikitaDriver(Driver):
                                        retry_after=settings.busy_delay_max)
             # After a lost answer, a refusal may answer a copy of a message already taken.
             raise settle_send_error(error, maybe_accepted=maybe_taken)
+
+    def _held(self, request_id: str, sent: HttpResponse, *, certain: bool) -> list[str]:
+        """The numbers the provider holds under ``request_id`` (``dr`` without a phone).
+
+        Asked after an answer that accepted, or refused as a repeat, the chunk: when the
+        question fails, the chunk's outcome per recipient is unknown. ``certain`` says
+        whether "no report for this id" proves that no earlier request of ours was
+        taken (then the id is someone else's); otherwise that is unknown too.
+        """
+        try:
+            response = self._post("dr", api.dr_body(self.nikita_settings, request_id, None),
+                                  operation="send")
+            code, root = api.answer(response, force_list=("phone",))
+            if code == STATUS_OK:
+                return api.held_phones(response, root)
+            if code == DR_NOT_FOUND and certain:
+                return []
+            raise api.provider_error(response, root, code, DR_ERRORS, DR_DESCRIPTIONS,
+                                     operation="send")
+        except SmsBridgeError as exc:
+            raise DeliveryUnknown(
+                f"nikita/send: request {request_id} was taken, but which of its numbers "
+                f"the provider holds could not be read ({exc.message}); a repeat of this "
+                "send with the same reference returns them",
+                provider=self.name, operation="send") from exc
 
     @hookimpl
     def status(self, message_id: str) -> StatusReport:

@@ -24,6 +24,7 @@ from smsbridge.models import DeliveryState
 __all__ = [
     "DR_DESCRIPTIONS",
     "DR_ERRORS",
+    "DR_NOT_FOUND",
     "INFO_DESCRIPTIONS",
     "INFO_ERRORS",
     "LOOKUP_DESCRIPTIONS",
@@ -43,6 +44,8 @@ STATUS_OK = 0
 STATUS_BUSY = 9
 #: ``message``: a request with this id was already accepted.
 STATUS_DUPLICATE = 10
+#: ``dr``: no report for this id (and phone).
+DR_NOT_FOUND = 4
 #: ``message``: checked but neither sent nor charged, because ``<test>1</test>``.
 STATUS_TEST_MODE = 11
 

@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 from smsbridge.errors import ConfigError
+from smsbridge.phones import country_setting
 from smsbridge.settings import BaseSettings, secret
 
 __all__ = ["DEFAULT_BASE_URL", "NikitaSettings"]
@@ -41,6 +42,8 @@ class NikitaSettings(BaseSettings):
     :ivar busy_delay_min: seconds to wait at least before repeating a send the provider
         answered with status 9 (too busy).
     :ivar busy_delay_max: seconds to wait at most before that repeat.
+    :ivar default_country: Nikita sends to Kyrgyz numbers, so national numbers
+        (``0550 123 456``) are read as Kyrgyz by default.
     :ivar busy_retries: how many times a status-9 send is repeated (with the same id)
         before :class:`~smsbridge.errors.RateLimited` is raised.
     """
@@ -49,6 +52,7 @@ class NikitaSettings(BaseSettings):
     password: str = secret()
     base_url: str = DEFAULT_BASE_URL
     test: bool = False
+    default_country: str | None = country_setting("KG")
     busy_delay_min: float = attrs.field(default=5.0, validator=_not_negative)
     busy_delay_max: float = attrs.field(default=10.0, validator=_not_below_min)
     busy_retries: int = attrs.field(default=3, validator=_not_negative)

@@ -143,6 +143,8 @@ class NikitaSimulator(Simulator):
     :param price: the demo account's price per SMS part.
     :param senders: approved sender names of the demo account (None: any valid one).
     :param stop_words: words that make ``message`` answer status 6.
+    :param unrecognized: well-formed numbers the gateway silently does not take: the
+        request is accepted without them and ``<phones>`` counts only the others.
     :param clock: seconds since the epoch (scheduled sends wait for ``time``).
     :param callback_url: where delivery reports are pushed (None: only polled).
     """
@@ -159,6 +161,7 @@ class NikitaSimulator(Simulator):
         price: Decimal | int | str = Decimal("0.50"),
         senders: Iterable[str] | None = None,
         stop_words: Iterable[str] = (),
+        unrecognized: Iterable[str] = (),
         clock: Callable[[], float] | None = None,
         callback_url: str | None = None,
     ) -> None:
@@ -170,6 +173,7 @@ class NikitaSimulator(Simulator):
         self.accounts: dict[str, SimAccount] = {}
         self.messages: dict[tuple[str, str], SimMessage] = {}
         self.stop_words = frozenset(w.lower() for w in stop_words)
+        self.unrecognized = frozenset(unrecognized)
         self._busy = 0
         self.add_account(login, password, balance=balance, price=price, senders=senders)
 
@@ -320,7 +324,10 @@ class NikitaSimulator(Simulator):
             match = _PHONE.match(_text(value))
             if not match:
                 return refuse(7, f"invalid phone number {_text(value)}")
-            phones.append(match.group(1))
+            if match.group(1) not in self.unrecognized:
+                phones.append(match.group(1))
+        if not phones:
+            return refuse(7, "no valid phone number")
         parts = segments(text).parts
         sender = _text(fields.get("sender"))
         if not _SENDER.match(sender) or (account.senders is not None

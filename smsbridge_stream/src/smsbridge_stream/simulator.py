@@ -148,6 +148,8 @@ class StreamSimulator(Simulator):
         self.doc_bulk_format = doc_bulk_format
         self.report_polls = report_polls
         self.sessions: dict[str, tuple[str, float]] = {}
+        #: Session ids issued so far (successful logins), as SPEC's public state says.
+        self.logins = 0
         self.messages: dict[str, SimMessage] = {}
         self.incoming: list[SimIncoming] = []
         self.reports: dict[int, _Report] = {}
@@ -243,6 +245,7 @@ class StreamSimulator(Simulator):
             raise _Error(4, "Invalid user login or password")
         sid = secrets.token_hex(16)
         self.sessions[sid] = (login, self.clock())
+        self.logins += 1
         return sid
 
     def _account(self, params: dict[str, str]) -> str:

@@ -1,0 +1,64 @@
+"""Nikita serves Kyrgyz numbers: national ones get the country code before the request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import responses
+
+import smsbridge
+from smsbridge.errors import ConfigError
+
+URL = "https://nikita.test/api/message"
+
+
+def answer(payload: Callable[..., bytes], phones: int) -> bytes:
+    return payload("message-status.xml", id="A1", status=0, phones=phones, smscnt=1,
+                   message="")
+
+
+def test_national_numbers_are_sent_with_the_country_code(
+    client: smsbridge.Client, wire: responses.RequestsMock, payload: Callable[..., bytes],
+    request_xml: Callable[[Any], dict[str, Any]],
+) -> None:
+    wire.post(URL, body=answer(payload, phones=3))
+
+    result = client.send(["0550 123 456", "555 123 457", "+996 550 123 458"], "hi")
+
+    phones = request_xml(wire.calls[0])["message"]["phones"]["phone"]
+    assert phones == ["996550123456", "996555123457", "996550123458"]
+    assert [m.recipient for m in result] == ["996550123456", "996555123457", "996550123458"]
+
+
+def test_the_default_country_can_be_changed_or_turned_off(
+    make_client: Callable[..., smsbridge.Client], wire: responses.RequestsMock,
+    payload: Callable[..., bytes], request_xml: Callable[[Any], dict[str, Any]],
+) -> None:
+    wire.post(URL, body=answer(payload, phones=1))
+    wire.post(URL, body=answer(payload, phones=1))
+
+    make_client(default_country="kz").send("8 701 123 45 67", "hi")
+    make_client(default_country="").send("77011234567", "hi")
+
+    assert [request_xml(c)["message"]["phones"]["phone"] for c in wire.calls] == [
+        ["77011234567"], ["77011234567"]]
+
+
+def test_an_unknown_default_country_is_a_config_error(
+        make_client: Callable[..., smsbridge.Client]) -> None:
+    with pytest.raises(ConfigError, match="unknown country 'XX'") as caught:
+        make_client(default_country="XX")
+    assert caught.value.key == "default_country"
+
+
+def test_lookup_takes_a_national_number_too(
+    client: smsbridge.Client, wire: responses.RequestsMock, payload: Callable[..., bytes],
+    request_xml: Callable[[Any], dict[str, Any]],
+) -> None:
+    wire.post("https://nikita.test/api/def", body=payload("def-doc.xml"))
+
+    client.lookup("0550 123 456")
+
+    assert request_xml(wire.calls[0])["def"]["phone"] == ["996550123456"]
