@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 import pluggy
 
 from smsbridge import hookspecs
+from smsbridge.checks import (
+    as_validity,
+    check_callback_body,
+    check_id,
+    check_iterable,
+    check_options,
+    check_period,
+    check_send_at,
+    check_sender,
+    check_text,
+)
 from smsbridge.driver import Driver
 from smsbridge.errors import (
     DeliveryUnknown,
@@ -34,64 +45,13 @@ from smsbridge.models import (
     StatusReport,
 )
 from smsbridge.phones import normalize_many, normalize_number
+from smsbridge.sanity import check_result
 from smsbridge.waiting import wait_for_final
 
 __all__ = ["Client"]
 
 #: Operations whose hook is not a capability by itself.
 _INTERNAL_HOOKS = frozenset({"validate"})
-
-
-def _as_validity(value: timedelta | float | int | None) -> timedelta | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (timedelta, int, float)):
-        raise ValidationError("validity must be a timedelta or a number of seconds",
-                              field="validity")
-    validity = value if isinstance(value, timedelta) else timedelta(seconds=value)
-    if validity <= timedelta(0):
-        raise ValidationError(f"validity must be positive, got {validity}", field="validity")
-    return validity
-
-
-def _check_aware(value: datetime | None, field: str) -> None:
-    if value is None:
-        return
-    if not isinstance(value, datetime):
-        raise ValidationError(f"{field} must be a datetime, got {type(value).__name__}",
-                              field=field)
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationError(f"{field} must be timezone-aware (a naive datetime is ambiguous)",
-                              field=field)
-
-
-#: How far in the past ``send_at`` may be (clock skew between machines, a short queue
-#: delay); providers send such a message at once. Earlier is a mistake, not "now".
-SEND_AT_TOLERANCE = timedelta(minutes=5)
-
-
-def _check_send_at(value: datetime | None) -> None:
-    _check_aware(value, "send_at")
-    if value is not None and value < datetime.now(timezone.utc) - SEND_AT_TOLERANCE:
-        raise ValidationError(
-            f"send_at {value.isoformat()} is in the past; leave send_at out to send now",
-            field="send_at")
-
-
-def _check_period(start: datetime, end: datetime) -> None:
-    if start is None or end is None:
-        raise ValidationError("a period needs both start and end", field="start")
-    _check_aware(start, "start")
-    _check_aware(end, "end")
-    if end <= start:
-        raise ValidationError("end must be after start", field="end")
-
-
-def _check_text(text: str) -> None:
-    if not isinstance(text, str):
-        raise ValidationError(f"text must be a string, got {type(text).__name__}", field="text")
-    if not text.strip():
-        raise ValidationError("text is empty", field="text")
 
 
 #: Stands in for the recipients while the options of a send are checked once.
@@ -185,18 +145,25 @@ class Client:
                 f"driver {self._driver.name!r} returned {type(result).__name__} from "
                 f"{operation}(); expected {names}"
             )
+        check_result(result, provider=self._driver.name, operation=operation,
+                     redactor=self._driver.redactor)
         return result
 
     def _message(self, to: str, text: str, *, sender: str | None, send_at: datetime | None,
                  validity: timedelta | float | None, reference: str | None, channel: str,
                  options: Mapping[str, Any]) -> Message:
         return Message(to=to, text=text, sender=sender or self._driver.settings.sender,
-                       send_at=send_at, validity=_as_validity(validity), reference=reference,
+                       send_at=send_at, validity=as_validity(validity), reference=reference,
                        channel=channel, options=options)
 
     def _check_message(self, message: Message) -> Message:
-        _check_text(message.text)
-        _check_send_at(message.send_at)
+        if not isinstance(message, Message):
+            raise ValidationError(f"expected smsbridge.Message objects, got "
+                                  f"{type(message).__name__}", field="messages")
+        check_text(message.text)
+        check_sender(message.sender)
+        check_options(message.options)
+        check_send_at(message.send_at)
         if not isinstance(message.channel, str) or not message.channel:
             raise ValidationError("channel must be a non-empty string", field="channel")
         if message.channel != "sms" and message.channel not in self.capabilities:
@@ -206,7 +173,7 @@ class Client:
         return attrs.evolve(
             message, to=normalize_number(message.to, self._country),
             sender=message.sender or self._driver.settings.sender,
-            validity=_as_validity(message.validity),
+            validity=as_validity(message.validity),
         )
 
     def _validate(self, messages: Sequence[Message]) -> None:
@@ -323,7 +290,7 @@ class Client:
         fails, the raised error's ``partial`` is the :class:`SendResult` of the chunks the
         provider already accepted.
         """
-        _check_text(text)
+        check_text(text)
         template = self._check_message(self._message(
             _PROBE_NUMBER, text, sender=sender, send_at=send_at, validity=validity,
             reference=reference, channel=channel, options=channel_options))
@@ -354,7 +321,7 @@ class Client:
         """
         if "send" not in self._operations:
             raise NotSupported("send", self._driver.name)
-        _check_text(text)
+        check_text(text)
         template = self._check_message(self._message(
             _PROBE_NUMBER, text, sender=sender, send_at=send_at, validity=validity,
             reference=reference, channel=channel, options=channel_options))
@@ -366,7 +333,7 @@ class Client:
         Drivers that support it send many texts per request; others send each group of
         equal messages in its own requests.
         """
-        checked = [self._check_message(m) for m in messages]
+        checked = [self._check_message(m) for m in check_iterable(messages, "messages")]
         if not checked:
             raise ValidationError("no messages", field="messages")
         return self._collect(checked)
@@ -378,7 +345,7 @@ class Client:
             sender filled in).
         :raises ValidationError: naming the first problem.
         """
-        checked = [self._check_message(m) for m in messages]
+        checked = [self._check_message(m) for m in check_iterable(messages, "messages")]
         for chunk in self._chunks(checked):
             self._validate(chunk)
         return checked
@@ -387,8 +354,7 @@ class Client:
 
     def status(self, message_id: str) -> StatusReport:
         """The delivery state of a message ``send()`` returned."""
-        if not isinstance(message_id, str) or not message_id.strip():
-            raise ValidationError("message_id must be a non-empty string", field="message_id")
+        check_id(message_id, "message_id")
         result: StatusReport = self._call("status", StatusReport, message_id=message_id)
         return result
 
@@ -416,6 +382,8 @@ class Client:
 
     def prices(self, channel: str | None = None, **filters: Any) -> list[Price]:
         """Prices, optionally for one channel (``sms``, ``viber``, ``hlr``)."""
+        if channel is not None and not isinstance(channel, str):
+            raise ValidationError("channel must be a string such as 'sms'", field="channel")
         result: list[Price] = self._call("prices", list, channel=channel, filters=filters)
         return result
 
@@ -424,13 +392,13 @@ class Client:
         numbers = list(normalize_many(msisdns, self._country))
         if not numbers:
             raise ValidationError("no numbers", field="msisdns")
+        check_options(options)
         result: list[HlrResult] = self._call("hlr", list, msisdns=numbers, options=options)
         return result
 
     def hlr_result(self, hlr_id: str) -> HlrResult:
         """The result of an HLR request created earlier."""
-        if not isinstance(hlr_id, str) or not hlr_id.strip():
-            raise ValidationError("hlr_id must be a non-empty string", field="hlr_id")
+        check_id(hlr_id, "hlr_id")
         result: HlrResult = self._call("hlr_result", HlrResult, hlr_id=hlr_id)
         return result
 
@@ -442,23 +410,22 @@ class Client:
 
     def report(self, start: datetime, end: datetime, **filters: Any) -> Statistics:
         """Statistics of the messages sent between two aware datetimes."""
-        _check_period(start, end)
+        check_period(start, end)
         result: Statistics = self._call("report", Statistics, start=start, end=end,
                                         filters=filters)
         return result
 
     def inbox(self, start: datetime, end: datetime) -> list[IncomingMessage]:
         """Messages received between two aware datetimes."""
-        _check_period(start, end)
+        check_period(start, end)
         result: list[IncomingMessage] = self._call("inbox", list, start=start, end=end)
         return result
 
     def parse_callback(self, body: bytes | str, content_type: str | None = None) -> list[Any]:
         """Parse a report the provider pushed to the application (delivery, HLR)."""
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        if not isinstance(body, bytes):
-            raise ValidationError("body must be bytes or str", field="body")
+        body = check_callback_body(body)
+        if content_type is not None and not isinstance(content_type, str):
+            raise ValidationError("content_type must be a string", field="content_type")
         result: list[Any] = self._call("parse_callback", list, body=body,
                                        content_type=content_type)
         return result

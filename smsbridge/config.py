@@ -33,7 +33,20 @@ def parse_url(url: str, driver: type[Driver] | None = None) -> tuple[str, dict[s
     host makes ``base_url`` (https unless the scheme says ``+http``); query parameters
     are settings.
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        # Reading the port validates the authority; a "/" or "@" left unencoded in a
+        # secret shows up here (the error would quote part of the secret).
+        hostname, port = parts.hostname, parts.port
+    except ValueError:
+        malformed = True
+    else:
+        malformed = False
+    if malformed:  # raised outside the handler: the ValueError is not kept as context
+        raise ConfigError(
+            "malformed smsbridge URL: check the host and port, and percent-encode any "
+            "'/', '?', '#', '@' or ':' in the user and password (urllib.parse.quote)",
+            key="url")
     scheme = parts.scheme
     if not scheme:
         raise ConfigError(f"not a smsbridge URL (driver://...): {_safe(url)!r}", key="url")
@@ -58,11 +71,10 @@ def parse_url(url: str, driver: type[Driver] | None = None) -> tuple[str, dict[s
         if setting is None:
             raise ConfigError(f"driver {name!r} takes no {part} in its URL", key="url")
         settings[setting] = value
-    hostname = parts.hostname
     if hostname:
         host = f"[{hostname}]" if ":" in hostname else hostname
-        port = f":{parts.port}" if parts.port else ""
-        settings.setdefault("base_url", f"{protocol}://{host}{port}{parts.path}")
+        shown_port = f":{port}" if port else ""
+        settings.setdefault("base_url", f"{protocol}://{host}{shown_port}{parts.path}")
     return name, settings
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from smsbridge.redaction import Redactor
-from smsbridge.settings import BaseSettings, secret_values
+from smsbridge.settings import BaseSettings, check_base_url, secret_values
 from smsbridge.transport import RetryPolicy, Transport, make_user_agent
 
 if TYPE_CHECKING:
@@ -70,6 +70,8 @@ class Driver:
         session: requests.Session | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
+        if settings.base_url:
+            check_base_url(settings.base_url, driver=self.name)
         self.settings = settings
         self.redactor = Redactor(secret_values(settings))
         self.retry = retry or RetryPolicy(retries=settings.retries)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from smsbridge.redaction import redact_everywhere
+
 __all__ = [
     "AuthError",
     "ConfigError",
@@ -54,6 +56,8 @@ class SmsBridgeError(Exception):
     unknown: tuple[Any, ...] = ()
 
     def __init__(self, message: str) -> None:
+        # The last net: whatever reached the message, no live client's secret stays in it.
+        message = redact_everywhere(message)
         super().__init__(message)
         self.message = message
 
@@ -216,6 +220,7 @@ class InvalidResponse(SmsBridgeError):
         http_status: int | None = None,
     ) -> None:
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        text = redact_everywhere(text) if text else text
         if text:
             preview = text if len(text) <= _BODY_PREVIEW else text[:_BODY_PREVIEW] + "..."
             message = f"{message}; body: {preview!r}"
@@ -241,7 +246,7 @@ class ProviderError(SmsBridgeError):
     ) -> None:
         self.provider = provider
         self.code = None if code is None else str(code)
-        self.description = description
+        self.description = redact_everywhere(description) if description else description
         self.http_status = http_status
         self.operation = operation
         self.body = body
@@ -250,7 +255,7 @@ class ProviderError(SmsBridgeError):
         head = f"{where}: " if where else ""
         code_part = f"[{self.code}] " if self.code is not None else ""
         http_part = f" (HTTP {http_status})" if http_status else ""
-        super().__init__(f"{head}{code_part}{description or 'provider error'}{http_part}")
+        super().__init__(f"{head}{code_part}{self.description or 'provider error'}{http_part}")
 
     def __repr__(self) -> str:
         return (

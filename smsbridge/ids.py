@@ -10,7 +10,16 @@ import hashlib
 import re
 import secrets
 
-__all__ = ["chunk_reference", "fit_reference", "new_reference"]
+from smsbridge.errors import ValidationError
+
+__all__ = ["MAX_SEGMENT_LENGTH", "chunk_reference", "fit_reference", "new_reference",
+           "path_segment"]
+
+#: Longest id that goes into a URL path.
+MAX_SEGMENT_LENGTH = 128
+# Unreserved URL characters (RFC 3986) only: nothing to escape, nothing that changes
+# the path ("/", "?", "#", "%").
+_SEGMENT = re.compile(r"^[A-Za-z0-9_.\-~]+$")
 
 _ALNUM = re.compile(r"^[A-Za-z0-9]+$")
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -45,3 +54,21 @@ def fit_reference(reference: str | None, max_length: int) -> str:
         digest, rest = divmod(digest, len(_ALPHABET))
         out.append(_ALPHABET[rest])
     return "".join(out)
+
+
+def path_segment(value: object, *, field: str, what: str) -> str:
+    """``value`` checked for use as one segment of a URL path, as it is.
+
+    An id a caller passes (or a provider sends) must name one resource: ``.`` and ``..``
+    would climb the path (``status("..")`` reaching the module's root with the API key),
+    and ``/``, ``?``, ``#``, ``%``, spaces or control characters would change the request.
+
+    :param field: the argument name for the :class:`ValidationError`.
+    :param what: what the id is, for the message (``"a KetchUp sms id"``).
+    :raises ValidationError: when ``value`` is not such a segment.
+    """
+    if (not isinstance(value, str) or not value or len(value) > MAX_SEGMENT_LENGTH
+            or value in (".", "..") or not _SEGMENT.match(value)):
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        raise ValidationError(f"not {what}: {shown}", field=field)
+    return value

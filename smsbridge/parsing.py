@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 __all__ = [
+    "MAX_DIGITS",
+    "as_count",
     "as_int",
     "as_str",
     "code_desc",
     "format_utc",
     "format_wall_clock",
+    "parse_amount",
     "parse_bool",
     "parse_decimal",
     "parse_dotnet_date",
@@ -27,6 +30,12 @@ __all__ = [
 _DOTNET_DATE = re.compile(r"^\\?/Date\((-?\d+)([+-]\d{4})?\)\\?/$")
 # DateTime.MinValue (0001-01-01) as .NET serializes it.
 _DOTNET_MIN_VALUE_MS = -62135596800000
+#: Most digits of an integer or of the whole part of an amount a provider may send.
+MAX_DIGITS = 30
+#: Longest text read as a number.
+MAX_NUMBER_TEXT = 64
+_INTEGER = re.compile(r"^[-+]?[0-9]+$")
+_MONEY = re.compile(r"^([-+]?\d+(?:[.,]\d+)?)(?:[A-Za-z]{3})?$")
 _TRUE = frozenset({"1", "true", "yes", "on", "y", "t"})
 _FALSE = frozenset({"0", "false", "no", "off", "n", "f", ""})
 
@@ -46,54 +55,104 @@ def as_str(value: Any) -> str | None:
 
 
 def as_int(value: Any) -> int | None:
-    """Read an integer given as a number or a string (``"0"``, ``0``, ``" 12 "``)."""
-    if value is None or isinstance(value, bool):
-        if isinstance(value, bool):
-            raise ValueError(f"expected an integer, got {value!r}")
+    """Read an integer given as a number or a string (``"0"``, ``0``, ``" 12 "``, ``"1e3"``).
+
+    Numbers of more than :data:`MAX_DIGITS` digits are refused: no provider count, code
+    or id-as-number is that long, and converting ``"1e9999999"`` would take minutes.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected an integer, got {value!r}")
+    if value is None:
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+        return _bounded(value, value)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"expected an integer, got {value!r}")
+        return _bounded(int(value), value)
     text = as_str(value)
     if text is None:
         return None
-    try:
+    if len(text) <= MAX_DIGITS + 1 and _INTEGER.match(text):
         return int(text)
-    except ValueError:
-        try:
-            number = Decimal(text)
-        except ArithmeticError:
-            raise ValueError(f"expected an integer, got {value!r}") from None
-        if number != number.to_integral_value():
-            raise ValueError(f"expected an integer, got {value!r}") from None
-        return int(number)
+    number = _finite_decimal(text, value)
+    if number.adjusted() >= MAX_DIGITS:
+        raise ValueError(f"number out of range: {_preview(value)}")
+    if number != number.to_integral_value():
+        raise ValueError(f"expected an integer, got {_preview(value)}")
+    return int(number)
+
+
+def _bounded(number: int, original: Any) -> int:
+    if abs(number) >= 10**MAX_DIGITS:
+        raise ValueError(f"number out of range: {_preview(original)}")
+    return number
+
+
+def _preview(value: Any) -> str:
+    """A provider value for an error message, cut short (it may be megabytes)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _finite_decimal(text: str, original: Any) -> Decimal:
+    """A finite Decimal of at most MAX_DIGITS significant digits, from a short text."""
+    if len(text) > MAX_NUMBER_TEXT:
+        raise ValueError(f"not a number: {_preview(original)}")
+    try:
+        number = Decimal(text)
+    except ArithmeticError:
+        raise ValueError(f"not a number: {_preview(original)}") from None
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {_preview(original)}")
+    return number
 
 
 def parse_decimal(value: Any) -> Decimal | None:
-    """Read money given as a number or a string; ``"1 234,50"`` and ``"12.3 RUB"`` too."""
-    if value is None or isinstance(value, bool):
-        if isinstance(value, bool):
-            raise ValueError(f"not a number: {value!r}")
+    """Read money given as a number or a string; ``"1 234,50"`` and ``"12.3 RUB"`` too.
+
+    NaN, infinities and numbers with more than :data:`MAX_DIGITS` digits before the
+    point are refused: they are never an amount of money.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"not a number: {value!r}")
+    if value is None:
         return None
     if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if not isinstance(value, str):
-        raise ValueError(f"not a number: {value!r}")
-    text = value.strip().replace("\u00a0", "").replace(" ", "")
-    if not text:
-        return None
-    match = re.match(r"^([-+]?\d+(?:[.,]\d+)?)(?:[A-Za-z]{3})?$", text)
-    if not match:
-        raise ValueError(f"not a number: {value!r}")
-    try:
-        return Decimal(match.group(1).replace(",", "."))
-    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
-        raise ValueError(f"not a number: {value!r}") from exc
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(_bounded(value, value))
+    elif isinstance(value, float):
+        number = _finite_decimal(repr(value), value)
+    elif isinstance(value, str):
+        text = value.strip().replace("\u00a0", "").replace(" ", "")
+        if not text:
+            return None
+        match = _MONEY.match(text) if len(text) <= MAX_NUMBER_TEXT else None
+        if not match:
+            raise ValueError(f"not a number: {_preview(value)}")
+        number = Decimal(match.group(1).replace(",", "."))
+    else:
+        raise ValueError(f"not a number: {_preview(value)}")
+    if not number.is_finite() or number.adjusted() >= MAX_DIGITS:
+        raise ValueError(f"not a finite amount: {_preview(value)}")
+    return number
+
+
+def parse_amount(value: Any) -> Decimal | None:
+    """Read a price or a cost: like :func:`parse_decimal`, but never negative."""
+    number = parse_decimal(value)
+    if number is not None and number < 0:
+        raise ValueError(f"a negative price: {_preview(value)}")
+    return number
+
+
+def as_count(value: Any) -> int | None:
+    """Read a count of messages or parts: like :func:`as_int`, but never negative."""
+    number = as_int(value)
+    if number is not None and number < 0:
+        raise ValueError(f"a negative count: {_preview(value)}")
+    return number
 
 
 def parse_bool(value: Any) -> bool:
@@ -144,13 +203,16 @@ def code_desc(payload: Any) -> tuple[str, str | None] | None:
     if not isinstance(payload, dict):
         return None
     lowered = {str(k).lower(): v for k, v in payload.items()}
-    if "code" not in lowered:
-        return None
-    code = as_str(lowered["code"])
+    raw_code = lowered.get("code")
+    if raw_code is None or isinstance(raw_code, (dict, list)):
+        return None  # no code, or one no provider sends: not an error object we know
+    code = as_str(raw_code)
     if code is None:
         return None
     desc = lowered.get("desc", lowered.get("description"))
-    return code, (str(desc).strip() if desc is not None else None)
+    if isinstance(desc, (dict, list)):
+        desc = None
+    return code, (str(desc).strip()[:1000] if desc is not None else None)
 
 
 ISO_SECONDS = "%Y-%m-%dT%H:%M:%S"

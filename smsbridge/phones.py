@@ -16,6 +16,8 @@ __all__ = ["COUNTRIES", "Country", "country_code", "country_setting", "normalize
 _SEPARATORS = re.compile(r"[\s\-().\u00a0]")
 MIN_DIGITS = 7
 MAX_DIGITS = 15  # E.164
+# Longest text read as a number: digits plus generous separators.
+_MAX_TEXT = 64
 
 
 @attrs.frozen(kw_only=True)
@@ -103,6 +105,12 @@ def normalize_number(number: str | int, country: str | None = None) -> str:
     if isinstance(number, bool) or not isinstance(number, (str, int)):
         raise ValidationError(f"phone number must be a string, got {type(number).__name__}",
                               field="to")
+    if isinstance(number, int) and not 0 < number < 10**MAX_DIGITS:
+        raise ValidationError("invalid phone number: a number given as an integer must be "
+                              "positive, with at most 15 digits", field="to")
+    if isinstance(number, str) and len(number) > _MAX_TEXT:
+        raise ValidationError(f"invalid phone number: {len(number)} characters long",
+                              field="to")
     text = _SEPARATORS.sub("", str(number))
     international = text.startswith(("+", "00"))
     text = text[1:] if text.startswith("+") else text[2:] if international else text
@@ -140,5 +148,9 @@ def normalize_many(numbers: str | int | Iterable[str | int],
     if isinstance(numbers, (str, int)):
         yield normalize_number(numbers, country)
         return
+    if numbers is None or isinstance(numbers, (bytes, Mapping)) or not isinstance(
+            numbers, Iterable):
+        raise ValidationError(f"expected a phone number or an iterable of them, got "
+                              f"{type(numbers).__name__}", field="to")
     for number in numbers:
         yield normalize_number(number, country)

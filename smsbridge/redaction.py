@@ -7,13 +7,16 @@ whose names say "secret" are masked in query strings, form bodies, JSON and XML.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-__all__ = ["MASK", "SECRET_KEYS", "Redactor"]
+__all__ = ["MASK", "SECRET_KEYS", "THIRD_PARTY_LOGGERS", "RedactingFilter", "Redactor",
+           "install_log_filter", "mask_fields", "redact_everywhere"]
 
 MASK = "***"
 
@@ -47,6 +50,17 @@ _HEADER = re.compile(r"(?im)^(\s*(?:x-api-key|authorization|api[-_]?key|token):[
 _ANY_KEY = re.compile(rf"(?i){_KEYS}")
 
 
+def mask_fields(text: str) -> str:
+    """``text`` with the values of secret-named fields masked (query strings, form
+    bodies, JSON, XML and header lines)."""
+    if not _ANY_KEY.search(text):
+        return text
+    text = _QUERY.sub(lambda m: f"{m.group(1)}={MASK}", text)
+    text = _JSON.sub(lambda m: f'{m.group(1)}"{MASK}"', text)
+    text = _XML.sub(lambda m: f"<{m.group(1)}{m.group(2) or ''}>{MASK}</{m.group(1)}>", text)
+    return _HEADER.sub(lambda m: f"{m.group(1)}{MASK}", text)
+
+
 class Redactor:
     """Masks secrets in strings and mappings; thread-safe, secrets can be added later."""
 
@@ -54,6 +68,9 @@ class Redactor:
         self._lock = threading.Lock()
         self._values: tuple[str, ...] = ()
         self.add(*secrets)
+        with _LIVE_LOCK:
+            _LIVE.add(self)
+        install_log_filter()
 
     def add(self, *secrets: str) -> None:
         """Remember more secret values (a session id that just arrived, say)."""
@@ -71,15 +88,14 @@ class Redactor:
         if value is None:
             return ""
         text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+        return mask_fields(self.mask_values(text))
+
+    def mask_values(self, text: str) -> str:
+        """``text`` with the secret values this redactor knows masked."""
         for secret in self._values:
             if secret in text:
                 text = text.replace(secret, MASK)
-        if not _ANY_KEY.search(text):
-            return text
-        text = _QUERY.sub(lambda m: f"{m.group(1)}={MASK}", text)
-        text = _JSON.sub(lambda m: f'{m.group(1)}"{MASK}"', text)
-        text = _XML.sub(lambda m: f"<{m.group(1)}{m.group(2) or ''}>{MASK}</{m.group(1)}>", text)
-        return _HEADER.sub(lambda m: f"{m.group(1)}{MASK}", text)
+        return text
 
     def mapping(self, values: Mapping[str, Any] | None) -> dict[str, Any]:
         """Return a copy of ``values`` with secret fields and secret values masked."""
@@ -96,3 +112,54 @@ class Redactor:
             else:
                 masked[key] = value
         return masked
+
+
+# Every redactor alive in the process: the log filter masks what any of them knows.
+_LIVE: weakref.WeakSet[Redactor] = weakref.WeakSet()
+_LIVE_LOCK = threading.Lock()
+
+#: Loggers smsbridge's requests go through: urllib3 logs request lines with their query
+#: strings at DEBUG (a Devino login carries the password there, Phoenix its token).
+THIRD_PARTY_LOGGERS = (
+    "urllib3",
+    "urllib3.connectionpool",
+    "urllib3.connection",
+    "urllib3.poolmanager",
+    "urllib3.response",
+    "urllib3.util.retry",
+    "requests",
+)
+
+
+def redact_everywhere(text: str) -> str:
+    """``text`` with the secrets of every live client and every secret field masked."""
+    with _LIVE_LOCK:
+        redactors = list(_LIVE)
+    for redactor in redactors:
+        text = redactor.mask_values(text)
+    return mask_fields(text)
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in a log record's message before any handler sees it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed record: leave it to logging
+            return True
+        masked = redact_everywhere(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+_FILTER = RedactingFilter()
+
+
+def install_log_filter() -> None:
+    """Put :class:`RedactingFilter` on the third-party loggers (once; cheap to repeat)."""
+    for name in THIRD_PARTY_LOGGERS:
+        log = logging.getLogger(name)
+        if _FILTER not in log.filters:
+            log.addFilter(_FILTER)

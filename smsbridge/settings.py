@@ -11,6 +11,7 @@ A driver declares its settings by subclassing :class:`BaseSettings`::
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -22,7 +23,12 @@ import attrs
 from smsbridge.errors import ConfigError, ValidationError
 
 __all__ = [
+    "MAX_RETRIES",
+    "MAX_TIMEOUT",
     "BaseSettings",
+    "check_base_url",
+    "normalize_secret",
+    "retry_count",
     "secret",
     "secret_values",
     "setting_names",
@@ -37,23 +43,53 @@ def _mask(value: object) -> str:
     return repr(MASK) if value else repr(value)
 
 
+def normalize_secret(value: Any) -> Any:
+    """A secret as it should be used: surrounding whitespace dropped (a key read from a
+    file keeps its newline), and no control character left inside.
+
+    A control character inside a secret cannot go into a header or a URL: HTTP libraries
+    refuse it and quote the value in their error. It is refused here, unquoted.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if any(ord(char) < 32 or ord(char) == 127 for char in text):
+        raise ConfigError("a secret setting contains a control character (a line break, a "
+                          "tab...); check where it was read from")
+    # Tested without encoding: an encoding error would hold the secret as context.
+    if any(0xD800 <= ord(char) <= 0xDFFF for char in text):
+        raise ConfigError("a secret setting contains a lone surrogate (a broken character); "
+                          "check where it was read from")
+    return text
+
+
 def secret(**kwargs: Any) -> Any:
-    """Declare a settings field holding a secret: masked in repr, redacted in logs."""
+    """Declare a settings field holding a secret: masked in repr, redacted in logs,
+    normalized with :func:`normalize_secret`."""
     metadata = dict(kwargs.pop("metadata", {}))
     metadata["secret"] = True
-    return attrs.field(repr=_mask, metadata=metadata, **kwargs)
+    return attrs.field(repr=_mask, metadata=metadata, converter=normalize_secret, **kwargs)
 
 
-def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value <= 0:
-        raise ConfigError(f"setting {attribute.name!r} must be positive, got {value!r}",
-                          key=attribute.name)
+#: Longest timeout accepted, in seconds: anything longer is a mistake (or "inf").
+MAX_TIMEOUT = 24 * 3600.0
 
 
-def _non_negative(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    if value < 0:
-        raise ConfigError(f"setting {attribute.name!r} must not be negative, got {value!r}",
-                          key=attribute.name)
+def _timeout(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not 0 < value <= MAX_TIMEOUT:  # False for NaN too
+        raise ConfigError(f"setting {attribute.name!r} must be a number of seconds above 0 "
+                          f"and at most {MAX_TIMEOUT:g}, got {value!r}", key=attribute.name)
+
+
+#: Most repeats of one request: beyond that a failing provider just keeps a caller waiting.
+MAX_RETRIES = 10
+
+
+def retry_count(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    """Validate a number of retries: 0 to :data:`MAX_RETRIES`."""
+    if not 0 <= value <= MAX_RETRIES:
+        raise ConfigError(f"setting {attribute.name!r} must be 0 to {MAX_RETRIES}, got "
+                          f"{value!r}", key=attribute.name)
 
 
 @attrs.frozen(kw_only=True)
@@ -70,11 +106,29 @@ class BaseSettings:
     """
 
     base_url: str = ""
-    timeout: float = attrs.field(default=30.0, validator=_positive)
-    connect_timeout: float = attrs.field(default=10.0, validator=_positive)
-    deadline: float = attrs.field(default=60.0, validator=_positive)
+    timeout: float = attrs.field(default=30.0, validator=_timeout)
+    connect_timeout: float = attrs.field(default=10.0, validator=_timeout)
+    deadline: float = attrs.field(default=60.0, validator=_timeout)
     sender: str | None = None
-    retries: int = attrs.field(default=2, validator=_non_negative)
+    retries: int = attrs.field(default=2, validator=retry_count)
+
+
+def check_base_url(value: str, *, driver: str) -> None:
+    """A base URL a request can be made to: http(s), a host, a valid port, no spaces.
+
+    Checked when the driver is made: a malformed one would fail every request later, and
+    a send failing that way looks like one whose outcome is unknown.
+    """
+    try:
+        parts = urlsplit(value)
+        usable = (parts.scheme in ("http", "https") and bool(parts.hostname)
+                  and (parts.port is None or parts.port > 0)
+                  and not any(char.isspace() or ord(char) < 32 for char in value))
+    except ValueError:
+        usable = False
+    if not usable:
+        raise ConfigError(f"setting 'base_url' for driver {driver!r} must be an http(s) URL "
+                          "with a host (https://host/path)", key="base_url")
 
 
 def setting_names(cls: type[BaseSettings]) -> list[str]:
@@ -126,7 +180,7 @@ def structure_settings(cls: type[S], values: Mapping[str, Any], *, driver: str) 
         value = values[attribute.name]
         try:
             converted[attribute.name] = _convert(value, hints[attribute.name])
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:
             shown = MASK if attribute.metadata.get("secret") else repr(value)
             raise ConfigError(
                 f"setting {attribute.name!r} for driver {driver!r} must be "
@@ -167,10 +221,12 @@ def _convert(value: Any, tp: Any) -> Any:
         if not isinstance(value, (str, int)) or isinstance(value, bool):
             raise TypeError(f"expected a string, got {type(value).__name__}")
         return str(value)
-    if tp in (int, float) and isinstance(value, str):
-        return tp(value.strip())
-    if tp in (int, float) and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return tp(value)
+    if tp in (int, float) and (isinstance(value, str) or (
+            isinstance(value, (int, float)) and not isinstance(value, bool))):
+        number = tp(value.strip() if isinstance(value, str) else value)
+        if not math.isfinite(number):
+            raise ValueError(f"not a finite number: {value!r}")
+        return number
     from smsbridge.converter import shared_converter
 
     return shared_converter().structure(value, tp)

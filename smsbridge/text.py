@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from smsbridge.errors import ValidationError
 from smsbridge.models import Segments
 
 __all__ = ["GSM7_BASIC", "GSM7_EXTENSION", "is_gsm7", "segments"]
@@ -42,6 +43,8 @@ def segments(text: str) -> Segments:
     >>> segments("Привет")
     Segments(encoding='ucs2', parts=1, length=6)
     """
+    if not isinstance(text, str):
+        raise ValidationError(f"text must be a string, got {type(text).__name__}", field="text")
     encoding = "gsm7" if is_gsm7(text) else "ucs2"
     costs = _costs(text, encoding)
     length = sum(costs)

@@ -19,6 +19,7 @@ import contextlib
 import email.utils
 import json as jsonlib
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from smsbridge import jsonutil
 from smsbridge.errors import (
     AuthError,
     DeliveryUnknown,
@@ -114,7 +116,7 @@ class HttpResponse:
     def json(self) -> Any:
         """Parse the body as JSON; a non-JSON body raises a typed error keeping it."""
         try:
-            return jsonlib.loads(self.content.decode("utf-8-sig"))
+            return jsonutil.loads(self.content)
         except (ValueError, UnicodeDecodeError) as exc:
             raise self.unreadable("the answer is not JSON") from exc
 
@@ -192,17 +194,22 @@ class HttpResponse:
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (a number or an HTTP date); None when the
+    header is absent or unreadable (NaN, infinity, garbage)."""
     value = headers.get("Retry-After")
     if not value:
         return None
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        return (when - datetime.now(timezone.utc)).total_seconds()
+        if when.tzinfo is None:  # "-0000": UTC without a claim about the local zone
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - datetime.now(timezone.utc)).total_seconds()
+    return seconds if math.isfinite(seconds) else None
 
 
 def http_error(response: HttpResponse) -> SmsBridgeError:
@@ -357,6 +364,7 @@ class Transport:
         while True:
             attempt += 1
             started = time.monotonic()
+            failure: TransportError | None = None
             try:
                 raw = self.session.request(
                     method, url, params=params, data=data, json=json, files=files,
@@ -369,22 +377,11 @@ class Transport:
                 if (idempotent or before_sending) and attempt <= self.retry.retries:
                     self._pause(attempt, None, f"{type(exc).__name__}", method, shown)
                     continue
-                reason = self.redactor.text(str(exc))
-                if maybe_accepted:
-                    raise DeliveryUnknown(
-                        f"{self.provider}/{operation}: {type(exc).__name__} after the request "
-                        f"may have reached the provider; not repeated, check the status "
-                        f"before sending again ({reason})",
-                        provider=self.provider, operation=operation,
-                    ) from None
-                if before_sending:
-                    host = self.redactor.text(self.base_url)
-                    reason = (f"cannot reach {host}: check base_url and the network "
-                              f"({reason})")
-                raise TransportError(
-                    f"{self.provider}/{operation}: {type(exc).__name__}: {reason}",
-                    provider=self.provider, operation=operation,
-                ) from None
+                failure = self._failure(exc, operation, maybe_accepted, before_sending)
+            if failure is not None:
+                # Raised outside the handler: requests' exception (its URL may carry a
+                # password or a session id) must not stay attached as the context.
+                raise failure
             elapsed = (time.monotonic() - started) * 1000
             logger.debug("%s %s -> %s (%.0f ms)", method, shown, response.status_code, elapsed)
             if (
@@ -400,6 +397,25 @@ class Transport:
             if maybe_accepted:
                 return attrs.evolve(response, maybe_accepted=True)
             return response
+
+    def _failure(self, exc: Exception, operation: str, maybe_accepted: bool,
+                 before_sending: bool) -> TransportError:
+        """The error for a request that failed in the network, its text redacted."""
+        reason = self.redactor.text(str(exc))
+        if maybe_accepted:
+            return DeliveryUnknown(
+                f"{self.provider}/{operation}: {type(exc).__name__} after the request "
+                f"may have reached the provider; not repeated, check the status "
+                f"before sending again ({reason})",
+                provider=self.provider, operation=operation,
+            )
+        if before_sending:
+            host = self.redactor.text(self.base_url)
+            reason = f"cannot reach {host}: check base_url and the network ({reason})"
+        return TransportError(
+            f"{self.provider}/{operation}: {type(exc).__name__}: {reason}",
+            provider=self.provider, operation=operation,
+        )
 
     def _describe_body(self, data: Any, json: Any) -> str:
         """The request body for a DEBUG line, secrets masked."""

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["build_xml", "parse_xml"]
+__all__ = ["MAX_DEPTH", "build_xml", "parse_xml"]
+
+
+#: Deepest nesting of elements an answer may have (provider answers have a handful of
+#: levels; reading, copying or printing thousands would recurse too deep).
+MAX_DEPTH = 32
 
 
 def _strip_namespace(path: Any, key: str, value: Any) -> tuple[str, Any] | None:
+    if len(path) > MAX_DEPTH:
+        raise ValueError(f"XML nested deeper than {MAX_DEPTH} levels")
     if key.startswith("@xmlns"):
         return None
     prefix = "@" if key.startswith("@") else ""
@@ -20,9 +27,10 @@ def _strip_namespace(path: Any, key: str, value: Any) -> tuple[str, Any] | None:
 def parse_xml(body: bytes | str, *, force_list: tuple[str, ...] = ()) -> dict[str, Any]:
     """Parse a provider's XML answer into plain dicts.
 
-    Entity declarations are refused (no billion laughs, no external entities); element
-    names lose their namespace, so ``<response xmlns="...">`` reads as ``response``; the
-    elements named in ``force_list`` are always lists, even when one occurs.
+    Entity declarations are refused (no billion laughs, no external entities), and so is
+    nesting deeper than :data:`MAX_DEPTH`; element names lose their namespace, so
+    ``<response xmlns="...">`` reads as ``response``; the elements named in
+    ``force_list`` are always lists, even when one occurs.
 
     :raises ValueError: for a body that is not well-formed XML.
     """

@@ -66,6 +66,8 @@ _LOOSE_ERROR = re.compile(
     r'^\s*\{\s*"?Code"?\s*:\s*"?\s*(-?\d+)\s*"?\s*,\s*"?Desc"?\s*:\s*"((?:[^"\\]|\\.)*)"\s*\}\s*$',
     re.IGNORECASE | re.DOTALL,
 )
+# What a segment id looks like (digits, dotted in some answers: "1.2").
+_SEGMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 # .NET's DateTime.MinValue: the provider's way of saying "no date".
 _MIN_DATE_YEAR = 1
 # Ranks for aggregating the states of a message's segments: the lowest wins, and a
@@ -216,7 +218,7 @@ def parse_send(response: HttpResponse, payload: Any, messages: Sequence[Message]
 def split_message_id(message_id: str) -> list[str]:
     """The segment ids a message id joins; empty pieces give an empty list."""
     pieces = [p.strip() for p in message_id.split(ID_SEPARATOR)]
-    return pieces if all(pieces) else []
+    return pieces if all(_SEGMENT_ID.match(p) for p in pieces) else []
 
 
 def _date(value: Any) -> datetime | None:

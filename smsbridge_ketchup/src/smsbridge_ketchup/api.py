@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from smsbridge import jsonutil
 from smsbridge.errors import (
     DeliveryUnknown,
     DuplicateMessage,
@@ -29,7 +30,7 @@ from smsbridge.errors import (
     SmsBridgeError,
     ValidationError,
 )
-from smsbridge.ids import fit_reference, new_reference
+from smsbridge.ids import fit_reference, new_reference, path_segment
 from smsbridge.models import (
     DeliveryState,
     HlrResult,
@@ -154,6 +155,7 @@ def parse_message_id(message_id: str, *, hlr: bool = False) -> MessageId:
         text = text[len("ref:"):]
     if not _ID.match(text):
         raise ValidationError(f"not a KetchUp {channel} id: {message_id!r}", field="message_id")
+    path_segment(text, field="message_id", what=f"a KetchUp {channel} id")
     return MessageId(channel, text, reference=reference)
 
 
@@ -378,9 +380,7 @@ class KetchupApi:
             code, description = error
             if duplicate_ok and code in DUPLICATE_CODES.get(module, ()):
                 return payload
-            raise provider_error(module, code, description, provider=PROVIDER,
-                                 operation=response.operation,
-                                 http_status=response.status_code)
+            raise self._refusal(response, module, code, description)
         if not response.ok:
             raise http_error(response)
         if not isinstance(payload, (Mapping, list)):
@@ -393,8 +393,16 @@ class KetchupApi:
         if error is None:
             return None
         code, description = error
-        return provider_error(module, code, description, provider=PROVIDER,
-                              operation=response.operation, http_status=response.status_code)
+        return self._refusal(response, module, code, description)
+
+    @staticmethod
+    def _refusal(response: HttpResponse, module: str, code: int,
+                 description: str | None) -> ProviderError:
+        """The error for a provider code; its text is masked (providers echo requests)."""
+        shown = response.redactor.text(description) if description is not None else None
+        return provider_error(module, code, shown, provider=PROVIDER,
+                              operation=response.operation, http_status=response.status_code,
+                              body=response.redactor.text(response.content)[:500] or None)
 
     def _tariff(self, options: Mapping[str, Any]) -> int | None:
         value = options.get("tariff", self.settings.tariff)
@@ -759,10 +767,11 @@ class KetchupApi:
 
     def task_status(self, task_id: str) -> Statistics:
         """Counts of a ``phones`` send (``sms/task/{task_id}``)."""
-        if not isinstance(task_id, (str, int)) or not _ID.match(str(task_id).strip()):
-            raise ValidationError(f"not a KetchUp task id: {task_id!r}", field="task_id")
-        response = self.request("GET", f"sms/task/{str(task_id).strip()}",
-                                operation="task_status")
+        text = (task_id.strip() if isinstance(task_id, str)
+                else str(task_id) if type(task_id) is int and 0 < task_id < 10**18
+                else "")
+        segment = path_segment(text, field="task_id", what="a KetchUp task id")
+        response = self.request("GET", f"sms/task/{segment}", operation="task_status")
         payload = self.check(response, "sms")
         with response.reading("task answer"):
             outer = _flat(payload)
@@ -956,7 +965,7 @@ class KetchupApi:
             if isinstance(key, Mapping) and len(key) == 1:
                 key = next(iter(key.values()))
             text = as_str(key)
-            if text is None or not _ID.match(text):
+            if text is None or not _ID.match(text) or text in (".", ".."):
                 raise ValueError(f"no usable export key: {key!r}")
             return text
 
@@ -1030,10 +1039,11 @@ class KetchupApi:
 
 
 def _key(key: str) -> str:
-    text = str(key).strip()
+    text = (key.strip() if isinstance(key, str)
+            else str(key) if type(key) is int and 0 < key < 10**18 else "")
     if not _ID.match(text):
         raise ValidationError(f"not a KetchUp export key: {key!r}", field="key")
-    return text
+    return path_segment(text, field="key", what="a KetchUp export key")
 
 
 def _is_duplicate(module: str, error: ProviderError | None) -> bool:
@@ -1106,6 +1116,8 @@ def _rows(payload: Any) -> list[dict[str, Any]]:
         raise TypeError("the export is neither an object nor a list")
     if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
         raise TypeError("export rows are not objects")
+    for row in rows:
+        _text(_field(row, "status"))  # a status that is no word (a list...) is refused here
     return [dict(r) for r in rows]
 
 
@@ -1211,7 +1223,7 @@ def _stat_filter(name: str, value: Any) -> Any:
 def parse_push(body: bytes) -> list[Any]:
     """Parse a push: message statistics rows (``message_data``: SMS, Viber and HLR
     rows), a Viber delivery report, or an HLR report."""
-    payload = json.loads(body.decode("utf-8-sig"))
+    payload = jsonutil.loads(body)
     rows = _field(payload, "message_data") if isinstance(payload, Mapping) else None
     if rows is not None:
         if not isinstance(rows, list):

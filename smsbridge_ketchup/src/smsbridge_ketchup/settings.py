@@ -25,15 +25,29 @@ def _positive_int(instance: object, attribute: attrs.Attribute[Any], value: int)
                           key=attribute.name)
 
 
-def _non_negative(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value < 0:
-        raise ConfigError(f"setting {attribute.name!r} must not be negative, got {value!r}",
-                          key=attribute.name)
+#: Longest wait for a statistics export, and the shortest pause between two looks at it
+#: (a tiny interval would turn the wait into a flood of requests).
+MAX_REPORT_TIMEOUT = 3600.0
+MIN_POLL_INTERVAL = 0.1
 
 
-def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value <= 0:
-        raise ConfigError(f"setting {attribute.name!r} must be positive, got {value!r}",
+def _report_timeout(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not 0 <= value <= MAX_REPORT_TIMEOUT:  # False for NaN too
+        raise ConfigError(f"setting {attribute.name!r} must be 0 to {MAX_REPORT_TIMEOUT:g} "
+                          f"seconds, got {value!r}", key=attribute.name)
+
+
+def _poll_interval(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not MIN_POLL_INTERVAL <= value <= MAX_REPORT_TIMEOUT:
+        raise ConfigError(f"setting {attribute.name!r} must be {MIN_POLL_INTERVAL:g} to "
+                          f"{MAX_REPORT_TIMEOUT:g} seconds, got {value!r}", key=attribute.name)
+
+
+def _header_value(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    # The key travels in the X-API-KEY header, which carries ASCII only.
+    if not value.isascii() or not value.isprintable():
+        raise ConfigError(f"setting {attribute.name!r} must be printable ASCII (it goes into "
+                          "the X-API-KEY header); check where it was read from",
                           key=attribute.name)
 
 
@@ -54,11 +68,11 @@ class KetchupSettings(BaseSettings):
         at most five per client).
     """
 
-    api_key: str = secret()
+    api_key: str = secret(validator=_header_value)
     base_url: str = DEFAULT_BASE_URL
     tariff: int | None = attrs.field(default=None, validator=_tariff)
     callback_url: str | None = None
     chunk_size: int = attrs.field(default=1000, validator=_positive_int)
-    report_timeout: float = attrs.field(default=60.0, validator=_non_negative)
-    report_poll_interval: float = attrs.field(default=2.0, validator=_positive)
+    report_timeout: float = attrs.field(default=60.0, validator=_report_timeout)
+    report_poll_interval: float = attrs.field(default=2.0, validator=_poll_interval)
     report_cleanup: bool = True

@@ -125,6 +125,12 @@ def check_message(message: Message) -> None:
                               field="text")
     if not _PHONE.match(message.to):
         raise ValidationError(f"invalid phone number {message.to!r}", field="to")
+    if message.to.startswith("0"):
+        # No country code starts with 0: "0550 123 456" is a national number, which the
+        # provider documents in the international form only (996555123456).
+        raise ValidationError(
+            f"invalid phone number {message.to!r}: a national number; nikita takes the "
+            "international form with the country code (996550123456)", field="to")
     if message.send_at is not None:
         bishkek_time(message.send_at)
 
@@ -223,8 +229,9 @@ def provider_error(response: HttpResponse, root: Mapping[str, Any], code: int,
                    retry_after: float | None = None) -> ProviderError:
     """The error for a non-zero status: the provider's own text when it gave one."""
     text = root.get("message")
-    description = (text.strip() if isinstance(text, str) and text.strip()
-                   else descriptions.get(code, f"status {code}"))
+    # The provider's own text may echo the request, password included.
+    description = (response.redactor.text(text.strip()) if isinstance(text, str)
+                   and text.strip() else descriptions.get(code, f"status {code}"))
     fields: dict[str, Any] = {
         "provider": _PROVIDER,
         "operation": operation,
@@ -282,8 +289,8 @@ def parse_sent(response: HttpResponse, root: Mapping[str, Any], messages: Sequen
     results = []
     for message in messages:
         if message.to in refused:
-            error = InvalidRecipient(note, provider=_PROVIDER, operation="send",
-                                     http_status=response.status_code)
+            error = InvalidRecipient(response.redactor.text(note), provider=_PROVIDER,
+                                     operation="send", http_status=response.status_code)
             results.append(SentMessage(recipient=message.to, message_id=None, error=error,
                                        provider=_PROVIDER, reference=message.reference,
                                        raw=dict(root)))

@@ -8,22 +8,26 @@ import attrs
 
 from smsbridge.errors import ConfigError
 from smsbridge.phones import country_setting
-from smsbridge.settings import BaseSettings, secret
+from smsbridge.settings import BaseSettings, retry_count, secret
 
 __all__ = ["DEFAULT_BASE_URL", "NikitaSettings"]
 
 DEFAULT_BASE_URL = "https://smspro.nikita.kg/api"
 
 
-def _not_negative(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value < 0:
-        raise ConfigError(f"setting {attribute.name!r} must not be negative, got {value!r}",
-                          key=attribute.name)
+#: Longest wait before repeating a busy send: the provider asks for 5 to 10 seconds.
+MAX_BUSY_DELAY = 600.0
+
+
+def _delay(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not 0 <= value <= MAX_BUSY_DELAY:  # False for NaN too
+        raise ConfigError(f"setting {attribute.name!r} must be 0 to {MAX_BUSY_DELAY:g} "
+                          f"seconds, got {value!r}", key=attribute.name)
 
 
 def _not_below_min(instance: NikitaSettings, attribute: attrs.Attribute[Any],
                    value: float) -> None:
-    _not_negative(instance, attribute, value)
+    _delay(instance, attribute, value)
     if value < instance.busy_delay_min:
         raise ConfigError(
             f"setting 'busy_delay_max' ({value!r}) must not be below 'busy_delay_min' "
@@ -53,6 +57,6 @@ class NikitaSettings(BaseSettings):
     base_url: str = DEFAULT_BASE_URL
     test: bool = False
     default_country: str | None = country_setting("KG")
-    busy_delay_min: float = attrs.field(default=5.0, validator=_not_negative)
+    busy_delay_min: float = attrs.field(default=5.0, validator=_delay)
     busy_delay_max: float = attrs.field(default=10.0, validator=_not_below_min)
-    busy_retries: int = attrs.field(default=3, validator=_not_negative)
+    busy_retries: int = attrs.field(default=3, validator=retry_count)

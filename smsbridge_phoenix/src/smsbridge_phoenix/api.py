@@ -57,7 +57,9 @@ _PHONE_FORMS = (
     (re.compile(r"^071\d{7}$"), "38"),
     (re.compile(r"^71\d{7}$"), "380"),
 )
-_MESSAGE_ID = re.compile(r"^\s*(\d+)(?::(\d+))?\s*$")
+# A dispatch id is a 64-bit integer; longer digit strings are no id (and too long to
+# convert); the phone is 7 to 15 digits.
+_MESSAGE_ID = re.compile(r"^\s*([0-9]{1,18})(?::([0-9]{7,15}))?\s*$")
 _ERROR_CODE = re.compile(r'"code"\s*:\s*"([A-Za-z0-9_]+)"')
 _ERROR_MESSAGE = re.compile(r'"message"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
@@ -179,8 +181,8 @@ def dispatch_id_of(dispatch: int | str) -> int:
     if isinstance(dispatch, bool) or not isinstance(dispatch, (int, str)):
         raise ValidationError(f"not a Phoenix dispatch id: {dispatch!r}", field="dispatch")
     if isinstance(dispatch, int):
-        if dispatch < 1:
-            raise ValidationError(f"a dispatch id is at least 1, got {dispatch}",
+        if not 1 <= dispatch < 10**18:
+            raise ValidationError("a dispatch id is an integer from 1 to 10**18 - 1",
                                   field="dispatch")
         return dispatch
     return parse_message_id(dispatch)[0]

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from smsbridge import jsonutil
 from smsbridge.auth import SessionCache, session_expired
 from smsbridge.errors import (
     InvalidRecipient,
@@ -107,7 +108,7 @@ def _repair_dates(text: str) -> Any:
     if repaired == text:
         return None
     try:
-        return json.loads(repaired)
+        return jsonutil.loads(repaired)
     except ValueError:
         return None
 
@@ -152,14 +153,10 @@ def parse_date(value: Any) -> datetime | None:
 
 def parse_session(response: HttpResponse) -> str:
     """The session id of a login answer (a JSON string); refusals are AuthError."""
-    try:
-        payload = checked(response, LOGIN_ERRORS)
-    except InvalidResponse:
-        # Tolerate a bare, unquoted id.
-        text = response.text.strip()
-        if response.ok and _TOKEN.match(text):
-            return text
-        raise
+    text = response.text.strip()
+    if response.ok and _TOKEN.match(text):
+        return text  # a bare, unquoted id (read before any error could quote it)
+    payload = checked(response, LOGIN_ERRORS)
     if not isinstance(payload, str) or not payload.strip() or not _TOKEN.match(payload.strip()):
         raise response.invalid("expected the session id as a JSON string")
     return payload.strip()
@@ -308,7 +305,7 @@ def _text_payload(response: HttpResponse) -> str | None:
     text = response.content.decode("utf-8-sig", "replace").strip()
     if text.startswith('"'):
         with contextlib.suppress(ValueError):
-            value = json.loads(text)
+            value = jsonutil.loads(text)
             if isinstance(value, str):
                 return value.strip()
     return text or None
@@ -339,7 +336,7 @@ def parse_report_file(response: HttpResponse) -> bytes:
             raise error
         if text.startswith("{"):
             with contextlib.suppress(ValueError):
-                found = code_desc(json.loads(text))
+                found = code_desc(jsonutil.loads(text))
                 if found is not None:
                     raise response.provider_error(PROVIDER_ERRORS, found[0], found[1],
                                                   refine=refine)

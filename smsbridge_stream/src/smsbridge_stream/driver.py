@@ -252,8 +252,12 @@ class StreamDriver(Driver):
         :raises RateLimited: "Report is not ready yet" (ask again later).
         :raises NotFound: "Id report not found" or "File not exist".
         """
-        report_id = str(report_id).strip()
-        if not report_id.isdigit():
-            raise ValidationError(f"not a Stream report id: {report_id!r}", field="report_id")
+        text = (report_id.strip() if isinstance(report_id, str)
+                else str(report_id) if type(report_id) is int and 0 < report_id < 10**18
+                else "")
+        if not (text.isascii() and text.isdigit() and len(text) <= 18):
+            raise ValidationError(f"not a Stream report id: {str(report_id)[:40]!r}",
+                                  field="report_id")
+        report_id = text
         return self.api.call("GET", api.DETAILED_REPORT_PATH, operation="detailed_report_file",
                              fields={"id_report": report_id}, parse=api.parse_report_file)
