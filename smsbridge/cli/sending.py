@@ -329,6 +329,10 @@ def _check_arguments(args: Any) -> None:
         raise UsageError("the recipients and --text-file cannot both read standard input")
     if args.phone_column is not None and args.csv is None:
         raise UsageError("--phone-column goes with --csv")
+    if args.reference is not None and "#" in args.reference:
+        # Chunk i's reference is REF#i: a '#' here could name another campaign's chunk.
+        raise UsageError(f"--reference {args.reference!r} contains '#', which chunk "
+                         "references use (REF#1, REF#2, ...); choose one without it")
 
 
 def _source(ctx: Context, text: str) -> RecipientSource:

@@ -130,6 +130,14 @@ def test_resume_refuses_a_changed_input(run, clitest, numbers_file, tmp_path):
         in result.err
 
 
+def test_reference_with_the_chunk_separator_is_refused(run, sms_outbox):
+    result = run("--url", "memory://", "send", "--to", "996550123456", "--text", "hi",
+                 "--reference", "spring#1")
+    assert result.code == EXIT_USAGE
+    assert "contains '#', which chunk references use" in result.err
+    assert len(sms_outbox) == 0
+
+
 def test_journal_options_that_cannot_go_together(run, tmp_path):
     journal = str(tmp_path / "j.jsonl")
     result = run("--url", "memory://", "send", "--to", "996550123456", "--text", "hi",
