@@ -83,7 +83,7 @@ def pip_install(*requirements: str) -> None:
 def install(everything: bool) -> None:
     ensure_venv()
     if everything:
-        editable = ["-e", ".[test,cli,simulator,django]", "-e", "tests/testdriver"]
+        editable = ["-e", ".[test,cli,simulator,celery,django]", "-e", "tests/testdriver"]
         for folder in drivers():
             editable += ["-e", f"./{folder.name}[simulator]"]
     else:

@@ -120,6 +120,11 @@ def normalize_number(number: str | int, country: str | None = None) -> str:
     code = _country_code(country, "country")
     if not international and code is not None:
         text = _internationalize(text, COUNTRIES[code])
+        if text.startswith("0"):  # no calling code starts with 0: a national number
+            raise ValidationError(
+                f"invalid phone number {number!r}: a national number of {code} has "
+                f"{' or '.join(map(str, sorted(COUNTRIES[code].lengths)))} digits after "
+                "its leading 0", field="to")
     if not MIN_DIGITS <= len(text) <= MAX_DIGITS:
         raise ValidationError(f"invalid phone number {number!r}: expected {MIN_DIGITS} to "
                               f"{MAX_DIGITS} digits in international format", field="to")
@@ -130,6 +135,8 @@ def _internationalize(digits: str, country: Country) -> str:
     trunk = country.trunk_prefix
     if trunk and digits.startswith(trunk) and len(digits) - len(trunk) in country.lengths:
         return country.calling_code + digits[len(trunk):]
+    if digits.startswith("0"):
+        return digits  # national, but of no length this country uses: refused
     already = (digits.startswith(country.calling_code)
                and len(digits) - len(country.calling_code) in country.lengths)
     if len(digits) in country.lengths and not already:

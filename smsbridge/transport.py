@@ -252,7 +252,11 @@ def _connect_failure(exc: BaseException) -> bool:
     from urllib3.exceptions import NameResolutionError, NewConnectionError
 
     if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError,
-                        requests.exceptions.ProxyError)):
+                        requests.exceptions.ProxyError,
+                        # Refused while preparing the request: nothing left the process.
+                        requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader,
+                        requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
+                        requests.exceptions.InvalidJSONError)):
         return True
     seen: set[int] = set()
     current: BaseException | None = exc

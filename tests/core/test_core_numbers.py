@@ -43,6 +43,13 @@ def test_bad_numbers_are_validation_errors(raw: object) -> None:
     assert caught.value.field == "to"
 
 
+@pytest.mark.parametrize("raw", ["0 550 123 45", "0550 123 4567", "055012345"])
+def test_a_national_number_of_the_wrong_length_is_refused(raw: str) -> None:
+    """A leading 0 marks a national number: never read it as international."""
+    with pytest.raises(ValidationError, match="national number of KG has 9 digits"):
+        normalize_number(raw, country="KG")
+
+
 def test_an_unknown_country_is_named_with_the_known_ones() -> None:
     with pytest.raises(ValidationError,
                        match=r"unknown country 'XX'; known countries: .*KG") as caught:

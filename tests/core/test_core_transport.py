@@ -307,3 +307,15 @@ def test_the_deadline_defaults_to_connect_plus_read_timeout() -> None:
     client = Transport(provider="prov", base_url=URL, timeout=7.0, connect_timeout=3.0)
     assert client.deadline == 10.0
     client.close()
+
+
+def test_a_send_refused_while_preparing_it_is_no_delivery_unknown() -> None:
+    """requests refuses a header with a line break before anything is sent."""
+    client = Transport(provider="prov", base_url="http://127.0.0.1:9",
+                       retry=RetryPolicy(retries=0, sleep=lambda _: None))
+    with pytest.raises(TransportError) as caught:
+        client.request("POST", "send", operation="send", send=True, idempotent=False,
+                       headers={"X-Key": "abc\ndef"})
+    client.close()
+    assert type(caught.value) is TransportError
+    assert caught.value.retry_safe is True
