@@ -90,8 +90,8 @@ def test_a_base_url_that_is_no_web_address_is_a_config_error(base_url: str) -> N
     with pytest.raises(smsbridge.ConfigError) as caught:
         smsbridge.connect("testecho", login="acme", password="pw", base_url=base_url)
     message = str(caught.value)
-    assert message.startswith("setting 'base_url' for driver 'testecho' must be an http:// or "
-                              "https:// URL such as https://api.example.com/rest, got ")
+    assert message.startswith("setting 'base_url' for driver 'testecho' must be an http(s) URL "
+                              "with a host (https://host/path), got ")
     assert caught.value.key == "base_url"
     assert "s3cret" not in message
 
