@@ -3,6 +3,8 @@ errors it repeats."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from smsbridge.errors import (
@@ -19,6 +21,7 @@ from smsbridge.integrations.celery.worker import (
     chunk_reference,
     records_for,
     records_for_error,
+    scheduled_for,
 )
 from smsbridge.models import Message, SendResult, SentMessage
 
@@ -83,3 +86,13 @@ def test_chunk_references_are_the_same_for_every_attempt_and_differ_per_chunk() 
     references = {chunk_reference(c, i) for c in ("spring", "spring1", "spring-1")
                   for i in range(1000)}
     assert len(references) == 3000
+
+
+def test_a_chunk_running_after_the_campaigns_send_at_sends_now() -> None:
+    """A backlog can run a chunk hours after send_at; the client refuses past times."""
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=timezone.utc)
+    assert scheduled_for(None, now) is None
+    assert scheduled_for("2026-12-02T11:00:00+00:00", now) is None
+    assert scheduled_for("2026-12-02T13:00:00+06:00", now) is None  # 07:00 UTC
+    assert scheduled_for("2026-12-02T13:00:00+00:00", now) == datetime(
+        2026, 12, 2, 13, 0, tzinfo=timezone.utc)

@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -158,6 +158,18 @@ def records_for_error(numbers: Sequence[str], exc: SmsBridgeError) -> list[Recor
     return known + rest
 
 
+def scheduled_for(send_at: str | None, now: datetime | None = None) -> datetime | None:
+    """The ``send_at`` a chunk passes to the provider: None once the time has come.
+
+    A campaign's chunks may run long after its ``send_at`` (a backlog, a rate limit, a
+    redelivery); a time already past means "now", and the client refuses past times.
+    """
+    if send_at is None:
+        return None
+    when = datetime.fromisoformat(send_at)
+    return when if when > (now or datetime.now(timezone.utc)) else None
+
+
 def _retry_later(exc: SmsBridgeError, attempt: int) -> float | None:
     """Seconds before repeating the chunk, or None when it must not be repeated."""
     if not exc.retry_safe or not isinstance(exc, (TransportError, RateLimited)):
@@ -193,7 +205,7 @@ def send_chunk(task: Task, campaign: str, index: int, provider: str, numbers: li
     if claim.action not in ("send", "resend"):
         return claim.action
     attempt = int(claim.detail)
-    when = datetime.fromisoformat(send_at) if send_at else None
+    when = scheduled_for(send_at)
     try:
         result = client.send(numbers, text, send_at=when,
                              reference=chunk_reference(campaign, index))
