@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from smsbridge import hookspecs
+from smsbridge.cli.context import Context, now_utc, parse_when
 from smsbridge.cli.output import (
     EXIT_FAILED,
     EXIT_OK,
@@ -28,8 +29,6 @@ from smsbridge.text import segments
 
 if TYPE_CHECKING:
     from datetime import datetime
-
-    from smsbridge.cli.app import Context
 
 __all__ = [
     "driver_capabilities",
@@ -261,8 +260,6 @@ def run_lookup(ctx: Context) -> int:
 
 
 def _period(ctx: Context) -> tuple[datetime, datetime]:
-    from smsbridge.cli.app import now_utc, parse_when
-
     start = parse_when(ctx.args.start, "--start")
     end = parse_when(ctx.args.end, "--end") if ctx.args.end else now_utc()
     if end <= start:

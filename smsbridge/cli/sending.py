@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import attrs
 
 from smsbridge.cli.campaign import Interrupts, Journal, ResumeState, read_journal
+from smsbridge.cli.context import Context, parse_when
 from smsbridge.cli.output import (
     DO_NOT_RESEND,
     EXIT_FAILED,
@@ -34,7 +35,6 @@ from smsbridge.models import Message, Price, SendResult, SentMessage
 from smsbridge.text import segments
 
 if TYPE_CHECKING:
-    from smsbridge.cli.app import Context
     from smsbridge.client import Client
 
 __all__ = ["Campaign", "run_send"]
@@ -355,8 +355,6 @@ def _checker(client: Client, args: Any, send_at: datetime | None,
 
 def run_send(ctx: Context) -> int:
     """Send a text to numbers from ``--to``, ``--to-file`` or ``--csv``."""
-    from smsbridge.cli.app import parse_when
-
     args = ctx.args
     _check_arguments(args)
     text = _read_text(ctx)

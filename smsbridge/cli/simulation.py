@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
+from smsbridge.cli.context import Context
 from smsbridge.cli.output import (
     EXIT_FAILED,
     EXIT_OK,
@@ -31,7 +32,6 @@ from smsbridge.errors import (
 from smsbridge.models import Message
 
 if TYPE_CHECKING:
-    from smsbridge.cli.app import Context
     from smsbridge.models import Balance
 
 __all__ = ["demo_settings", "hints", "load_simulator", "run_demo", "run_simulate", "settings_url"]

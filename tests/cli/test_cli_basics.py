@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from smsbridge.cli import EXIT_FAILED, EXIT_OK, EXIT_TRANSPORT, EXIT_USAGE, main
-from smsbridge.cli.app import parse_when
+from smsbridge.cli.context import parse_when
 from smsbridge.cli.output import UsageError, describe_error, exit_code_for
 from smsbridge.errors import (
     AuthError,
