@@ -18,11 +18,17 @@ if TYPE_CHECKING:
 
     from smsbridge.transport import RetryPolicy
 
-__all__ = ["connect", "from_config", "from_env", "parse_url"]
+__all__ = ["connect", "driver_name", "from_config", "from_env", "parse_url"]
 
 ENV_PREFIX = "SMSBRIDGE_"
 #: SMSBRIDGE_* variables that are not driver settings.
 RESERVED_ENV = frozenset({"URL", "DRIVER", "PLUGINS", "CONFIG", "PROVIDER"})
+
+
+def driver_name(target: str) -> str:
+    """The driver a target names: ``nikita`` for ``nikita``, ``nikita://...`` and
+    ``nikita+http://...``."""
+    return target.split("://", 1)[0].partition("+")[0]
 
 
 def parse_url(url: str, driver: type[Driver] | None = None) -> tuple[str, dict[str, Any]]:
@@ -50,8 +56,7 @@ def parse_url(url: str, driver: type[Driver] | None = None) -> tuple[str, dict[s
     scheme = parts.scheme
     if not scheme:
         raise ConfigError(f"not a smsbridge URL (driver://...): {_safe(url)!r}", key="url")
-    name, _, protocol = scheme.partition("+")
-    protocol = protocol or "https"
+    name, protocol = driver_name(scheme), scheme.partition("+")[2] or "https"
     if protocol not in ("http", "https"):
         raise ConfigError(f"unknown protocol {protocol!r} in URL scheme {scheme!r}", key="url")
     if driver is None:
@@ -125,7 +130,7 @@ def connect(
     if not isinstance(target, str) or not target:
         raise ConfigError("connect() needs a driver name or a smsbridge URL", key="driver")
     if "://" in target:
-        name = target.split("://", 1)[0].partition("+")[0]
+        name = driver_name(target)
         driver_class = load_driver(name)
         _, from_url = parse_url(target, driver_class)
         values = {**from_url, **settings}
@@ -169,7 +174,7 @@ def from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> Clie
         raise ConfigError(f"set {ENV_PREFIX}URL, or {ENV_PREFIX}DRIVER and its settings",
                           key="driver")
     target = url or name
-    driver_class = load_driver(target.split("://", 1)[0].partition("+")[0])
+    driver_class = load_driver(driver_name(target))
     names = setting_names(driver_class.settings_class)
     values: dict[str, Any] = {}
     for key, value in env.items():

@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 
 from smsbridge.client import Client
-from smsbridge.config import connect, from_config
+from smsbridge.config import connect, driver_name, from_config
 from smsbridge.driver import Driver
 from smsbridge.errors import (
     AuthError,
@@ -75,8 +75,8 @@ def _provider_name(config: object) -> str:
         return config.driver.name
     if isinstance(config, Mapping):
         target = config.get("url") or config.get("driver") or "?"
-        return str(target).split("://", 1)[0].partition("+")[0]
-    return str(config).split("://", 1)[0].partition("+")[0]
+        return driver_name(str(target))
+    return driver_name(str(config))
 
 
 def _parse_providers(value: Any) -> tuple[Any, ...]:

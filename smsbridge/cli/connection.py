@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 import attrs
 
 from smsbridge.client import Client
-from smsbridge.config import ENV_PREFIX, RESERVED_ENV, from_config, from_env
+from smsbridge.config import ENV_PREFIX, RESERVED_ENV, driver_name, from_config, from_env
 from smsbridge.discovery import load_driver
 from smsbridge.errors import ConfigError, SmsBridgeError
 from smsbridge.redaction import SECRET_KEYS
@@ -67,10 +67,6 @@ def _secret_names(driver_name: str) -> set[str]:
 def _looks_secret(name: str, secret_names: set[str]) -> bool:
     lowered = name.lower()
     return lowered in secret_names or any(word in lowered for word in _SECRET_WORDS)
-
-
-def _driver_of(target: str) -> str:
-    return target.split("://", 1)[0].partition("+")[0]
 
 
 def _remember_url_secret(url: str, remember: Remember) -> None:
@@ -174,7 +170,7 @@ def _from_env(environ: Mapping[str, str], remember: Remember) -> Client:
     url = environ.get(ENV_URL, "").strip()
     target = url or environ.get(ENV_DRIVER, "").strip()
     _remember_url_secret(url, remember)
-    _remember_settings(_driver_of(target), environ, remember, prefix=ENV_PREFIX)
+    _remember_settings(driver_name(target), environ, remember, prefix=ENV_PREFIX)
     return from_env(environ)
 
 
@@ -187,5 +183,5 @@ def _from_file(path: str, provider: str | None, environ: Mapping[str, str],
         raise ConfigError(f"config file {path} [{name}] names no 'driver' (or 'url')",
                           key="driver")
     _remember_url_secret(url, remember)
-    _remember_settings(_driver_of(target), values, remember)
+    _remember_settings(driver_name(target), values, remember)
     return from_config(values)
