@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 import smsbridge
-from smsbridge.config import parse_url
+from smsbridge.config import driver_name, parse_url
 
 
 def test_connect_with_settings() -> None:
@@ -26,6 +26,14 @@ def test_url_host_and_path_make_the_base_url() -> None:
         "https://api.example.com/v1")
     assert parse_url("testecho+http://a:b@127.0.0.1:8080/api")[1]["base_url"] == (
         "http://127.0.0.1:8080/api")
+
+
+@pytest.mark.parametrize("target", [
+    "nikita", "nikita://acme:pw@", "nikita+http://acme:pw@127.0.0.1:8080/api?x=a://b",
+    "nikita+https://h/",
+])
+def test_the_driver_name_of_a_target(target: str) -> None:
+    assert driver_name(target) == "nikita"
 
 
 def test_explicit_settings_override_the_url() -> None:
