@@ -58,8 +58,6 @@ class Driver:
     url_credentials: ClassVar[tuple[str | None, str | None]] = (None, None)
     #: Provider error code -> smsbridge error class.
     error_table: ClassVar[Mapping[Any, type[ProviderError]]] = {}
-    #: The version for the User-Agent; by default the installed distribution's.
-    version: ClassVar[str | None] = None
     #: ``"module:Class"`` of the provider's simulator (a :class:`smsbridge.testing.Simulator`).
     simulator: ClassVar[str | None] = None
 
@@ -94,8 +92,8 @@ class Driver:
                 retry=self.retry,
                 redactor=self.redactor,
                 session=self._session,
-                user_agent=make_user_agent(
-                    self.name, self.version or distribution_version(type(self).__module__)),
+                user_agent=make_user_agent(self.name,
+                                           distribution_version(type(self).__module__)),
             )
         return self._transport
 

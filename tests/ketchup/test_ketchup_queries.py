@@ -47,6 +47,28 @@ def test_status_by_id(client, mock, payload):
     assert report.raw["reference"] == "ext_id_19"
 
 
+def test_the_user_agent_reports_the_ketchup_distribution_version(client, mock, payload):
+    from importlib import metadata
+
+    mock.get(f"{BASE}/sms/211", body=payload("sms-status-id.json"))
+    client.status("211")
+    agent = mock.calls[0].request.headers["User-Agent"]
+    assert f" smsbridge-ketchup/{metadata.version('smsbridge-ketchup')} " in agent
+    assert agent.startswith(f"smsbridge/{metadata.version('smsbridge')} ")
+
+
+def test_the_user_agent_follows_the_ketchup_distribution_not_the_core(
+        connect, mock, payload, monkeypatch):
+    from smsbridge import driver as driver_module
+
+    versions = {"smsbridge_ketchup": "7.7.7"}
+    monkeypatch.setattr(driver_module, "distribution_version",
+                        lambda module: versions.get(module.split(".")[0]))
+    mock.get(f"{BASE}/sms/211", body=payload("sms-status-id.json"))
+    connect().status("211")
+    assert " smsbridge-ketchup/7.7.7 " in mock.calls[0].request.headers["User-Agent"]
+
+
 def test_status_by_reference_strips_the_word(client, mock, payload):
     mock.get(f"{BASE}/sms/reference/12erdgm9", body=payload("sms-status-reference.json"))
     report = client.driver.status_by_reference("12erdgm9")

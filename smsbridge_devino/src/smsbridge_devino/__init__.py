@@ -7,10 +7,12 @@
 
 from __future__ import annotations
 
+from importlib import metadata
+
 from smsbridge_devino.driver import DevinoDriver
 from smsbridge_devino.errors import PROVIDER_ERRORS, STATES
 from smsbridge_devino.settings import DevinoSettings
 
-__version__ = "0.1.0"
+__version__ = metadata.version("smsbridge-devino")
 
 __all__ = ["PROVIDER_ERRORS", "STATES", "DevinoDriver", "DevinoSettings", "__version__"]

@@ -35,7 +35,6 @@ class KetchupDriver(Driver):
     features = frozenset({"send_at", "viber", "deduplication"})
     url_credentials = (None, "api_key")
     error_table = PROVIDER_ERRORS
-    version = smsbridge.__version__
     simulator = "smsbridge_ketchup.simulator:KetchupSimulator"
 
     def __init__(self, settings: BaseSettings, **kwargs: Any) -> None:

@@ -7,8 +7,12 @@
 
 from __future__ import annotations
 
-from smsbridge_nikita.driver import NikitaDriver, __version__
+from importlib import metadata
+
+from smsbridge_nikita.driver import NikitaDriver
 from smsbridge_nikita.errors import PROVIDER_ERRORS, REPORT_STATES
 from smsbridge_nikita.settings import NikitaSettings
+
+__version__ = metadata.version("smsbridge-nikita")
 
 __all__ = ["PROVIDER_ERRORS", "REPORT_STATES", "NikitaDriver", "NikitaSettings", "__version__"]

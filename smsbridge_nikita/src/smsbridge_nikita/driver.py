@@ -39,8 +39,6 @@ __all__ = ["NikitaDriver"]
 
 logger = logging.getLogger("smsbridge.nikita")
 
-__version__ = "0.1.0"
-
 
 class NikitaDriver(Driver):
     """SMSPRO Nikita (smspro.nikita.kg): XML over POST, at most 50 phones per request."""
@@ -53,7 +51,6 @@ class NikitaDriver(Driver):
     features = frozenset({"send_at", "deduplication"})
     url_credentials = ("login", "password")
     error_table = PROVIDER_ERRORS
-    version = __version__
     simulator = "smsbridge_nikita.simulator:NikitaSimulator"
 
     @property

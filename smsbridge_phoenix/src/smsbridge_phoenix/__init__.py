@@ -9,12 +9,14 @@
 
 from __future__ import annotations
 
+from importlib import metadata
+
 from smsbridge_phoenix.api import AddressBook, Contact
-from smsbridge_phoenix.driver import VERSION, PhoenixDriver
+from smsbridge_phoenix.driver import PhoenixDriver
 from smsbridge_phoenix.errors import DISPATCH_STATES, PROVIDER_ERRORS
 from smsbridge_phoenix.settings import PhoenixSettings
 
-__version__ = VERSION
+__version__ = metadata.version("smsbridge-phoenix")
 
 __all__ = [
     "DISPATCH_STATES",

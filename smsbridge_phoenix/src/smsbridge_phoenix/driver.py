@@ -19,9 +19,6 @@ from smsbridge_phoenix.settings import DEFAULT_DISPATCH_SIZE, PhoenixSettings
 
 __all__ = ["PhoenixDriver"]
 
-VERSION = "0.1.0"
-
-
 class PhoenixDriver(Driver):
     """Phoenix (ГП РОС «Феникс») SMS dispatches: one send to many phones per request.
 
@@ -38,7 +35,6 @@ class PhoenixDriver(Driver):
     features = frozenset({"send_at"})
     url_credentials = (None, "token")
     error_table = PROVIDER_ERRORS
-    version = VERSION
     simulator = "smsbridge_phoenix.simulator:PhoenixSimulator"
 
     def __init__(self, settings: BaseSettings, **kwargs: Any) -> None:

@@ -70,7 +70,6 @@ class CliTestDriver(Driver):
     batch_size = 10
     features = frozenset({"send_at"})
     url_credentials = ("login", "password")
-    version = "0.1.0"
 
     def __init__(self, settings: BaseSettings, **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
