@@ -48,7 +48,7 @@ from smsbridge.phones import normalize_many, normalize_number
 from smsbridge.sanity import check_result
 from smsbridge.waiting import wait_for_final
 
-__all__ = ["Client"]
+__all__ = ["Client", "capabilities", "operations", "plugin_manager"]
 
 #: Operations whose hook is not a capability by itself.
 _INTERNAL_HOOKS = frozenset({"validate"})
@@ -72,6 +72,41 @@ def _batch_key(message: Message) -> tuple[Any, ...]:
             message.reference, message.channel, tuple(sorted(message.options.items())))
 
 
+def plugin_manager(driver: Driver | type[Driver],
+                   plugins: Sequence[object] = ()) -> pluggy.PluginManager:
+    """A plugin manager of the smsbridge hooks holding ``driver`` and extension ``plugins``.
+
+    ``driver`` may be a driver class: its manager only answers what the class implements.
+    """
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    pm.register(driver, name=f"driver:{driver.name}")
+    for index, plugin in enumerate(plugins):
+        pm.register(plugin, name=f"plugin:{index}:{type(plugin).__name__}")
+    pm.check_pending()
+    return pm
+
+
+def operations(pm: pluggy.PluginManager, driver: object) -> frozenset[str]:
+    """The operation hooks ``driver`` implements itself (wrappers aside) in ``pm``."""
+    return frozenset(
+        name
+        for name in hookspecs.OPERATIONS
+        for impl in getattr(pm.hook, name).get_hookimpls()
+        if impl.plugin is driver and not impl.hookwrapper and not impl.wrapper
+    )
+
+
+def capabilities(pm: pluggy.PluginManager, driver: Driver | type[Driver]) -> frozenset[str]:
+    """What ``driver`` offers: its operations in ``pm``, its ``features``, and
+    ``send_many`` when one request may carry different texts."""
+    implemented = operations(pm, driver)
+    return frozenset(
+        (implemented - _INTERNAL_HOOKS) | set(driver.features)
+        | ({"send_many"} if driver.mixed_batches and "send" in implemented else set())
+    )
+
+
 class Client:
     """Send messages and query a provider through one driver.
 
@@ -81,23 +116,9 @@ class Client:
 
     def __init__(self, driver: Driver, *, plugins: Sequence[object] = ()) -> None:
         self._driver = driver
-        self._pm = pluggy.PluginManager(hookspecs.PROJECT)
-        self._pm.add_hookspecs(hookspecs)
-        self._pm.register(driver, name=f"driver:{driver.name}")
-        for index, plugin in enumerate(plugins):
-            self._pm.register(plugin, name=f"plugin:{index}:{type(plugin).__name__}")
-        self._pm.check_pending()
-        implemented = {
-            name
-            for name in hookspecs.OPERATIONS
-            for impl in getattr(self._pm.hook, name).get_hookimpls()
-            if impl.plugin is driver and not impl.hookwrapper and not impl.wrapper
-        }
-        self._operations = frozenset(implemented)
-        self.capabilities: frozenset[str] = frozenset(
-            (self._operations - _INTERNAL_HOOKS) | set(driver.features)
-            | ({"send_many"} if driver.mixed_batches and "send" in implemented else set())
-        )
+        self._pm = plugin_manager(driver, plugins)
+        self._operations = operations(self._pm, driver)
+        self.capabilities: frozenset[str] = capabilities(self._pm, driver)
 
     def __repr__(self) -> str:
         return f"<smsbridge.Client {self._driver!r}>"

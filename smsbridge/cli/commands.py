@@ -7,8 +7,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import pluggy
 
-from smsbridge import hookspecs
 from smsbridge.cli.context import Context, now_utc, parse_when
 from smsbridge.cli.output import (
     EXIT_FAILED,
@@ -22,6 +22,7 @@ from smsbridge.cli.output import (
     show,
     table,
 )
+from smsbridge.client import capabilities, plugin_manager
 from smsbridge.discovery import available_drivers, load_driver
 from smsbridge.errors import SmsBridgeError
 from smsbridge.models import DeliveryState, HlrResult, StatusReport
@@ -29,6 +30,8 @@ from smsbridge.text import segments
 
 if TYPE_CHECKING:
     from datetime import datetime
+
+    from smsbridge.driver import Driver
 
 __all__ = [
     "driver_capabilities",
@@ -47,17 +50,9 @@ __all__ = [
 _DELIVERED = frozenset({DeliveryState.DELIVERED, DeliveryState.READ})
 
 
-def driver_capabilities(driver: type[Any]) -> list[str]:
-    """What a driver class offers, without an instance (the client derives the same)."""
-    found = {
-        operation for operation in hookspecs.OPERATIONS
-        if operation != "validate"
-        and hasattr(getattr(driver, operation, None), f"{hookspecs.PROJECT}_impl")
-    }
-    found.update(getattr(driver, "features", ()))
-    if getattr(driver, "mixed_batches", False) and "send" in found:
-        found.add("send_many")
-    return sorted(found)
+def driver_capabilities(driver: type[Driver]) -> list[str]:
+    """What a driver class offers, without an instance, as the client derives it."""
+    return sorted(capabilities(plugin_manager(driver), driver))
 
 
 def _describe_driver(name: str, value: str, distribution: str | None,
@@ -74,7 +69,8 @@ def _describe_driver(name: str, value: str, distribution: str | None,
         entry["settings"] = sorted(f.name for f in fields)
         entry["secret_settings"] = sorted(f.name for f in fields if f.metadata.get("secret"))
         entry["simulator"] = getattr(driver, "simulator", None)
-    except (SmsBridgeError, TypeError, attrs.exceptions.NotAnAttrsClassError) as exc:
+    except (SmsBridgeError, TypeError, attrs.exceptions.NotAnAttrsClassError,
+            pluggy.PluginValidationError) as exc:
         entry["error"] = describe_error(exc)
     return entry
 
