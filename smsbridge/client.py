@@ -72,6 +72,20 @@ def _batch_key(message: Message) -> tuple[Any, ...]:
             message.reference, message.channel, tuple(sorted(message.options.items())))
 
 
+class _PluginManager(pluggy.PluginManager):
+    """A client's plugin manager: registers only the hooks the driver offers."""
+
+    def __init__(self, driver: Driver) -> None:
+        super().__init__(hookspecs.PROJECT)
+        self._driver = driver
+
+    def parse_hookimpl_opts(self, plugin: object, name: str) -> pluggy.HookimplOpts | None:
+        opts = super().parse_hookimpl_opts(plugin, name)
+        if opts is not None and plugin is self._driver and not self._driver.offers(name):
+            return None
+        return opts
+
+
 class Client:
     """Send messages and query a provider through one driver.
 
@@ -81,7 +95,7 @@ class Client:
 
     def __init__(self, driver: Driver, *, plugins: Sequence[object] = ()) -> None:
         self._driver = driver
-        self._pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self._pm: pluggy.PluginManager = _PluginManager(driver)
         self._pm.add_hookspecs(hookspecs)
         self._pm.register(driver, name=f"driver:{driver.name}")
         for index, plugin in enumerate(plugins):
@@ -170,6 +184,10 @@ class Client:
             raise NotSupported(f"send(channel={message.channel!r})", self._driver.name)
         if message.reference is not None and not isinstance(message.reference, str):
             raise ValidationError("reference must be a string", field="reference")
+        return self._prepare(message)
+
+    def _prepare(self, message: Message) -> Message:
+        """A checked message as this client sends it (number normalized, sender filled in)."""
         return attrs.evolve(
             message, to=normalize_number(message.to, self._country),
             sender=message.sender or self._driver.settings.sender,
@@ -254,13 +272,15 @@ class Client:
                 raise
             yield from results
 
-    def _collect(self, messages: list[Message]) -> SendResult:
-        """Validate everything, then send chunk by chunk, keeping what was accepted."""
+    def _collect(self, messages: list[Message], *, checked: bool = False) -> SendResult:
+        """Validate everything (unless ``checked``), then send chunk by chunk, keeping
+        what was accepted."""
         if "send" not in self._operations:
             raise NotSupported("send", self._driver.name)
         chunks = list(self._chunks(messages))
-        for chunk in chunks:
-            self._validate(chunk)
+        if not checked:
+            for chunk in chunks:
+                self._validate(chunk)
         sent: list[SentMessage] = []
         for chunk in chunks:
             try:
@@ -337,6 +357,14 @@ class Client:
         if not checked:
             raise ValidationError("no messages", field="messages")
         return self._collect(checked)
+
+    def _send_checked(self, messages: Sequence[Message]) -> SendResult:
+        """:meth:`send_many` for messages :meth:`check` accepted: not checked again.
+
+        For drivers that send through other clients and check with them first (the
+        failover driver checks a chunk with every provider, then sends it through one).
+        """
+        return self._collect([self._prepare(m) for m in messages], checked=True)
 
     def check(self, messages: Iterable[Message]) -> list[Message]:
         """Run every check a send runs, the core's and the driver's, and send nothing.
