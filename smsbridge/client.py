@@ -72,13 +72,30 @@ def _batch_key(message: Message) -> tuple[Any, ...]:
             message.reference, message.channel, tuple(sorted(message.options.items())))
 
 
+class _PluginManager(pluggy.PluginManager):
+    """A plugin manager that registers only the hooks the driver offers (every hook of a
+    driver class)."""
+
+    def __init__(self, driver: Driver | type[Driver]) -> None:
+        super().__init__(hookspecs.PROJECT)
+        self._driver = driver
+
+    def parse_hookimpl_opts(self, plugin: object, name: str) -> pluggy.HookimplOpts | None:
+        opts = super().parse_hookimpl_opts(plugin, name)
+        driver = self._driver
+        if opts is not None and plugin is driver and not isinstance(driver, type) \
+                and not driver.offers(name):
+            return None
+        return opts
+
+
 def plugin_manager(driver: Driver | type[Driver],
                    plugins: Sequence[object] = ()) -> pluggy.PluginManager:
     """A plugin manager of the smsbridge hooks holding ``driver`` and extension ``plugins``.
 
     ``driver`` may be a driver class: its manager only answers what the class implements.
     """
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm = _PluginManager(driver)
     pm.add_hookspecs(hookspecs)
     pm.register(driver, name=f"driver:{driver.name}")
     for index, plugin in enumerate(plugins):
@@ -191,6 +208,10 @@ class Client:
             raise NotSupported(f"send(channel={message.channel!r})", self._driver.name)
         if message.reference is not None and not isinstance(message.reference, str):
             raise ValidationError("reference must be a string", field="reference")
+        return self._prepare(message)
+
+    def _prepare(self, message: Message) -> Message:
+        """A checked message as this client sends it (number normalized, sender filled in)."""
         return attrs.evolve(
             message, to=normalize_number(message.to, self._country),
             sender=message.sender or self._driver.settings.sender,
@@ -275,13 +296,15 @@ class Client:
                 raise
             yield from results
 
-    def _collect(self, messages: list[Message]) -> SendResult:
-        """Validate everything, then send chunk by chunk, keeping what was accepted."""
+    def _collect(self, messages: list[Message], *, checked: bool = False) -> SendResult:
+        """Validate everything (unless ``checked``), then send chunk by chunk, keeping
+        what was accepted."""
         if "send" not in self._operations:
             raise NotSupported("send", self._driver.name)
         chunks = list(self._chunks(messages))
-        for chunk in chunks:
-            self._validate(chunk)
+        if not checked:
+            for chunk in chunks:
+                self._validate(chunk)
         sent: list[SentMessage] = []
         for chunk in chunks:
             try:
@@ -358,6 +381,14 @@ class Client:
         if not checked:
             raise ValidationError("no messages", field="messages")
         return self._collect(checked)
+
+    def _send_checked(self, messages: Sequence[Message]) -> SendResult:
+        """:meth:`send_many` for messages :meth:`check` accepted: not checked again.
+
+        For drivers that send through other clients and check with them first (the
+        failover driver checks a chunk with every provider, then sends it through one).
+        """
+        return self._collect([self._prepare(m) for m in messages], checked=True)
 
     def check(self, messages: Iterable[Message]) -> list[Message]:
         """Run every check a send runs, the core's and the driver's, and send nothing.

@@ -39,8 +39,19 @@ class Driver:
     """A provider driver: settings in, hook implementations out.
 
     Subclasses set the class attributes and mark their operation methods with
-    :data:`smsbridge.hookimpl`. The HTTP transport is built on first use, so a
-    client that never talks to the network never imports requests.
+    :data:`smsbridge.hookimpl`; the client registers those methods and offers exactly
+    those operations. The HTTP transport is built on first use, so a client that never
+    talks to the network never imports requests.
+
+    When what a driver offers depends on its settings, it decides in ``__init__``:
+
+    * ``batch_size``, ``mixed_batches`` and ``features`` are plain attributes; the class
+      values are the defaults, and an instance may set its own
+      (``self.batch_size = settings.bulk_size``) before a client is made from it.
+    * :meth:`offers` says which of its hook methods the client registers; override it
+      to withhold an operation the instance cannot perform (the failover driver offers
+      ``status`` only when one of its providers does). The client then reports the
+      operation as unsupported and raises :class:`~smsbridge.errors.NotSupported`.
     """
 
     #: The entry-point name (``nikita``).
@@ -50,10 +61,12 @@ class Driver:
     #: Most recipients one send request may carry; an instance may set its own from a
     #: setting (``self.batch_size = settings.bulk_size``).
     batch_size: int = 1
-    #: True when one request may carry different texts (``send_many`` natively).
-    mixed_batches: ClassVar[bool] = False
-    #: Capabilities beyond the implemented hooks (``viber``, ``send_at``, ...).
-    features: ClassVar[frozenset[str]] = frozenset()
+    #: True when one request may carry different texts (``send_many`` natively); an
+    #: instance may set its own.
+    mixed_batches: bool = False
+    #: Capabilities beyond the implemented hooks (``viber``, ``send_at``, ...); an
+    #: instance may set its own.
+    features: frozenset[str] = frozenset()
     #: Settings named by the user and password parts of a URL.
     url_credentials: ClassVar[tuple[str | None, str | None]] = (None, None)
     #: Provider error code -> smsbridge error class.
@@ -96,6 +109,13 @@ class Driver:
                                            distribution_version(type(self).__module__)),
             )
         return self._transport
+
+    def offers(self, operation: str) -> bool:
+        """True when the client should register this driver's hook method ``operation``.
+
+        Asked once per marked method when a client is made; every one by default.
+        """
+        return True
 
     def close(self) -> None:
         """Release the HTTP session."""

@@ -230,20 +230,19 @@ class FailoverDriver(Driver):
             self.redactor.add(*secret_values(client.driver.settings))
         drivers = [client.driver for client in self.clients]
         # Every chunk must fit one request of whichever provider takes it.
-        vars(self).update(
-            batch_size=min(max(1, d.batch_size) for d in drivers),
-            mixed_batches=all(d.mixed_batches for d in drivers),
-            # A repeat may go to another provider, which knows nothing of the first id.
-            features=frozenset.intersection(*(frozenset(d.features) for d in drivers))
-            - {"deduplication"},
-        )
-        for operation in _OPTIONAL_OPERATIONS:
-            if not any(client.supports(operation) for client in self.clients):
-                # Hide the hook so the client reports the operation as unsupported.
-                setattr(self, operation, None)
+        self.batch_size = min(max(1, d.batch_size) for d in drivers)
+        self.mixed_batches = all(d.mixed_batches for d in drivers)
+        # A repeat may go to another provider, which knows nothing of the first id.
+        self.features = (frozenset.intersection(*(frozenset(d.features) for d in drivers))
+                         - {"deduplication"})
 
     def __repr__(self) -> str:
         return f"<FailoverDriver providers={self.labels!r}>"
+
+    def offers(self, operation: str) -> bool:
+        """Sending always; any other operation when at least one provider offers it."""
+        return (operation not in _OPTIONAL_OPERATIONS
+                or any(client.supports(operation) for client in self.clients))
 
     @staticmethod
     def _child(index: int, config: Any, passed: Mapping[str, Any]) -> Client:
@@ -336,7 +335,10 @@ class FailoverDriver(Driver):
 
     @hookimpl
     def validate(self, messages: Sequence[Message]) -> bool:
-        """Check the messages against every provider: any of them may take them."""
+        """Check the messages against every provider: any of them may take them.
+
+        These are each provider's checks of the chunk; :meth:`send` does not repeat them.
+        """
         for index, client in enumerate(self.clients):
             try:
                 client.check(messages)
@@ -353,7 +355,8 @@ class FailoverDriver(Driver):
         for index in self._order():
             client, label = self.clients[index], self.labels[index]
             try:
-                result = client.send_many(chunk)
+                # validate() ran this provider's checks on the chunk already.
+                result = client._send_checked(chunk)
             except SmsBridgeError as exc:
                 decision = _decide(exc)
                 if decision.cool_down:

@@ -165,8 +165,10 @@ def test_rate_limit_is_held_across_two_workers_and_a_restart(
     held = sorted(m.accepted_at.timestamp() for m in provider.sim.ledger() if m.text == text)
     assert len(held) == progress.accepted
     # Messages received in any one-second window: at most the rate plus one chunk (the
-    # limiter lets a chunk go whole), with 50 ms of timing slack.
-    slack = CHUNK["limited"] + rate * 0.05
+    # limiter lets a chunk go whole), with 150 ms of timing slack (the simulator stamps a
+    # chunk when it handles it, not when the limiter let it go; a loaded machine widens
+    # that gap).
+    slack = CHUNK["limited"] + rate * 0.15
     start = 0
     for end, at in enumerate(held):
         while held[start] <= at - 1.0:

@@ -11,6 +11,7 @@ import responses
 
 import smsbridge
 from smsbridge import Message
+from smsbridge.memory import MemoryDriver, MemorySettings
 from smsbridge.transport import RetryPolicy
 
 ECHO = "https://echo.test/api/send"
@@ -256,3 +257,30 @@ def test_check_runs_every_send_check_without_sending(mocked: responses.RequestsM
     with pytest.raises(smsbridge.ValidationError, match="SMS parts"):
         client.check([Message(to="996550123456", text="x" * 200)])
     assert client.driver.outbox == []
+
+
+class WithdrawingDriver(MemoryDriver):
+    """A memory driver that, as its settings say, offers fewer hooks and features."""
+
+    def __init__(self, settings: smsbridge.BaseSettings, **kwargs: Any) -> None:
+        super().__init__(settings, **kwargs)
+        self.features = frozenset({"viber"})
+        self.mixed_batches = False
+        self.batch_size = 2
+
+    def offers(self, operation: str) -> bool:
+        return operation != "balance"
+
+
+def test_a_driver_instance_decides_what_it_offers() -> None:
+    recorder = Recorder()
+    client = smsbridge.Client(WithdrawingDriver(MemorySettings()), plugins=[recorder])
+    assert not client.supports("balance")
+    with pytest.raises(smsbridge.NotSupported, match="balance"):
+        client.balance()
+    assert client.plugin_manager.hook.balance.get_hookimpls() == []
+    assert client.supports("status") and client.supports("viber")
+    assert not client.supports("send_at") and not client.supports("send_many")
+    result = client.send(NUMBERS[:5], "hi")
+    assert len(result.ids) == 5
+    assert recorder.seen == [2, 2, 1]

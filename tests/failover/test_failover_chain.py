@@ -439,3 +439,51 @@ def test_an_answer_that_proves_no_refusal_is_delivery_unknown_and_not_sent_elsew
     assert caught.value.retry_safe is False  # a failover client never claims deduplication
     assert beta.requests == []
     client.close()
+
+
+class CountingDriver(ScriptedDriver):
+    """Records the chunk sizes its provider checks saw."""
+
+    def __init__(self, settings: smsbridge.BaseSettings, **kwargs: Any) -> None:
+        super().__init__(settings, **kwargs)
+        self.checked: list[int] = []
+
+    @smsbridge.hookimpl
+    def validate(self, messages: Sequence[Message]) -> bool:
+        self.checked.append(len(messages))
+        return super().validate(messages)
+
+
+class CountingAlpha(CountingDriver):
+    name = "alpha"
+
+
+class CountingBeta(CountingDriver):
+    name = "beta"
+    batch_size = 4
+
+
+@pytest.mark.parametrize("alpha_refuses", [False, True])
+def test_each_providers_checks_run_once_per_chunk(monkeypatch: pytest.MonkeyPatch,
+                                                  alpha_refuses: bool) -> None:
+    client, (alpha, beta), _ = failover(CountingAlpha, CountingBeta)
+    core_checks: list[str] = []
+    check_message = smsbridge.Client._check_message
+
+    def counted(self: smsbridge.Client, message: Message) -> Message:
+        core_checks.append(self.driver.name)
+        return check_message(self, message)
+
+    monkeypatch.setattr(smsbridge.Client, "_check_message", counted)
+    if alpha_refuses:
+        alpha.script = [AuthError("no", provider="alpha")]
+    numbers = [f"99655000000{i}" for i in range(6)]
+    result = client.send(numbers, "hello")
+    # Six numbers make two chunks (beta takes at most four per request).
+    taker = "beta" if alpha_refuses else "alpha"
+    assert [m.provider for m in result.messages] == [taker] * 6
+    assert [len(r) for r in (beta if alpha_refuses else alpha).requests] == [4, 2]
+    assert alpha.checked == beta.checked == [4, 2]  # type: ignore[attr-defined]
+    # The failover client checks the text and options once, each provider every number once.
+    assert sorted(core_checks) == ["alpha"] * 6 + ["beta"] * 6 + ["failover"]
+    client.close()

@@ -445,12 +445,12 @@ def test_chunks_follow_the_chunk_size_setting(connect, mock, sent_json):
 
 
 def test_references_stay_distinct_for_a_repeated_number():
-    from smsbridge_ketchup.api import KetchupApi
+    from smsbridge_ketchup.references import message_references
 
     messages = [smsbridge.Message(to="380972000001", text="x", reference="r")] * 2
-    first, second = KetchupApi.references(messages)
+    first, second = message_references(messages)
     assert first != second
-    assert KetchupApi.references(messages) == [first, second]
+    assert message_references(messages) == [first, second]
 
 
 def test_provider_error_keeps_http_status(client, mock):

@@ -11,14 +11,12 @@ from smsbridge import Driver, hookimpl
 from smsbridge.models import HlrResult, Message, Price, SentMessage, Statistics, StatusReport
 from smsbridge.phones import normalize_many, normalize_msisdn
 from smsbridge.settings import BaseSettings
-from smsbridge_ketchup.api import (
-    KetchupApi,
-    parse_push,
-    provider_reference,
-    validate_message,
-)
+from smsbridge_ketchup.api import KetchupApi
 from smsbridge_ketchup.errors import PROVIDER_ERRORS
+from smsbridge_ketchup.push import parse_push
+from smsbridge_ketchup.references import provider_reference
 from smsbridge_ketchup.settings import KetchupSettings
+from smsbridge_ketchup.validation import validate_message
 
 __all__ = ["KetchupDriver"]
 
