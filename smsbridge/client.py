@@ -330,9 +330,11 @@ class Client:
     ) -> SendResult:
         """Send ``text`` to one number or to every number of an iterable.
 
-        Every number and option is validated before the first request. When a later chunk
-        fails, the raised error's ``partial`` is the :class:`SendResult` of the chunks the
-        provider already accepted.
+        Every number and option is validated before the first request. When a chunk
+        fails, the raised error's ``partial`` is the :class:`SendResult` of what the
+        provider already accepted, its ``unknown`` the messages whose outcome is unknown
+        (the chunk in flight) and its ``retry_safe`` whether repeating this call could
+        double a message. Recipients in neither were not attempted.
         """
         check_text(text)
         template = self._check_message(self._message(

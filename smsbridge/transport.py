@@ -457,18 +457,13 @@ class Transport:
             for chunk in chunks:
                 size += len(chunk)
                 if size > self.max_response_bytes:
-                    error = InvalidResponse(
+                    # For a send, the client reads this as DeliveryUnknown (settle_send_error).
+                    raise InvalidResponse(
                         f"{self.provider}/{operation}: the answer exceeds "
                         f"{self.max_response_bytes} bytes",
                         provider=self.provider, operation=operation,
                         http_status=raw.status_code,
                     )
-                    if send:
-                        raise DeliveryUnknown(
-                            f"{error.message}; the message may have been accepted, check its "
-                            "status before sending again", provider=self.provider,
-                            operation=operation, http_status=raw.status_code) from error
-                    raise error
                 parts.append(chunk)
                 if time.monotonic() > deadline:
                     raise requests.exceptions.ReadTimeout(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
 
+from smsbridge.checks import check_id, check_iterable
 from smsbridge.errors import ValidationError, WaitTimeout
 from smsbridge.models import SendResult, StatusReport
 
@@ -22,16 +24,16 @@ def _ids(ids: str | Iterable[str] | SendResult) -> list[str]:
         ids = ids.ids
     elif isinstance(ids, str):
         ids = [ids]
-    unique = list(dict.fromkeys(ids))
-    for message_id in unique:
-        if not isinstance(message_id, str) or not message_id.strip():
-            raise ValidationError("message ids must be non-empty strings", field="ids")
-    return unique
+    return [check_id(message_id, "ids")
+            for message_id in dict.fromkeys(check_iterable(ids, "ids"))]
 
 
 def _seconds(value: float, field: str, *, zero: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValidationError(f"{field} must be a number of seconds", field=field)
+    # NaN would never reach the deadline: the wait would poll for ever.
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or not math.isfinite(value)):
+        raise ValidationError(f"{field} must be a finite number of seconds, got {value!r}",
+                              field=field)
     if value < 0 or (value == 0 and not zero):
         raise ValidationError(f"{field} must be positive, got {value!r}", field=field)
     return float(value)

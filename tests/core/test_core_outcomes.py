@@ -129,3 +129,14 @@ def test_without_a_reference_a_repeat_would_carry_new_ids(nikita_sim: Any) -> No
     with pytest.raises(DeliveryUnknown) as caught:
         client.send(numbers("9965501", 3), "Sale at noon")
     assert caught.value.retry_safe is False
+
+
+def test_an_oversized_answer_to_an_accepted_send_is_delivery_unknown(devino_sim: Any) -> None:
+    """The size cap refuses the answer, not the send: the provider took it."""
+    simulator, client = devino_sim
+    simulator.inject("body", path="/Sms/Send", after_accept=True,
+                     body=b"[" + b" " * (6 * 1024 * 1024) + b"]")
+    with pytest.raises(DeliveryUnknown, match="exceeds") as caught:
+        client.send(numbers("791600", 1), "Sale at noon")
+    assert [m.to for m in caught.value.unknown] == numbers("791600", 1)
+    assert [m.recipient for m in simulator.ledger()] == numbers("791600", 1)

@@ -85,6 +85,21 @@ def test_bad_arguments_are_validation_errors() -> None:
             call()
 
 
+@pytest.mark.parametrize("ids, options", [
+    (None, {}), (["a\x00b"], {}),
+    # A NaN deadline is never reached: the wait would poll for ever.
+    ("a", {"timeout": float("nan")}), ("a", {"poll": float("nan")}),
+    ("a", {"timeout": float("inf")}),
+])
+def test_ids_and_times_that_would_break_or_never_end_a_wait_are_refused(
+        ids: object, options: dict[str, float]) -> None:
+    asked: list[str] = []
+    with pytest.raises(ValidationError):
+        wait_for_final(asked.append, ids, timeout=options.get("timeout", 10.0),  # type: ignore[arg-type]
+                       poll=options.get("poll", 1.0))
+    assert asked == []
+
+
 def test_wait_takes_a_send_result(sms_outbox: list[smsbridge.Message]) -> None:
     sms = smsbridge.connect("memory")
     result = sms.send(["996550123456", "996550123457"], "hi")
