@@ -214,7 +214,7 @@ class Stub:
         return f"{self.url}/{provider}{path}"
 
     def _get(self, path: str) -> Any:
-        with urllib.request.urlopen(self.url + path, timeout=10) as answer:  # noqa: S310
+        with urllib.request.urlopen(self.url + path, timeout=10) as answer:
             return json.loads(answer.read())
 
     def record(self) -> None:
@@ -236,7 +236,7 @@ def running(latency: float = 0.0) -> Iterator[Stub]:
     process = subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), "--latency", str(latency)],
         stdout=subprocess.PIPE, text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert process.stdout is not None
