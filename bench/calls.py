@@ -15,12 +15,51 @@ import argparse
 import sys
 from collections.abc import Callable
 
-import smsbridge
 from harness import check_identical, interleaved, table
 from providers import PROVIDERS
-from stub import running
+from stub import Stub, running
+
+import smsbridge
 
 TEXT = "Your code is 4821"
+
+
+def repeat(call: Callable[[], object], calls: int) -> Callable[[], None]:
+    """``call`` made ``calls`` times."""
+    def run() -> None:
+        for _ in range(calls):
+            call()
+    return run
+
+
+def measure(name: str, stub: Stub, calls: int, rounds: int) -> list[list[str]]:
+    """The table rows of one driver: send and status, smsbridge against the loop."""
+    provider = PROVIDERS[name]
+    client = smsbridge.connect(name, **provider.connect_settings(stub.url))
+    loop = provider.loop(stub.url)
+    number = next(provider.numbers(1))
+    # Warm both: sessions logged in, connections open, caches filled.
+    message_id = client.send(number, TEXT).messages[0].message_id
+    assert message_id is not None
+    client.status(message_id)
+    loop.status(loop.send([number], TEXT)[0])
+    operations: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {
+        "send": (lambda: client.send(number, TEXT), lambda: loop.send([number], TEXT)),
+        "status": (lambda: client.status(message_id), lambda: loop.status(message_id)),
+    }
+    rows = []
+    for operation, (ours, theirs) in operations.items():
+        check_identical(stub, ours, theirs, f"{name} {operation}")
+    for operation, (ours, theirs) in operations.items():
+        medians = interleaved({"smsbridge": repeat(ours, calls),
+                               "hand-written": repeat(theirs, calls)}, rounds)
+        mine, other = (medians["smsbridge"] / calls * 1e6,
+                       medians["hand-written"] / calls * 1e6)
+        rows.append([name, operation, f"{mine:.0f}", f"{other:.0f}", f"{mine / other:.2f}"])
+        print(f"  {name} {operation}: {mine:.0f} us vs {other:.0f} us -> {mine / other:.2f}",
+              flush=True)
+    client.close()
+    return rows
 
 
 def main() -> int:
@@ -36,43 +75,11 @@ def main() -> int:
     unknown = [n for n in names if n not in PROVIDERS]
     if unknown:
         parser.error(f"unknown driver(s): {', '.join(unknown)}")
-    rows = []
+    rows: list[list[str]] = []
     with running() as stub:
         print(f"client CPU per call, median of {rounds} interleaved rounds of {calls} calls")
         for name in names:
-            provider = PROVIDERS[name]
-            client = smsbridge.connect(name, **provider.connect_settings(stub.url))
-            loop = provider.loop(stub.url)
-            number = next(provider.numbers(1))
-            # Warm both: sessions logged in, connections open, caches filled.
-            message_id = client.send(number, TEXT).messages[0].message_id
-            assert message_id is not None
-            client.status(message_id)
-            loop.status(loop.send([number], TEXT)[0])
-            check_identical(stub, lambda: client.send(number, TEXT),
-                            lambda: loop.send([number], TEXT), f"{name} send")
-            check_identical(stub, lambda: client.status(message_id),
-                            lambda: loop.status(message_id), f"{name} status")
-            operations: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {
-                "send": (lambda: client.send(number, TEXT), lambda: loop.send([number], TEXT)),
-                "status": (lambda: client.status(message_id), lambda: loop.status(message_id)),
-            }
-            for operation, (ours, theirs) in operations.items():
-                def repeat(call: Callable[[], object]) -> Callable[[], None]:
-                    def run() -> None:
-                        for _ in range(calls):
-                            call()
-                    return run
-
-                medians = interleaved({"smsbridge": repeat(ours),
-                                       "hand-written": repeat(theirs)}, rounds)
-                mine, other = (medians["smsbridge"] / calls * 1e6,
-                               medians["hand-written"] / calls * 1e6)
-                rows.append([name, operation, f"{mine:.0f}", f"{other:.0f}",
-                             f"{mine / other:.2f}"])
-                print(f"  {name} {operation}: {mine:.0f} us vs {other:.0f} us "
-                      f"-> {mine / other:.2f}", flush=True)
-            client.close()
+            rows.extend(measure(name, stub, calls, rounds))
     print()
     print(table(rows, ["driver", "operation", "smsbridge us", "hand-written us",
                        "ratio (target <= 1.0)"]))

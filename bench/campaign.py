@@ -25,10 +25,11 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 
-import smsbridge
 from harness import check_identical, interleaved, table
 from providers import BULK, PROVIDERS, Loop
 from stub import running
+
+import smsbridge
 
 TEXT = "Sale starts at noon"
 

@@ -20,11 +20,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-import smsbridge
 from campaign import TEXT, chunks, hand_written, with_smsbridge
 from harness import check_identical
 from providers import BULK, PROVIDERS, Loop
 from stub import running
+
+import smsbridge
 
 
 def pool(make_loop: Callable[[], Loop], numbers: list[str], size: int, threads: int) -> int:

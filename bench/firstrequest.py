@@ -22,9 +22,9 @@ from providers import LOGIN, PASSWORD, user_agent
 from stub import running
 
 NUMBER = "996550000000"
-BODY = ('<?xml version="1.0" encoding="UTF-8"?>\\n<message><login>{login}</login><pwd>{pwd}'
-        '</pwd><id>r1</id><sender>SMSBRIDGE</sender><text>hello</text><phones><phone>{to}'
-        '</phone></phones></message>').format(login=LOGIN, pwd=PASSWORD, to=NUMBER)
+BODY = (f'<?xml version="1.0" encoding="UTF-8"?>\\n<message><login>{LOGIN}</login><pwd>{PASSWORD}'
+        f'</pwd><id>r1</id><sender>SMSBRIDGE</sender><text>hello</text><phones><phone>{NUMBER}'
+        '</phone></phones></message>')
 PROGRAMS = {
     "smsbridge": (
         "import smsbridge; smsbridge.connect('nikita', login={login!r}, password={pwd!r}, "

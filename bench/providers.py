@@ -15,7 +15,7 @@ import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from importlib import metadata
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 from xml.sax.saxutils import escape
 
 import requests
@@ -65,7 +65,7 @@ def _session(provider: str) -> requests.Session:
 class NikitaLoop:
     """Nikita: XML documents POSTed to /api/message and /api/dr."""
 
-    HEADERS = {"Content-Type": "application/xml; charset=utf-8"}
+    HEADERS: ClassVar[dict[str, str]] = {"Content-Type": "application/xml; charset=utf-8"}
     HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
     def __init__(self, base_url: str, sender: str = "SMSBRIDGE") -> None:
@@ -201,7 +201,7 @@ class KetchupLoop:
         answer = self.session.post(self.url + "/sms/create", json=body, timeout=TIMEOUT)
         answer.raise_for_status()
         payload = answer.json()
-        results = payload["result"] if "result" in payload else [payload]
+        results = payload.get("result", [payload])
         if payload["error"] != "0" or len(results) != len(numbers):
             raise RuntimeError(f"ketchup answered {answer.text}")
         return [item["id"] for item in results]

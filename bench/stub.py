@@ -26,7 +26,7 @@ import sys
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 Answer = tuple[int, str, bytes]
@@ -255,7 +255,7 @@ def same_requests(ours: list[bytes], theirs: list[bytes]) -> str | None:
     """None when both lists hold the same requests byte for byte; else the first difference."""
     if len(ours) != len(theirs):
         return f"{len(ours)} requests against {len(theirs)}"
-    for index, (a, b) in enumerate(zip(ours, theirs)):
+    for index, (a, b) in enumerate(zip(ours, theirs, strict=True)):
         if a != b:
             return f"request {index} differs:\n  smsbridge:    {a!r}\n  hand-written: {b!r}"
     return None
@@ -270,10 +270,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.0)
     args = parser.parse_args()
-    try:
+    with suppress(KeyboardInterrupt):
         asyncio.run(StubServer(max(0.0, args.latency)).serve())
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -11,7 +11,7 @@ from smsbridge import ids
 
 @pytest.mark.parametrize("length", [1, 12, 32, 300])
 def test_new_reference_has_the_length_and_alphabet(length: int) -> None:
-    assert re.fullmatch(r"[0-9a-z]{%d}" % length, ids.new_reference(length))
+    assert re.fullmatch(f"[0-9a-z]{{{length}}}", ids.new_reference(length))
 
 
 def test_new_reference_of_length_zero_is_empty() -> None:
