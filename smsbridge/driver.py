@@ -20,7 +20,7 @@ from smsbridge.errors import ConfigError, ValidationError
 from smsbridge.hookspecs import hookimpl
 from smsbridge.redaction import Redactor
 from smsbridge.settings import BaseSettings, check_base_url, secret_values
-from smsbridge.transport import RetryPolicy, Transport
+from smsbridge.transport import Request, RetryPolicy, Transport
 
 if TYPE_CHECKING:
     import requests
@@ -173,6 +173,20 @@ class Driver(Generic[SettingsT]):
                                           idempotent=idempotent, **options)
         return Answer.of(response, provider=self.name, operation=operation, is_send=send,
                          redactor=self.redactor)
+
+    def perform(self, request: Request, *, operation: str, send: bool = False,
+                idempotent: bool = True) -> Answer:
+        """Make a request the driver's ``api`` module built; return the answer to read.
+
+        :param operation: the smsbridge operation, for errors and logs.
+        :param send: True when the request creates messages (or HLR requests): errors
+            about its answer then say what it proves (a refusal, or DeliveryUnknown).
+        :param idempotent: False when repeating the request would repeat its effect
+            (a send to a provider that does not deduplicate by our id).
+        """
+        return self.request(request.method, request.path, operation=operation, send=send,
+                            idempotent=idempotent, params=request.params, data=request.data,
+                            json=request.json, files=request.files, headers=request.headers)
 
     def check_message(self, message: Message) -> None:
         """Check one message against what the provider takes; raise ValidationError.

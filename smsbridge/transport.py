@@ -32,7 +32,7 @@ from smsbridge.redaction import Redactor
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["HttpResponse", "RetryPolicy", "Transport", "retry_after",
+__all__ = ["HttpResponse", "Request", "RetryPolicy", "Transport", "retry_after",
            "should_retry"]
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,23 @@ class RetryPolicy:
             return min(max(retry_after, 0.0), self.max_delay)
         base = self.backoff * (2 ** (attempt - 1))
         return float(min(base * (0.5 + self.jitter()), self.max_delay))
+
+
+@attrs.frozen(kw_only=True)
+class Request:
+    """One HTTP request as a driver's ``api`` module builds it (no I/O).
+
+    ``path`` is joined to the base URL; ``params`` go in the query string; at most one
+    of ``data`` (form fields or bytes), ``json`` and ``files`` (multipart) is the body.
+    """
+
+    method: str
+    path: str
+    params: Mapping[str, Any] | list[tuple[str, Any]] | None = None
+    data: Any = None
+    json: Any = None
+    files: Any = None
+    headers: Mapping[str, str] | None = None
 
 
 @attrs.frozen(kw_only=True)
