@@ -241,6 +241,17 @@ def test_every_error_code(connect: Callable[..., smsbridge.Client],
     assert caught.value.provider == "example"
 
 
+def test_rate_limited_carries_the_wait_the_provider_asks_for(
+        connect: Callable[..., smsbridge.Client], mocked: responses.RequestsMock) -> None:
+    client = connect(retries=0)
+    mocked.get(f"{URL}/balance", status=429, headers={"Retry-After": "7"},
+               json={"error": {"code": "rate_limited", "message": "slow down"}})
+
+    with pytest.raises(RateLimited) as caught:
+        client.balance()
+    assert caught.value.retry_after == 7.0
+
+
 def test_the_code_wins_over_the_http_status(client: smsbridge.Client,
                                             mocked: responses.RequestsMock) -> None:
     mocked.get(f"{URL}/messages/msg-9", status=500,

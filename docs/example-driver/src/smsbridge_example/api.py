@@ -18,7 +18,7 @@ from smsbridge.answers import Answer
 from smsbridge.errors import ProviderError
 from smsbridge.models import Balance, DeliveryState, Message, SentMessage, StatusReport
 from smsbridge.parsing import as_count, as_str, parse_decimal
-from smsbridge.transport import Request
+from smsbridge.transport import Request, retry_after
 from smsbridge_example.errors import MESSAGE_STATES, PROVIDER_ERRORS
 from smsbridge_example.settings import ExampleSettings
 
@@ -79,7 +79,8 @@ def read_json(answer: Answer) -> Any:
     payload = answer.json()
     error = payload.get("error") if isinstance(payload, dict) else None
     if isinstance(error, dict) and as_str(error.get("code")):
-        raise answer.error(PROVIDER_ERRORS, as_str(error["code"]), as_str(error.get("message")))
+        raise answer.error(PROVIDER_ERRORS, as_str(error["code"]), as_str(error.get("message")),
+                           retry_after=retry_after(answer.headers))
     if not answer.ok:
         raise answer.http_error()
     return payload
