@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from smsbridge.cli.context import Context
-from smsbridge.cli.output import EXIT_FAILED, EXIT_OK, UsageError, describe_error, jsonable
+from smsbridge.cli.output import EXIT_FAILED, EXIT_OK, UsageError, describe_error
 from smsbridge.cli.recipients import RecipientSource
 from smsbridge.errors import SmsBridgeError, ValidationError
 from smsbridge.models import Message, Price
@@ -34,9 +34,9 @@ def _estimate(prices: list[Price], parts: int) -> list[dict[str, Any]]:
         estimates.append({
             "currency": currency or None,
             "parts": parts,
-            "price_per_part": str(low) if low == high else None,
-            "min": str(low * parts),
-            "max": str(high * parts),
+            "price_per_part": low if low == high else None,
+            "min": low * parts,
+            "max": high * parts,
         })
     return estimates
 
@@ -98,7 +98,7 @@ def dry_run(ctx: Context, client: Client, source: RecipientSource, text: str,
         ctx.out.document(
             "send", code == EXIT_OK, dry_run=True, recipients=valid, invalid=invalid,
             invalid_numbers=listed, sender=probe.sender, send_at=send_at,
-            segments=jsonable(split), parts=parts, estimate=estimates, estimate_note=note,
+            segments=split, parts=parts, estimate=estimates, estimate_note=note,
             exit_code=code)
         return code
     out = ctx.out

@@ -144,13 +144,13 @@ class Tally:
         return first if first == last else f"{first} to {last}"
 
     def summary(self) -> dict[str, Any]:
-        """The totals as JSON-ready data."""
+        """The totals as data (for :func:`~smsbridge.cli.output.dumps`)."""
         return {
             "recipients": self.recipients, "accepted": self.accepted, "failed": self.failed,
             "unknown": self.unknown, "skipped": self.skipped,
             "not_attempted": self.not_attempted, "already_settled": self.already,
             "parts": self.parts,
-            "total_price": [{"amount": str(amount), "currency": currency or None}
+            "total_price": [{"amount": amount, "currency": currency or None}
                             for currency, amount in sorted(self.prices.items())],
         }
 

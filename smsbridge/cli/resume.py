@@ -13,6 +13,7 @@ import attrs
 from smsbridge.cli.campaign import ChunkRecord, Journal, ResumeState, read_journal
 from smsbridge.cli.output import UsageError
 from smsbridge.cli.recipients import Recipient, RecipientSource
+from smsbridge.converter import to_data
 from smsbridge.ids import new_reference
 
 __all__ = ["Opened", "PendingChunks", "fingerprint", "open_journal"]
@@ -25,14 +26,15 @@ def fingerprint(driver: str, source: RecipientSource, text: str, sender: str | N
     def path(value: str | None) -> str | None:
         return value if value in (None, "-") else os.path.abspath(str(value))
 
-    return {
+    options = {
         "driver": driver,
         "to": source.to, "to_file": path(source.to_file), "csv": path(source.csv_file),
         "phone_column": source.phone_column,
         "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        "sender": sender, "at": None if send_at is None else send_at.isoformat(),
-        "validity": None if validity is None else validity.total_seconds(),
+        "sender": sender, "at": send_at, "validity": validity,
     }
+    # Compared with the journal's copy as read back from JSON: compare the JSON form.
+    return to_data(options)  # type: ignore[no-any-return]
 
 
 @attrs.frozen
@@ -67,7 +69,7 @@ def open_journal(args: Any, options: dict[str, Any], reference: str | None) -> O
         reference = reference or new_reference(10)
         journal = Journal.create(args.journal, {
             "reference": reference, "options": options,
-            "started_at": datetime.now(timezone.utc).isoformat()})
+            "started_at": to_data(datetime.now(timezone.utc))})
         return Opened(journal, None, reference)
     return Opened(None, None, reference)
 

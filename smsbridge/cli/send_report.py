@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 from typing import Any, TextIO
 
 import attrs
@@ -18,11 +17,11 @@ from smsbridge.cli.output import (
     EXIT_TRANSPORT,
     describe_error,
     dumps,
-    error_document,
     exit_code_for,
     jsonable,
 )
 from smsbridge.errors import DuplicateMessage
+from smsbridge.models import SentMessage
 
 __all__ = ["Ending", "Progress", "SendReport"]
 
@@ -120,23 +119,21 @@ class SendReport:
 
     def _item(self, item: dict[str, Any]) -> None:
         self._open()
-        self.ctx.out.write(("\n" if self._first else ",\n")
-                           + json.dumps(item, ensure_ascii=False))
+        self.ctx.out.write(("\n" if self._first else ",\n") + dumps(item, indent=None))
         self._first = False
 
     def outcome(self, done: Outcome) -> None:
         """Report one recipient's outcome."""
         recipient, sent = done.recipient, done.sent
         if self.ctx.json:
-            if sent is not None:
-                item = {"where": recipient.where, **jsonable(sent), "ok": sent.ok}
-            else:
-                item = {"where": recipient.where,
-                        "recipient": recipient.number or recipient.given,
-                        "message_id": None, "parts": None, "price": None, "currency": None,
-                        "error": None if done.error is None else error_document(done.error),
-                        "provider": None, "reference": done.reference, "ok": False}
-            item["outcome"] = done.outcome
+            # A recipient without an answer is shown as an answer without an id, so
+            # every item has the same keys.
+            answer = sent or SentMessage(recipient=recipient.number or recipient.given,
+                                         message_id=None, reference=done.reference)
+            item = {"where": recipient.where, **jsonable(answer), "ok": answer.ok,
+                    "outcome": done.outcome}
+            if sent is None:
+                item["error"] = jsonable(done.error)
             self._item(item)
         elif done.outcome == "accepted" and sent is not None:
             if not self.quiet:
@@ -188,7 +185,7 @@ class SendReport:
                 "journal": ending.journal_path,
                 "reference": ending.reference,
                 "advice": advice,
-                "error": None if error is None else error_document(error),
+                "error": error,
                 "exit_code": code,
                 "ok": code == EXIT_OK,
             }, indent=None)[1:] + "\n")
