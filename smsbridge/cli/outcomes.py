@@ -128,9 +128,9 @@ class Tally:
         elif done.outcome == "skipped":
             self.skipped += 1
         else:
-            self.skip_from(done.recipient.where)
+            self.count_not_attempted(done.recipient.where)
 
-    def skip_from(self, where: str) -> None:
+    def count_not_attempted(self, where: str) -> None:
         """Count one recipient never attempted, given at ``where``."""
         self.not_attempted += 1
         if self.not_attempted_from is None:

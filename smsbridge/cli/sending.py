@@ -1,9 +1,7 @@
 """The ``send`` command: a campaign sent chunk by chunk in constant memory, with a journal.
 
-Each recipient's outcome and the totals live in :mod:`~smsbridge.cli.outcomes`, what is
-printed in :mod:`~smsbridge.cli.send_report`, the options in
-:mod:`~smsbridge.cli.send_options`, continuing a campaign in
-:mod:`~smsbridge.cli.resume`, and ``--dry-run`` in :mod:`~smsbridge.cli.dry_run`.
+Outcomes and totals live in :mod:`.outcomes`, printing in :mod:`.send_report`, the
+options in :mod:`.send_options`, resuming in :mod:`.resume`, ``--dry-run`` in :mod:`.dry_run`.
 """
 
 from __future__ import annotations
@@ -327,7 +325,7 @@ class Campaign:
         if not (self.error is not None or self.interrupted):
             return
         for recipient in self._buffer:
-            self.tally.skip_from(recipient.where)
+            self.tally.count_not_attempted(recipient.where)
         self._buffer = []
         iterator = getattr(self, "_iterator", None)
         if iterator is None:
@@ -343,7 +341,7 @@ class Campaign:
             return
         for recipient in iterator:
             if not self._covered(recipient.seq):
-                self.tally.skip_from(recipient.where)
+                self.tally.count_not_attempted(recipient.where)
 
     def _covered(self, seq: int) -> bool:
         """True when the journal settled ``seq`` or holds it in a chunk left open."""
