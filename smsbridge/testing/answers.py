@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -16,8 +17,8 @@ from smsbridge.xmlutil import build_xml, parse_xml
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request, Response
 
-__all__ = ["Refusal", "json_answer", "method_not_allowed", "not_found", "params", "route",
-           "text_answer", "xml_answer", "xml_fields", "xml_text"]
+__all__ = ["Refusal", "json_answer", "local_time", "method_not_allowed", "not_found", "params",
+           "route", "text_answer", "xml_answer", "xml_fields", "xml_text"]
 
 T = TypeVar("T")
 
@@ -124,3 +125,8 @@ def xml_fields(body: bytes, force_list: Sequence[str] = ()) -> dict[str, Any] | 
         return None
     fields = next(iter(document.values())) if len(document) == 1 else None
     return fields if isinstance(fields, dict) else None
+
+
+def local_time(timestamp: float | None, zone: tzinfo, layout: str) -> str:
+    """A clock reading as the provider writes it in its zone ("" for None: not yet)."""
+    return "" if timestamp is None else datetime.fromtimestamp(timestamp, zone).strftime(layout)

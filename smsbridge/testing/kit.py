@@ -133,12 +133,28 @@ class KitSimulator(Simulator):
             self.moved(moved)
         return moved
 
+    def messages_of(self, login: str | None = None) -> list[MessageRecord]:
+        """The records of ``login``'s messages (default: the demo account's), oldest first."""
+        wanted = login or self.account.login
+        return [record for record in self.messages if record.login == wanted]
+
+    def query(self, message_id: str, login: str | None = None,
+              recipients: Iterable[str] = ()) -> list[MessageRecord] | None:
+        """A status query for ``message_id`` (of ``login``; only ``recipients``, if any):
+        the records, moved as :attr:`progression` says; None when any is unknown."""
+        found = {r.recipient: r for r in self.messages.find(message_id, login)}
+        wanted = list(recipients)
+        if not found or any(recipient not in found for recipient in wanted):
+            return None
+        records = [found[recipient] for recipient in wanted] if wanted else list(found.values())
+        self.look(records)
+        return records
+
     def advance(self, login: str | None = None) -> int:
         """Move every message of ``login`` (default: the demo account) one step now, as
         the operators' reports come in; return how many moved."""
         with self.lock:
-            wanted = login or self.account.login
-            moved = [r for r in self.messages if r.login == wanted and self.messages.step(r)]
+            moved = [r for r in self.messages_of(login) if self.messages.step(r)]
             if moved:
                 self.moved(moved)
         return len(moved)

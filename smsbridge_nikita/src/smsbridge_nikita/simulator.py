@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from smsbridge.testing.accounts import Account, Money
-from smsbridge.testing.answers import Refusal, route, xml_answer, xml_fields, xml_text
+from smsbridge.testing.answers import Refusal, local_time, route, xml_answer, xml_fields, xml_text
 from smsbridge.testing.kit import KitSimulator
 from smsbridge.testing.messages import MessageRecord
 from smsbridge.text import segments
@@ -115,8 +115,7 @@ class NikitaSimulator(KitSimulator):
     def delivery_report(self, login: str | None = None) -> bytes:
         """The push the gateway would send now: every phone of every message of ``login``."""
         with self.lock:
-            return self._report_xml(r for r in self.messages
-                                    if r.login == (login or self.account.login))
+            return self._report_xml(self.messages_of(login))
 
     def moved(self, records: list[MessageRecord]) -> None:
         """Push the changed reports (one ``dr`` per message id)."""
@@ -158,18 +157,18 @@ class NikitaSimulator(KitSimulator):
 
     def _message(self, fields: Mapping[str, Any], address: str | None) -> Response:
         request_id = xml_text(fields.get("id"))
+        status: int | str = 0
+        note = ""
         try:
-            phones, parts = self._accept(request_id, fields, address)
+            counts = self._accept(request_id, fields, address)
         except Refusal as refused:
-            phones, parts = refused.fields.get("phones", 0), refused.fields.get("parts", 0)
-            return _answer({"id": request_id, "status": refused.code, "phones": phones,
-                            "smscnt": parts, "message": refused.description})
-        return _answer({"id": request_id, "status": 0, "phones": phones, "smscnt": parts,
-                        "message": ""})
+            status, note, counts = refused.code, refused.description, refused.fields
+        return _answer({"id": request_id, "status": status, "phones": counts.get("phones", 0),
+                        "smscnt": counts.get("parts", 0), "message": note})
 
     def _accept(self, request_id: str, fields: Mapping[str, Any],
-                address: str | None) -> tuple[int, int]:
-        """Check and record a ``message`` request; return (phones, parts) or raise."""
+                address: str | None) -> dict[str, Any]:
+        """Check and record a ``message`` request; return its counts or raise a Refusal."""
         account = self._authorize(fields, address)
         if not account.active:
             raise Refusal(2, "account inactive or blocked")
@@ -217,17 +216,13 @@ class NikitaSimulator(KitSimulator):
         self.record(account, phones, parts=counts["parts"],
                     unpaid=Refusal(4, "insufficient funds", **counts), id=request_id,
                     reference=request_id, text=text, sender=sender, not_before=not_before)
-        return counts["phones"], counts["parts"]
-
-    def _local(self, timestamp: float | None) -> str:
-        if timestamp is None:
-            return ""
-        return datetime.fromtimestamp(timestamp, _BISHKEK).strftime(_TIME_FORMAT)
+        return counts
 
     def _phone_report(self, record: MessageRecord) -> dict[str, Any]:
+        received = record.reached(record.path[-1])
         return {"number": record.recipient, "report": _REPORT_CODES[record.state],
-                "sendTime": self._local(record.reached("sent")),
-                "rcvTime": self._local(record.stamps[2] if record.step >= 2 else None)}
+                "sendTime": local_time(record.reached("sent"), _BISHKEK, _TIME_FORMAT),
+                "rcvTime": local_time(received, _BISHKEK, _TIME_FORMAT)}
 
     def _report_xml(self, records: Iterable[MessageRecord]) -> bytes:
         drs: dict[str, dict[str, Any]] = {}
@@ -241,13 +236,11 @@ class NikitaSimulator(KitSimulator):
         request_id = xml_text(fields.get("id"))
         if not request_id:
             return _answer({"status": 1})
-        records = {r.recipient: r for r in self.messages.find(request_id, account.login)}
         wanted = [xml_text(p).lstrip("+") for p in fields.get("phone") or [] if xml_text(p)]
-        if not records or any(p not in records for p in wanted):
+        records = self.query(request_id, account.login, wanted)
+        if records is None:
             return _answer({"status": 4})
-        chosen = [records[p] for p in wanted] if wanted else list(records.values())
-        self.look(chosen)
-        return _answer({"status": 0, "phone": [self._phone_report(r) for r in chosen]})
+        return _answer({"status": 0, "phone": [self._phone_report(r) for r in records]})
 
     def _def(self, fields: Mapping[str, Any], address: str | None) -> Response:
         self._authorize(fields, address, _NS_PHONE_DEF)
