@@ -21,7 +21,7 @@ SESSION = "Z5CYSZEKDL1DPICU37WEHQVOYKP0T1GSLHX1"
 PAYLOADS = Path(__file__).parent / "payloads"
 
 
-class Wire:
+class MockedApi:
     """Helpers to read what went over the (mocked) wire."""
 
     base = BASE
@@ -61,11 +61,6 @@ class Wire:
         return parse_qsl(text, keep_blank_values=True)
 
 
-@pytest.fixture
-def sleeps(sms_sleeps: list[float]) -> list[float]:
-    """The waits the retry policy asked for (nothing really sleeps)."""
-    return sms_sleeps
-
 
 @pytest.fixture
 def connect(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbridge.Client]:
@@ -80,6 +75,6 @@ def client(connect: Callable[..., smsbridge.Client]) -> smsbridge.Client:
 
 
 @pytest.fixture
-def wire() -> Iterator[Wire]:
+def api() -> Iterator[MockedApi]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield Wire(mock)
+        yield MockedApi(mock)
