@@ -154,9 +154,9 @@ def sms_connect(sms_clock: FakeClock) -> Iterator[Callable[..., Client]]:
     """Make clients whose retries record their waits in ``sms_sleeps`` instead of sleeping.
 
     ``sms_connect("nikita", retries=0, login=..., ...)``: ``retries`` (default 2) sets the
-    retry policy, with a fixed jitter so the waits are predictable; every other keyword is
-    a setting. A wait moves ``sms_clock`` on. The clients are closed when the test ends.
-    Drivers' test suites wrap it::
+    retry policy, with a fixed ``jitter`` (default 0.5, the middle of its range) so the
+    waits are predictable; every other keyword is a setting. A wait moves ``sms_clock``
+    on. The clients are closed when the test ends. Drivers' test suites wrap it::
 
         @pytest.fixture
         def connect(sms_connect):
@@ -164,8 +164,9 @@ def sms_connect(sms_clock: FakeClock) -> Iterator[Callable[..., Client]]:
     """
     made: list[Client] = []
 
-    def make(target: str, /, *, retries: int = 2, **settings: Any) -> Client:
-        retry = RetryPolicy(retries=retries, sleep=sms_clock.sleep, jitter=lambda: 0.5)
+    def make(target: str, /, *, retries: int = 2, jitter: float = 0.5,
+             **settings: Any) -> Client:
+        retry = RetryPolicy(retries=retries, sleep=sms_clock.sleep, jitter=lambda: jitter)
         client = connect(target, retry=retry, **settings)
         made.append(client)
         return client

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
 
 import pytest
 import requests
@@ -24,7 +24,7 @@ from smsbridge.errors import (
     RateLimited,
 )
 from smsbridge.models import DeliveryState
-from smsbridge.testing.fixtures import FakeClock, until_final
+from smsbridge.testing.fixtures import FakeClock, Served, until_final
 from smsbridge.transport import RetryPolicy
 from smsbridge.xmlutil import parse_xml
 from smsbridge_nikita.simulator import NikitaSimulator
@@ -44,26 +44,19 @@ def sim(clock: FakeClock) -> NikitaSimulator:
 
 
 @pytest.fixture
-def url(sim: NikitaSimulator) -> Iterator[str]:
-    with sim.serve() as base:
-        yield base
+def served(sim: NikitaSimulator, sms_simulator: Callable[..., Served]) -> Served:
+    return sms_simulator(sim)
 
 
 @pytest.fixture
-def connect(sim: NikitaSimulator, url: str,
-            sms_sleeps: list[float]) -> Iterator[Callable[..., smsbridge.Client]]:
-    made: list[smsbridge.Client] = []
+def url(served: Served) -> str:
+    return served.url
 
-    def make(retries: int = 2, **overrides: Any) -> smsbridge.Client:
-        retry = RetryPolicy(retries=retries, sleep=sms_sleeps.append, jitter=lambda: 0.0)
-        client = smsbridge.connect("nikita", retry=retry,
-                                   **{**sim.client_settings(url), **overrides})
-        made.append(client)
-        return client
 
-    yield make
-    for client in made:
-        client.close()
+@pytest.fixture
+def connect(served: Served) -> Callable[..., smsbridge.Client]:
+    """Make nikita clients for the simulator (sms_connect: waits go to sms_sleeps)."""
+    return functools.partial(served.connect, jitter=0.0)
 
 
 @pytest.fixture

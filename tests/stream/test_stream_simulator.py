@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -20,8 +19,7 @@ from smsbridge.errors import (
     RateLimited,
 )
 from smsbridge.models import DeliveryState
-from smsbridge.testing.fixtures import FakeClock
-from smsbridge.transport import RetryPolicy
+from smsbridge.testing.fixtures import FakeClock, Served
 from smsbridge_stream.simulator import SESSION_LIFETIME, StreamSimulator
 
 
@@ -36,25 +34,19 @@ def sim(clock: FakeClock) -> StreamSimulator:
 
 
 @pytest.fixture
-def served(sim: StreamSimulator) -> Iterator[str]:
-    with sim.serve() as url:
-        yield url
+def simulator(sim: StreamSimulator, sms_simulator: Callable[..., Served]) -> Served:
+    return sms_simulator(sim, timeout=5)
 
 
 @pytest.fixture
-def connect(served: str, sim: StreamSimulator, sms_sleeps: list[float]) -> Iterator[Any]:
-    clients: list[smsbridge.Client] = []
+def served(simulator: Served) -> str:
+    return simulator.url
 
-    def make(**overrides: Any) -> smsbridge.Client:
-        settings = {**sim.client_settings(served), "timeout": 5, **overrides}
-        client = smsbridge.connect("stream", retry=RetryPolicy(retries=2, sleep=sms_sleeps.append),
-                                   **settings)
-        clients.append(client)
-        return client
 
-    yield make
-    for client in clients:
-        client.close()
+@pytest.fixture
+def connect(simulator: Served) -> Callable[..., smsbridge.Client]:
+    """Make stream clients for the simulator (sms_connect: waits go to sms_sleeps)."""
+    return simulator.connect
 
 
 def paths(sim: StreamSimulator) -> list[str]:
