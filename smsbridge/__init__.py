@@ -56,7 +56,14 @@ from smsbridge.phones import normalize_number
 from smsbridge.settings import BaseSettings, secret
 from smsbridge.text import segments
 
-__version__ = "0.1.0"
+
+def __getattr__(name: str) -> str:
+    # The version lives in the package metadata only; read on demand (not at import).
+    if name == "__version__":
+        from smsbridge.driver import distribution_version
+
+        return distribution_version("smsbridge") or "unknown"
+    raise AttributeError(f"module 'smsbridge' has no attribute {name!r}")
 
 __all__ = [
     "AuthError",

@@ -14,6 +14,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+import attrs
+
 from smsbridge.errors import ValidationError
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "MAX_ID_LENGTH",
     "MAX_VALIDITY",
     "SEND_AT_TOLERANCE",
+    "SenderRule",
     "as_validity",
     "check_aware",
     "check_callback_body",
@@ -107,6 +110,32 @@ def check_sender(sender: Any) -> None:
                               f"{_shown(sender)}", field="sender")
     if not sender.strip():
         raise ValidationError("sender is blank", field="sender")
+
+
+@attrs.frozen
+class SenderRule:
+    """What a provider takes as a sender, declared by its driver (``sender_rule``).
+
+    :ivar required: True when every send needs a sender (from ``send()`` or the setting).
+    :ivar patterns: regular expressions; a sender is valid when one matches it whole
+        (none: any non-blank sender).
+    :ivar hint: what the provider takes, in words, for the error message.
+    """
+
+    required: bool = False
+    patterns: tuple[str, ...] = ()
+    hint: str = ""
+
+    def check(self, sender: str | None) -> None:
+        """Raise :class:`ValidationError` when ``sender`` breaks the rule."""
+        if not sender:
+            if self.required:
+                raise ValidationError(
+                    f"a sender is needed ({self.hint}): pass sender= or set the 'sender' "
+                    "setting", field="sender")
+            return
+        if self.patterns and not any(re.fullmatch(p, sender) for p in self.patterns):
+            raise ValidationError(f"invalid sender {sender!r}: {self.hint}", field="sender")
 
 
 def as_validity(value: Any) -> timedelta | None:

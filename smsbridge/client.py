@@ -76,7 +76,7 @@ class _PluginManager(pluggy.PluginManager):
     """A plugin manager that registers only the hooks the driver offers (every hook of a
     driver class)."""
 
-    def __init__(self, driver: Driver | type[Driver]) -> None:
+    def __init__(self, driver: Driver[Any] | type[Driver[Any]]) -> None:
         super().__init__(hookspecs.PROJECT)
         self._driver = driver
 
@@ -89,7 +89,7 @@ class _PluginManager(pluggy.PluginManager):
         return opts
 
 
-def plugin_manager(driver: Driver | type[Driver],
+def plugin_manager(driver: Driver[Any] | type[Driver[Any]],
                    plugins: Sequence[object] = ()) -> pluggy.PluginManager:
     """A plugin manager of the smsbridge hooks holding ``driver`` and extension ``plugins``.
 
@@ -114,7 +114,8 @@ def operations(pm: pluggy.PluginManager, driver: object) -> frozenset[str]:
     )
 
 
-def capabilities(pm: pluggy.PluginManager, driver: Driver | type[Driver]) -> frozenset[str]:
+def capabilities(pm: pluggy.PluginManager,
+                 driver: Driver[Any] | type[Driver[Any]]) -> frozenset[str]:
     """What ``driver`` offers: its operations in ``pm``, its ``features``, and
     ``send_many`` when one request may carry different texts."""
     implemented = operations(pm, driver)
@@ -131,7 +132,7 @@ class Client:
     (or use it as a context manager) to release its HTTP connections.
     """
 
-    def __init__(self, driver: Driver, *, plugins: Sequence[object] = ()) -> None:
+    def __init__(self, driver: Driver[Any], *, plugins: Sequence[object] = ()) -> None:
         self._driver = driver
         self._pm = plugin_manager(driver, plugins)
         self._operations = operations(self._pm, driver)
@@ -147,7 +148,7 @@ class Client:
         self.close()
 
     @property
-    def driver(self) -> Driver:
+    def driver(self) -> Driver[Any]:
         """The driver object, for provider-only extras."""
         return self._driver
 

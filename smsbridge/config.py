@@ -31,7 +31,7 @@ def driver_name(target: str) -> str:
     return target.split("://", 1)[0].partition("+")[0]
 
 
-def parse_url(url: str, driver: type[Driver] | None = None) -> tuple[str, dict[str, Any]]:
+def parse_url(url: str, driver: type[Driver[Any]] | None = None) -> tuple[str, dict[str, Any]]:
     """Split ``driver[+http]://user:secret@host[:port]/path?setting=value`` into a driver
     name and settings.
 
@@ -90,7 +90,7 @@ def _safe(url: str) -> str:
     return url
 
 
-def _plugin_objects(plugins: Iterable[Any] | str | None, driver: Driver,
+def _plugin_objects(plugins: Iterable[Any] | str | None, driver: Driver[Any],
                     options: Mapping[str, Mapping[str, Any]]) -> list[object]:
     if plugins is None:
         return []

@@ -1,21 +1,36 @@
-"""The base class drivers build on."""
+"""The base class drivers build on: the one recipe every driver follows.
+
+A driver declares what its provider takes (settings class, chunk size, send options,
+sender rule, features), implements its operations as hook methods marked with
+:data:`smsbridge.hookimpl`, builds requests and reads answers in its ``api`` module, and
+makes every request through :meth:`Driver.request`, which returns an
+:class:`~smsbridge.answers.Answer` whose methods are the one error builder.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+import typing
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from smsbridge.answers import Answer
+from smsbridge.checks import SenderRule
+from smsbridge.errors import ConfigError, ValidationError
+from smsbridge.hookspecs import hookimpl
 from smsbridge.redaction import Redactor
 from smsbridge.settings import BaseSettings, check_base_url, secret_values
-from smsbridge.transport import RetryPolicy, Transport, make_user_agent
+from smsbridge.transport import RetryPolicy, Transport
 
 if TYPE_CHECKING:
     import requests
 
     from smsbridge.errors import ProviderError
+    from smsbridge.models import Message
 
-__all__ = ["Driver", "distribution_version"]
+__all__ = ["Driver", "distribution_version", "user_agent"]
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
 @functools.cache
@@ -35,57 +50,83 @@ def distribution_version(module: str) -> str | None:
         return None
 
 
-class Driver:
+def user_agent(driver: str, driver_module: str) -> str:
+    """The User-Agent naming smsbridge and the driver, each with its installed version."""
+    import requests
+
+    core = distribution_version("smsbridge") or "unknown"
+    agent = f"smsbridge/{core}"
+    if driver:
+        agent += f" smsbridge-{driver}/{distribution_version(driver_module) or core}"
+    return f"{agent} python-requests/{requests.__version__}"
+
+
+class Driver(Generic[SettingsT]):
     """A provider driver: settings in, hook implementations out.
 
-    Subclasses set the class attributes and mark their operation methods with
-    :data:`smsbridge.hookimpl`; the client registers those methods and offers exactly
-    those operations. The HTTP transport is built on first use, so a client that never
-    talks to the network never imports requests.
+    Subclass it as ``class AcmeDriver(Driver[AcmeSettings])``: the settings class is
+    taken from the type argument, and ``self.settings`` is typed as ``AcmeSettings``.
+    Declare what the provider takes in class attributes; the base checks every message
+    against them (:meth:`check_message`, run by the ``validate`` hook before any request)
+    and the client chunks sends by ``batch_size``. Add provider limits by overriding
+    :meth:`check_message` (call ``super()`` first).
 
-    When what a driver offers depends on its settings, it decides in ``__init__``:
-
-    * ``batch_size``, ``mixed_batches`` and ``features`` are plain attributes; the class
-      values are the defaults, and an instance may set its own
-      (``self.batch_size = settings.bulk_size``) before a client is made from it.
-    * :meth:`offers` says which of its hook methods the client registers; override it
-      to withhold an operation the instance cannot perform (the failover driver offers
-      ``status`` only when one of its providers does). The client then reports the
-      operation as unsupported and raises :class:`~smsbridge.errors.NotSupported`.
+    The HTTP transport is built on first use, so a client that never talks to the
+    network never imports requests. :meth:`offers` says which hook methods the client
+    registers; override it to withhold an operation the instance cannot perform (the
+    failover driver offers ``status`` only when one of its providers does).
     """
 
     #: The entry-point name (``nikita``).
     name: ClassVar[str] = ""
-    #: The frozen settings class.
+    #: The frozen settings class (set from ``Driver[SettingsClass]``).
     settings_class: ClassVar[type[BaseSettings]] = BaseSettings
-    #: Most recipients one send request may carry; an instance may set its own from a
-    #: setting (``self.batch_size = settings.bulk_size``).
+    #: Most recipients one send request may carry ...
     batch_size: int = 1
-    #: True when one request may carry different texts (``send_many`` natively); an
-    #: instance may set its own.
+    #: ... or the name of the setting that holds it (``"bulk_size"``).
+    batch_setting: ClassVar[str | None] = None
+    #: True when one request may carry different texts (``send_many`` natively).
     mixed_batches: bool = False
-    #: Capabilities beyond the implemented hooks (``viber``, ``send_at``, ...); an
-    #: instance may set its own.
+    #: Capabilities beyond the implemented hooks (``viber``, ``send_at``,
+    #: ``deduplication``, ...); a channel other than SMS must be listed here.
     features: frozenset[str] = frozenset()
-    #: Settings named by the user and password parts of a URL.
+    #: Keyword options ``send()`` passes to this driver (in ``Message.options``).
+    send_options: ClassVar[frozenset[str]] = frozenset()
+    #: What the provider takes as a sender.
+    sender_rule: ClassVar[SenderRule] = SenderRule()
+    #: The settings a URL's user and password parts name: ``nikita://acme:s3cret@``
+    #: sets ``login`` and ``password``; ``(None, "api_key")`` takes the key from the
+    #: password part (``ketchup://:KEY@``).
     url_credentials: ClassVar[tuple[str | None, str | None]] = (None, None)
     #: Provider error code -> smsbridge error class.
     error_table: ClassVar[Mapping[Any, type[ProviderError]]] = {}
     #: ``"module:Class"`` of the provider's simulator (a :class:`smsbridge.testing.Simulator`).
     simulator: ClassVar[str | None] = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            args = typing.get_args(base)
+            if typing.get_origin(base) is Driver and args and isinstance(args[0], type):
+                cls.settings_class = args[0]
+
     def __init__(
         self,
-        settings: BaseSettings,
+        settings: SettingsT,
         *,
         session: requests.Session | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
+        if not isinstance(settings, self.settings_class):
+            raise ConfigError(f"{type(self).__name__} needs {self.settings_class.__name__}, "
+                              f"got {type(settings).__name__}")
         if settings.base_url:
             check_base_url(settings.base_url, driver=self.name)
-        self.settings = settings
+        self.settings: SettingsT = settings
         self.redactor = Redactor(secret_values(settings))
         self.retry = retry or RetryPolicy(retries=settings.retries)
+        if self.batch_setting is not None:
+            self.batch_size = getattr(settings, self.batch_setting)
         self._session = session
         self._transport: Transport | None = None
 
@@ -105,10 +146,58 @@ class Driver:
                 retry=self.retry,
                 redactor=self.redactor,
                 session=self._session,
-                user_agent=make_user_agent(self.name,
-                                           distribution_version(type(self).__module__)),
+                user_agent=user_agent(self.name, type(self).__module__),
             )
         return self._transport
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        send: bool = False,
+        idempotent: bool = True,
+        **options: Any,
+    ) -> Answer:
+        """Make one request through the transport and return the answer to read.
+
+        :param operation: the smsbridge operation, for errors and logs.
+        :param send: True when the request creates messages (or HLR requests): errors
+            about its answer then say what it proves (a refusal, or DeliveryUnknown).
+        :param idempotent: False when repeating the request would repeat its effect
+            (a send to a provider that does not deduplicate by our id).
+        :param options: ``params``, ``data``, ``json``, ``files``, ``headers``.
+        """
+        response = self.transport.request(method, path, operation=operation, send=send,
+                                          idempotent=idempotent, **options)
+        return Answer.of(response, provider=self.name, operation=operation, is_send=send,
+                         redactor=self.redactor)
+
+    def check_message(self, message: Message) -> None:
+        """Check one message against what the provider takes; raise ValidationError.
+
+        The base checks the channel (SMS, or one listed in ``features``), the option
+        names (``send_options``) and the sender (``sender_rule``). Override it to add
+        the provider's limits, calling ``super().check_message(message)`` first.
+        """
+        if message.channel != "sms" and message.channel not in self.features:
+            raise ValidationError(f"{self.name} sends SMS only, not {message.channel!r}",
+                                  field="channel")
+        unknown = sorted(set(message.options) - self.send_options)
+        if unknown:
+            valid = ", ".join(sorted(self.send_options)) or "none"
+            raise ValidationError(
+                f"unknown send option(s) for {self.name}: {', '.join(unknown)}; valid "
+                f"options: {valid}", field=unknown[0])
+        self.sender_rule.check(message.sender)
+
+    @hookimpl
+    def validate(self, messages: Sequence[Message]) -> bool:
+        """Check every message with :meth:`check_message` before any request."""
+        for message in messages:
+            self.check_message(message)
+        return True
 
     def offers(self, operation: str) -> bool:
         """True when the client should register this driver's hook method ``operation``.

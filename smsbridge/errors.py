@@ -300,13 +300,16 @@ def error_for(
     table: Any,
     code: str | int | None,
     description: str | None = None,
+    *,
+    retry_after: float | None = None,
     **fields: Any,
 ) -> ProviderError:
     """Build the error a provider code maps to through a driver's table.
 
     ``table`` maps codes (ints or strings, compared as text) to error classes; a code
     it does not list gives a plain :class:`ProviderError`. ``fields`` are the
-    :class:`ProviderError` keyword fields (provider, operation, http_status, body).
+    :class:`ProviderError` keyword fields (provider, operation, http_status, body);
+    ``retry_after`` goes to a :class:`RateLimited`.
     """
     key = None if code is None else str(code).strip()
     error_class: type[ProviderError] = ProviderError
@@ -314,6 +317,8 @@ def error_for(
         if str(known) == key:
             error_class = candidate
             break
+    if issubclass(error_class, RateLimited):
+        return error_class(description, code=key, retry_after=retry_after, **fields)
     return error_class(description, code=key, **fields)
 
 

@@ -194,7 +194,7 @@ def _decide(error: BaseException) -> _Decision:
     return _Decision(move_on=False, cool_down=False)
 
 
-class FailoverDriver(Driver):
+class FailoverDriver(Driver[FailoverSettings]):
     """Send through the first healthy provider; route queries back by message id.
 
     Message ids are ``"<provider index>:<provider's id>"``. Provider-only extras:
@@ -207,9 +207,8 @@ class FailoverDriver(Driver):
     batch_size = 1
     mixed_batches = False
 
-    def __init__(self, settings: BaseSettings, **kwargs: Any) -> None:
+    def __init__(self, settings: FailoverSettings, **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
-        assert isinstance(settings, FailoverSettings)
         #: Seconds on a monotonic scale; replace it to test cool-downs.
         self.clock: Callable[[], float] = time.monotonic
         self._lock = threading.Lock()

@@ -102,7 +102,7 @@ class Outbox(list[Message]):
         return [m.text for m in self]
 
 
-class MemoryDriver(Driver):
+class MemoryDriver(Driver[MemorySettings]):
     """Keeps every accepted message in ``outbox``; delivery follows ``progression``."""
 
     name = "memory"
@@ -114,10 +114,9 @@ class MemoryDriver(Driver):
     #: Makes each driver's outbox; the pytest plugin points it at the fixture's outbox.
     outbox_factory: ClassVar[Any] = Outbox
 
-    def __init__(self, settings: BaseSettings, *, outbox: Outbox | None = None,
+    def __init__(self, settings: MemorySettings, *, outbox: Outbox | None = None,
                  **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
-        assert isinstance(settings, MemorySettings)
         self.progression = _progression(settings.progression)
         self.outbox: Outbox = type(self).outbox_factory() if outbox is None else outbox
         self._ids = itertools.count(1)
@@ -127,7 +126,6 @@ class MemoryDriver(Driver):
     @hookimpl
     def validate(self, messages: Sequence[Message]) -> bool:
         """Refuse texts longer than ``max_parts`` SMS parts."""
-        assert isinstance(self.settings, MemorySettings)
         for text in {message.text for message in messages}:
             parts = segments(text).parts
             if parts > self.settings.max_parts:
@@ -225,7 +223,6 @@ class MemoryDriver(Driver):
     @hookimpl
     def balance(self) -> Balance:
         """The configured balance."""
-        assert isinstance(self.settings, MemorySettings)
         return Balance(amount=self.settings.balance, currency=None)
 
 
@@ -250,7 +247,7 @@ class ProviderChecks:
     """A plugin that checks messages with another driver's ``validate`` (its provider's
     limits: text length, sender format, ...), for a memory client standing in for it."""
 
-    def __init__(self, driver: Driver) -> None:
+    def __init__(self, driver: Driver[Any]) -> None:
         self.driver = driver
 
     @hookimpl
@@ -262,7 +259,7 @@ class ProviderChecks:
         return bool(check(messages))
 
 
-def stand_in(driver: Driver, outbox: Outbox) -> Client:
+def stand_in(driver: Driver[Any], outbox: Outbox) -> Client:
     """A memory client recording into ``outbox`` in place of ``driver``: the same default
     sender and country, the same provider checks, nothing sent."""
     from smsbridge.client import Client

@@ -1,63 +1,45 @@
-"""HTTP for drivers: one session per client, explicit timeouts, careful retries.
+"""HTTP for drivers: it only moves bytes.
+
+One session per client, explicit timeouts, a deadline per attempt, a size cap, redacted
+logs, and one retry decision (:func:`should_retry`). What an answer means is decided one
+layer up (:class:`smsbridge.answers.Answer`); here, only network failures become errors
+(:class:`~smsbridge.errors.TransportError`, or
+:class:`~smsbridge.errors.DeliveryUnknown` for a send that may have been received).
 
 The rule that keeps messages from being lost or doubled: a request is repeated only
 when repeating it is harmless. Reads are repeated after connection failures,
 timeouts, 429 and 5xx answers. A send is repeated only when the provider
 deduplicates by our id (``idempotent=True``); any other send is repeated only when
-the connection failed before a byte was written, and otherwise raises
-:class:`~smsbridge.errors.DeliveryUnknown`.
-
-An answer to a send proves a refusal only when nothing leaves doubt: an unreadable
-answer, an HTTP 5xx without a specific refusal in its body, and any error answer to
-the repeat of an attempt that may have been accepted are
-:class:`~smsbridge.errors.DeliveryUnknown` (:meth:`HttpResponse.settle`).
+the connection failed before a byte was written.
 """
 
 from __future__ import annotations
 
-import contextlib
-import email.utils
 import json as jsonlib
 import logging
 import math
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from smsbridge import jsonutil
-from smsbridge.errors import (
-    AuthError,
-    DeliveryUnknown,
-    InsufficientFunds,
-    InvalidResponse,
-    NotFound,
-    ProviderError,
-    RateLimited,
-    SmsBridgeError,
-    TransportError,
-    error_for,
-    settle_send_error,
-)
+from smsbridge.errors import DeliveryUnknown, InvalidResponse, TransportError
 from smsbridge.redaction import Redactor
 
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["SHAPE_ERRORS", "HttpResponse", "RetryPolicy", "Transport", "http_error",
-           "make_user_agent", "read_code_desc"]
+__all__ = ["HttpResponse", "RetryPolicy", "Transport", "retry_after",
+           "should_retry"]
 
 logger = logging.getLogger(__name__)
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _READ_SIZE = 64 * 1024
-#: What reading an unexpected payload shape raises; :meth:`HttpResponse.reading` turns
-#: these into InvalidResponse (ArithmeticError: decimal.InvalidOperation and friends).
-SHAPE_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError, ArithmeticError)
 
 
 @attrs.frozen(kw_only=True)
@@ -80,120 +62,20 @@ class RetryPolicy:
 
 @attrs.frozen(kw_only=True)
 class HttpResponse:
-    """A provider's answer, read whole (within the size cap)."""
+    """The bytes of an answer, read whole (within the size cap)."""
 
     status_code: int
     headers: Mapping[str, str] = attrs.field(repr=False)
     content: bytes = attrs.field(repr=False)
     url: str = attrs.field(repr=False)
-    provider: str
-    operation: str
-    is_send: bool = False
-    #: How many times the request was made; above 1 a deduplicating provider may answer
-    #: "duplicate" for a message whose first answer was lost.
+    #: How many times the request was made.
     attempts: int = 1
     #: True when an earlier attempt of this send may have been accepted (its answer was
-    #: lost or came from a gateway): an error answer now does not prove a refusal.
+    #: lost, or was a 5xx from a gateway).
     maybe_accepted: bool = False
-    redactor: Redactor = attrs.field(repr=False, eq=False, factory=Redactor)
-
-    @property
-    def text(self) -> str:
-        """The body decoded as UTF-8 (the providers' documented encoding)."""
-        return self.content.decode("utf-8", "replace")
-
-    @property
-    def ok(self) -> bool:
-        """True for a 2xx answer."""
-        return 200 <= self.status_code < 300
-
-    def settle(self, error: SmsBridgeError) -> SmsBridgeError:
-        """The error this answer really proves, for a send (see :func:`settle_send_error`)."""
-        if not self.is_send:
-            return error
-        return settle_send_error(error, maybe_accepted=self.maybe_accepted)
-
-    def json(self) -> Any:
-        """Parse the body as JSON; a non-JSON body raises a typed error keeping it."""
-        try:
-            return jsonutil.loads(self.content)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise self.unreadable("the answer is not JSON") from exc
-
-    def xml(self, force_list: tuple[str, ...] = ()) -> dict[str, Any]:
-        """Parse the body as XML with :func:`smsbridge.xmlutil.parse_xml`."""
-        from smsbridge.xmlutil import parse_xml
-
-        try:
-            return parse_xml(self.content, force_list=force_list)
-        except ValueError as exc:
-            raise self.unreadable("the answer is not XML") from exc
-
-    def unreadable(self, reason: str) -> SmsBridgeError:
-        """The error for a body that cannot be understood.
-
-        An HTTP error status explains more than a parse failure, so it wins.
-        """
-        if not self.ok:
-            return http_error(self)
-        return self.invalid(reason)
-
-    @contextlib.contextmanager
-    def reading(self, what: str) -> Iterator[None]:
-        """Turn any surprise while reading ``what`` from this answer into InvalidResponse.
-
-        ::
-
-            with response.reading("the send answer"):
-                ids = [str(item["id"]) for item in payload["result"]]
-        """
-        try:
-            yield
-        except SmsBridgeError:
-            raise
-        except SHAPE_ERRORS as exc:
-            raise self.invalid(f"cannot read {what}: {type(exc).__name__}: {exc}") from exc
-
-    def provider_error(
-        self,
-        table: Mapping[Any, type[ProviderError]],
-        code: str | int | None,
-        description: str | None = None,
-        *,
-        refine: Callable[[str | None, str | None], type[ProviderError] | None] | None = None,
-    ) -> SmsBridgeError:
-        """The error a provider code in this answer maps to through ``table``.
-
-        The description is masked (providers echo requests); ``refine(code, description)``
-        may name a more specific class for a code the table leaves generic. For a send,
-        the error goes through :meth:`settle`.
-        """
-        shown = self.redactor.text(description) if description is not None else None
-        fields: dict[str, Any] = {
-            "provider": self.provider,
-            "operation": self.operation,
-            "http_status": self.status_code,
-            "body": self.redactor.text(self.content)[:500] or None,
-        }
-        error = error_for(table, code, shown, **fields)
-        if refine is not None and type(error) is ProviderError:
-            better = refine(error.code, shown)
-            if better is not None:
-                error = better(shown, code=error.code, **fields)
-        return self.settle(error)
-
-    def invalid(self, reason: str) -> InvalidResponse:
-        """An :class:`InvalidResponse` for this answer, with the body (secrets masked)."""
-        return InvalidResponse(
-            f"{self.provider}/{self.operation}: {reason} (HTTP {self.status_code})",
-            body=self.redactor.text(self.content),
-            provider=self.provider,
-            operation=self.operation,
-            http_status=self.status_code,
-        )
 
 
-def _retry_after(headers: Mapping[str, str]) -> float | None:
+def retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds a ``Retry-After`` header asks for (a number or an HTTP date); None when the
     header is absent or unreadable (NaN, infinity, garbage)."""
     value = headers.get("Retry-After")
@@ -202,6 +84,8 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
+        import email.utils  # only for this rare form: it costs a cold start 10 ms
+
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError, OverflowError):
@@ -212,38 +96,19 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     return seconds if math.isfinite(seconds) else None
 
 
-def http_error(response: HttpResponse) -> SmsBridgeError:
-    """The error for an HTTP failure whose body carries no provider error code.
+def should_retry(*, attempt: int, retries: int, idempotent: bool, status: int | None = None,
+                 before_sending: bool = False) -> bool:
+    """Whether to repeat a request after attempt number ``attempt`` (1-based) failed.
 
-    For a send it goes through :meth:`HttpResponse.settle`: a 5xx is
-    :class:`DeliveryUnknown`.
+    ``status`` is the answer's HTTP status, or None when the network failed (then
+    ``before_sending`` says whether nothing was written). A request is repeated only
+    when that cannot repeat its effect: it is idempotent, or nothing left the process.
     """
-    status = response.status_code
-    body = response.redactor.text(response.content)[:500] or None
-    common: dict[str, Any] = {
-        "provider": response.provider,
-        "http_status": status,
-        "operation": response.operation,
-        "body": body,
-    }
-    error: SmsBridgeError
-    if status in (401, 403):
-        error = AuthError("access denied", code=None, **common)
-    elif status == 402:
-        error = InsufficientFunds("payment required", **common)
-    elif status == 404:
-        # The provider's own "not found" carries a code in its body; a bare 404 is most
-        # often a wrong base_url or path.
-        where = response.redactor.text(response.url.split("?", 1)[0])
-        error = NotFound(f"endpoint not found: {where} (check base_url)", **common)
-    elif status == 429:
-        error = RateLimited("too many requests", retry_after=_retry_after(response.headers),
-                            **common)
-    elif status >= 400:
-        error = ProviderError(f"HTTP {status}", **common)
-    else:
-        error = response.invalid("unexpected answer")
-    return response.settle(error)
+    if attempt > retries:
+        return False
+    if status is not None:
+        return idempotent and status in RETRY_STATUSES
+    return idempotent or before_sending
 
 
 def _connect_failure(exc: BaseException) -> bool:
@@ -274,18 +139,6 @@ def _connect_failure(exc: BaseException) -> bool:
     return False
 
 
-def make_user_agent(driver: str, driver_version: str | None = None) -> str:
-    """The User-Agent naming smsbridge and the driver with versions."""
-    import requests
-
-    from smsbridge import __version__
-
-    agent = f"smsbridge/{__version__}"
-    if driver:
-        agent += f" smsbridge-{driver}/{driver_version or __version__}"
-    return f"{agent} python-requests/{requests.__version__}"
-
-
 class Transport:
     """One HTTP session for one client, bound to a provider's base URL."""
 
@@ -314,7 +167,8 @@ class Transport:
         self.redactor = redactor or Redactor()
         self._owns_session = session is None
         self.session = session or requests.Session()
-        self.session.headers["User-Agent"] = user_agent or make_user_agent(provider)
+        if user_agent:
+            self.session.headers["User-Agent"] = user_agent
         self.max_response_bytes = max_response_bytes
 
     def __repr__(self) -> str:
@@ -350,8 +204,8 @@ class Transport:
         :param operation: the smsbridge operation, for errors and logs.
         :param send: True when the request creates messages (or HLR requests).
         :param idempotent: False when repeating the request would repeat its effect.
-        :returns: the answer whatever its HTTP status; drivers read the body's own error
-            code first (see :meth:`HttpResponse.unreadable`).
+        :returns: the answer whatever its HTTP status (drivers read it as an
+            :class:`~smsbridge.answers.Answer`).
         :raises DeliveryUnknown: a send failed after it may have been received.
         :raises TransportError: any other network failure.
         """
@@ -374,11 +228,12 @@ class Transport:
                     method, url, params=params, data=data, json=json, files=files,
                     headers=headers, timeout=self.timeout, stream=True,
                 )
-                response = self._read(raw, operation, send, attempt, started + self.deadline)
+                response = self._read(raw, operation, attempt, started + self.deadline)
             except requests.RequestException as exc:
                 before_sending = _connect_failure(exc)
                 maybe_accepted = maybe_accepted or (send and not before_sending)
-                if (idempotent or before_sending) and attempt <= self.retry.retries:
+                if should_retry(attempt=attempt, retries=self.retry.retries,
+                                idempotent=idempotent, before_sending=before_sending):
                     self._pause(attempt, None, f"{type(exc).__name__}", method, shown)
                     continue
                 failure = self._failure(exc, operation, maybe_accepted, before_sending)
@@ -388,14 +243,11 @@ class Transport:
                 raise failure
             elapsed = (time.monotonic() - started) * 1000
             logger.debug("%s %s -> %s (%.0f ms)", method, shown, response.status_code, elapsed)
-            if (
-                response.status_code in RETRY_STATUSES
-                and idempotent
-                and attempt <= self.retry.retries
-            ):
+            if should_retry(attempt=attempt, retries=self.retry.retries,
+                            idempotent=idempotent, status=response.status_code):
                 # Any 5xx may come after the provider took the message.
                 maybe_accepted = maybe_accepted or (send and response.status_code >= 500)
-                wait = _retry_after(response.headers)
+                wait = retry_after(response.headers)
                 self._pause(attempt, wait, f"HTTP {response.status_code}", method, shown)
                 continue
             if maybe_accepted:
@@ -440,8 +292,8 @@ class Transport:
                        attempt, self.retry.retries, delay)
         self.retry.sleep(delay)
 
-    def _read(self, raw: requests.Response, operation: str, send: bool,
-              attempt: int, deadline: float) -> HttpResponse:
+    def _read(self, raw: requests.Response, operation: str, attempt: int,
+              deadline: float) -> HttpResponse:
         """Read the whole answer within the size cap and the deadline."""
         import requests
         from urllib3.exceptions import HTTPError as Urllib3Error
@@ -482,39 +334,5 @@ class Transport:
             headers=dict(raw.headers),
             content=b"".join(parts),
             url=raw.url or "",
-            provider=self.provider,
-            operation=operation,
-            is_send=send,
             attempts=attempt,
-            redactor=self.redactor,
         )
-
-
-def read_code_desc(
-    response: HttpResponse,
-    table: Mapping[Any, type[ProviderError]],
-    *,
-    refine: Callable[[str | None, str | None], type[ProviderError] | None] | None = None,
-    repair: Callable[[str], Any] | None = None,
-) -> Any:
-    """The JSON payload of a Devino/Stream-family answer.
-
-    An error object (``{"Code": 4, "Desc": "..."}``) raises the error its code maps to,
-    whatever the HTTP status; an HTTP error without one raises :func:`http_error`.
-    ``repair(text)`` may rescue a body that is not quite JSON (the providers' documents
-    print some); it returns the payload, or None when it cannot.
-    """
-    from smsbridge.parsing import code_desc
-
-    try:
-        payload = response.json()
-    except SmsBridgeError:
-        payload = repair(response.text) if repair is not None else None
-        if payload is None:
-            raise
-    found = code_desc(payload)
-    if found is not None:
-        raise response.provider_error(table, found[0], found[1], refine=refine)
-    if not response.ok:
-        raise http_error(response)
-    return payload

@@ -50,7 +50,7 @@ __all__ = [
 _DELIVERED = frozenset({DeliveryState.DELIVERED, DeliveryState.READ})
 
 
-def driver_capabilities(driver: type[Driver]) -> list[str]:
+def driver_capabilities(driver: type[Driver[Any]]) -> list[str]:
     """What a driver class offers, without an instance, as the client derives it."""
     return sorted(capabilities(plugin_manager(driver), driver))
 

@@ -68,7 +68,7 @@ class AuditPlugin:
 
     def __init__(
         self,
-        driver: Driver | None = None,
+        driver: Driver[Any] | None = None,
         *,
         path: str | os.PathLike[str] | None = None,
         stream: IO[str] | None = None,

@@ -54,7 +54,7 @@ class DryRunPlugin:
     ``"dryrun"`` (no provider accepted them).
     """
 
-    def __init__(self, driver: Driver | None = None, **unknown: Any) -> None:
+    def __init__(self, driver: Driver[Any] | None = None, **unknown: Any) -> None:
         if unknown:
             raise ConfigError(
                 f"unknown dryrun option(s) {', '.join(sorted(map(repr, unknown)))}; the "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -10,6 +11,7 @@ import pytest
 import requests
 import responses
 
+from smsbridge.answers import Answer, read_code_desc
 from smsbridge.errors import (
     AuthError,
     DeliveryUnknown,
@@ -20,7 +22,7 @@ from smsbridge.errors import (
     TransportError,
 )
 from smsbridge.redaction import Redactor
-from smsbridge.transport import RetryPolicy, Transport, http_error
+from smsbridge.transport import HttpResponse, RetryPolicy, Transport
 
 URL = "https://provider.test/api/op"
 
@@ -28,6 +30,12 @@ URL = "https://provider.test/api/op"
 def transport(retry: RetryPolicy, **kwargs: object) -> Transport:
     return Transport(provider="prov", base_url="https://provider.test/api", retry=retry,
                      redactor=Redactor(["s3cret-pw"]), **kwargs)  # type: ignore[arg-type]
+
+
+def answer(response: HttpResponse, operation: str, *, send: bool = False) -> Answer:
+    """The answer a driver reads from what the transport brought back."""
+    return Answer.of(response, provider="prov", operation=operation, is_send=send,
+                     redactor=Redactor(["s3cret-pw"]))
 
 
 def connect_refused() -> requests.ConnectionError:
@@ -43,7 +51,7 @@ def test_reads_are_retried_on_5xx_with_backoff(mocked: responses.RequestsMock, r
     mocked.add(responses.GET, URL, status=502)
     mocked.add(responses.GET, URL, json={"ok": 1})
     response = transport(retry).request("GET", "op", operation="balance")
-    assert response.json() == {"ok": 1}
+    assert json.loads(response.content) == {"ok": 1}
     assert response.attempts == 3
     assert sms_sleeps == [0.5, 1.0]
 
@@ -52,7 +60,7 @@ def test_retry_after_is_honoured(mocked: responses.RequestsMock, retry: RetryPol
                                  sms_sleeps: list[float]) -> None:
     mocked.add(responses.GET, URL, status=429, headers={"Retry-After": "7"})
     mocked.add(responses.GET, URL, body="fine")
-    assert transport(retry).request("GET", "op", operation="status").text == "fine"
+    assert transport(retry).request("GET", "op", operation="status").content == b"fine"
     assert sms_sleeps == [7.0]
 
 
@@ -89,7 +97,7 @@ def test_a_send_is_retried_when_the_connection_was_never_made(
     mocked.add(responses.POST, URL, json={"id": 1})
     response = transport(retry).request("POST", "op", operation="send", send=True,
                                         idempotent=False)
-    assert response.json() == {"id": 1}
+    assert json.loads(response.content) == {"id": 1}
     assert len(mocked.calls) == 3
 
 
@@ -158,7 +166,7 @@ def test_http_errors_without_a_provider_code(mocked: responses.RequestsMock, sta
                                              error: type[Exception]) -> None:
     mocked.add(responses.GET, URL, status=status, body="<html>oops</html>")
     response = transport(RetryPolicy(retries=0)).request("GET", "op", operation="status")
-    failure = http_error(response)
+    failure = answer(response, "status").http_error()
     assert type(failure) is error
     assert failure.http_status == status  # type: ignore[attr-defined]
 
@@ -169,7 +177,7 @@ def test_a_gateway_error_on_a_send_is_delivery_unknown(mocked: responses.Request
     mocked.add(responses.POST, URL, status=status)
     response = transport(RetryPolicy(retries=0)).request("POST", "op", operation="send",
                                                          send=True, idempotent=False)
-    assert isinstance(http_error(response), DeliveryUnknown)
+    assert isinstance(answer(response, "send", send=True).http_error(), DeliveryUnknown)
 
 
 def test_unreadable_json_keeps_the_body_and_prefers_the_http_status(
@@ -178,10 +186,10 @@ def test_unreadable_json_keeps_the_body_and_prefers_the_http_status(
     mocked.add(responses.GET, URL, status=401, body="not json either")
     t = transport(RetryPolicy(retries=0))
     with pytest.raises(InvalidResponse) as caught:
-        t.request("GET", "op", operation="balance").json()
+        answer(t.request("GET", "op", operation="balance"), "balance").json()
     assert caught.value.body == "not json"
     with pytest.raises(AuthError):
-        t.request("GET", "op", operation="balance").json()
+        answer(t.request("GET", "op", operation="balance"), "balance").json()
 
 
 def test_secrets_never_reach_logs_or_errors(mocked: responses.RequestsMock,
@@ -214,13 +222,12 @@ def test_an_error_after_a_lost_answer_does_not_prove_a_refusal(
     response = transport(RetryPolicy(retries=1, sleep=lambda _: None)).request(
         "POST", "op", operation="send", send=True, idempotent=True)
     assert response.maybe_accepted
-    assert isinstance(http_error(response), DeliveryUnknown)
+    assert isinstance(answer(response, "send", send=True).http_error(), DeliveryUnknown)
 
 
 def test_read_code_desc_trusts_the_body_code_over_the_http_status(
         mocked: responses.RequestsMock) -> None:
     from smsbridge.errors import InsufficientFunds, InvalidSender
-    from smsbridge.transport import read_code_desc
 
     table = {5: InsufficientFunds}
     mocked.add(responses.GET, URL, status=200, json={"Code": 5, "Desc": "No money"})
@@ -233,7 +240,7 @@ def test_read_code_desc_trusts_the_body_code_over_the_http_status(
 
     def read() -> object:
         return read_code_desc(
-            t.request("GET", "op", operation="send"), table,
+            answer(t.request("GET", "op", operation="send"), "send"), table,
             refine=lambda code, desc: InvalidSender if desc and "source" in desc else None,
             repair=lambda text: {"Code": 5, "Desc": "bare keys"} if "Code:" in text else None)
 
@@ -254,7 +261,8 @@ def test_read_code_desc_trusts_the_body_code_over_the_http_status(
 def test_reading_turns_shape_surprises_into_invalid_response(
         mocked: responses.RequestsMock) -> None:
     mocked.add(responses.GET, URL, json={"result": []})
-    response = transport(RetryPolicy(retries=0)).request("GET", "op", operation="status")
+    response = answer(transport(RetryPolicy(retries=0)).request("GET", "op", operation="status"),
+                      "status")
     with (pytest.raises(InvalidResponse, match="cannot read the state: IndexError"),
           response.reading("the state")):
         response.json()["result"][0]
@@ -268,13 +276,13 @@ def test_the_user_agent_names_the_driver_distribution_version(
     real = driver_module.distribution_version.__wrapped__
     assert real("smsbridge_testdriver") == "0.1.0"
     assert real("no_such_module") is None
-    versions = {"smsbridge_testdriver": "7.7.7"}
+    versions = {"smsbridge": "9.9.9", "smsbridge_testdriver": "7.7.7"}
     monkeypatch.setattr(driver_module, "distribution_version",
                         lambda module: versions.get(module.split(".")[0]))
     mocked.add(responses.POST, "https://echo.test/api/send", json={"ids": [1]})
     smsbridge.connect("testecho", login="a", password="b").send("996550123456", "hi")
     agent = mocked.calls[0].request.headers["User-Agent"]
-    assert agent.startswith("smsbridge/0.1.0 smsbridge-testecho/7.7.7 python-requests/")
+    assert agent.startswith("smsbridge/9.9.9 smsbridge-testecho/7.7.7 python-requests/")
 
 
 def _trickle(environ: dict[str, object], start_response: Callable[..., object]) -> Iterator[bytes]:

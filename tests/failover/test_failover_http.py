@@ -20,7 +20,7 @@ from smsbridge.errors import AuthError, DeliveryUnknown
 from smsbridge.failover import AllProvidersFailed
 from smsbridge.models import DeliveryState, Message, SentMessage, StatusReport
 from smsbridge.testing import Simulator
-from smsbridge.transport import RetryPolicy, http_error
+from smsbridge.transport import RetryPolicy
 
 pytest.importorskip("werkzeug")
 
@@ -47,7 +47,7 @@ class ToyDriver(smsbridge.Driver):
 
     @smsbridge.hookimpl
     def send(self, messages: Sequence[Message]) -> list[SentMessage]:
-        response = self.transport.request(
+        response = self.request(
             "POST", "/send", operation="send", send=True, idempotent=False,
             json={"to": [m.to for m in messages], "text": messages[0].text},
             headers=self._headers())
@@ -55,17 +55,17 @@ class ToyDriver(smsbridge.Driver):
             raise AuthError("key refused", provider=self.name, code="auth",
                             http_status=401, operation="send")
         if not response.ok:
-            raise http_error(response)
+            raise response.http_error()
         ids = response.json()["ids"]
         return [SentMessage(recipient=m.to, message_id=str(i), provider=self.name)
                 for m, i in zip(messages, ids, strict=True)]
 
     @smsbridge.hookimpl
     def status(self, message_id: str) -> StatusReport:
-        response = self.transport.request("GET", "/status", operation="status",
+        response = self.request("GET", "/status", operation="status",
                                           params={"id": message_id}, headers=self._headers())
         if not response.ok:
-            raise http_error(response)
+            raise response.http_error()
         body = response.json()
         return StatusReport(message_id=message_id, recipient=body["to"],
                             state=DeliveryState(body["state"]))

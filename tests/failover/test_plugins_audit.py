@@ -20,7 +20,7 @@ import smsbridge
 from smsbridge.errors import DeliveryUnknown, InvalidRecipient, NotFound, ProviderError
 from smsbridge.models import Balance, Message, SentMessage
 from smsbridge.plugins import AuditPlugin, find_plugin
-from smsbridge.transport import RetryPolicy, http_error
+from smsbridge.transport import RetryPolicy
 
 NUMBER = "996550123456"
 TEXT = "Your secret code is 4321"
@@ -47,7 +47,7 @@ class KeyDriver(smsbridge.Driver):
     @smsbridge.hookimpl
     def send(self, messages: Sequence[Message]) -> list[SentMessage]:
         assert isinstance(self.settings, KeySettings)
-        response = self.transport.request(
+        response = self.request(
             "POST", "/send", operation="send", send=True, idempotent=False,
             params={"key": self.settings.api_key},
             json={"to": [m.to for m in messages], "text": messages[0].text})
@@ -57,14 +57,14 @@ class KeyDriver(smsbridge.Driver):
                                 code=body["error"], http_status=response.status_code,
                                 operation="send")
         if not response.ok:
-            raise http_error(response)
+            raise response.http_error()
         return [SentMessage(recipient=m.to, message_id=f"{self.settings.api_key}-{i}",
                             provider=self.name, parts=1)
                 for i, m in zip(body["ids"], messages, strict=True)]
 
     @smsbridge.hookimpl
     def balance(self) -> Balance:
-        response = self.transport.request("GET", "/balance", operation="balance")
+        response = self.request("GET", "/balance", operation="balance")
         return Balance(amount=response.json()["amount"])
 
 

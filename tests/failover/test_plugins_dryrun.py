@@ -42,26 +42,26 @@ class WireDriver(smsbridge.Driver):
 
     @smsbridge.hookimpl
     def send(self, messages: Sequence[Message]) -> list[SentMessage]:
-        response = self.transport.request("POST", "/send", operation="send", send=True,
+        response = self.request("POST", "/send", operation="send", send=True,
                                           idempotent=False, json=[m.to for m in messages])
         return [SentMessage(recipient=m.to, message_id=str(i), provider=self.name)
                 for m, i in zip(messages, response.json(), strict=True)]
 
     @smsbridge.hookimpl
     def status(self, message_id: str) -> StatusReport:
-        response = self.transport.request("GET", f"/status/{message_id}", operation="status")
+        response = self.request("GET", f"/status/{message_id}", operation="status")
         return StatusReport(message_id=message_id, state=DeliveryState(response.json()))
 
     @smsbridge.hookimpl
     def hlr(self, msisdns: Sequence[str], options: Mapping[str, Any]) -> list[HlrResult]:
-        response = self.transport.request("POST", "/hlr", operation="hlr", send=True,
+        response = self.request("POST", "/hlr", operation="hlr", send=True,
                                           idempotent=False, json=list(msisdns))
         return [HlrResult(id=str(i), msisdn=n) for n, i in zip(msisdns, response.json(),
                                                                 strict=True)]
 
     @smsbridge.hookimpl
     def hlr_result(self, hlr_id: str) -> HlrResult:
-        response = self.transport.request("GET", f"/hlr/{hlr_id}", operation="hlr_result")
+        response = self.request("GET", f"/hlr/{hlr_id}", operation="hlr_result")
         return HlrResult(id=hlr_id, msisdn=response.json())
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from smsbridge.answers import Answer, Requester, read_code_desc
 from smsbridge.models import (
     Balance,
     DeliveryState,
@@ -33,7 +34,6 @@ from smsbridge.parsing import (
     whole_minutes,
 )
 from smsbridge.text import segments
-from smsbridge.transport import HttpResponse, Transport, read_code_desc
 from smsbridge_devino.errors import PROVIDER_ERRORS, refine, state_for
 
 __all__ = [
@@ -97,7 +97,7 @@ def _loose_error(text: str) -> dict[str, Any] | None:
     return {"Code": match.group(1), "Desc": desc}
 
 
-def read(response: HttpResponse) -> Any:
+def read(response: Answer) -> Any:
     """The JSON payload of an answer; a provider error code raises its mapped error.
 
     The body's code is trusted over the HTTP status; an error status without a code
@@ -109,7 +109,7 @@ def read(response: HttpResponse) -> Any:
 # -- session -----------------------------------------------------------------------
 
 
-def login(transport: Transport, user: str, password: str) -> str:
+def login(transport: Requester, user: str, password: str) -> str:
     """Log in and return a new session id (a JSON string in the answer)."""
     response = transport.request(
         "GET", "user/sessionid", operation="login",
@@ -125,7 +125,7 @@ def login(transport: Transport, user: str, password: str) -> str:
 # -- balance -----------------------------------------------------------------------
 
 
-def balance(transport: Transport, session_id: str) -> Balance:
+def balance(transport: Requester, session_id: str) -> Balance:
     """Fetch the account balance (a bare JSON number, sometimes a string)."""
     response = transport.request("GET", "User/Balance", operation="balance",
                                  params={"SessionID": session_id})
@@ -171,7 +171,7 @@ def send_form(messages: Sequence[Message], session_id: str) -> list[tuple[str, s
     return form
 
 
-def send(transport: Transport, session_id: str, messages: Sequence[Message],
+def send(transport: Requester, session_id: str, messages: Sequence[Message],
          provider: str) -> list[SentMessage]:
     """Send one chunk (same text for every recipient); one SentMessage per recipient."""
     response = transport.request(
@@ -182,7 +182,7 @@ def send(transport: Transport, session_id: str, messages: Sequence[Message],
     return parse_send(response, payload, messages, provider)
 
 
-def parse_send(response: HttpResponse, payload: Any, messages: Sequence[Message],
+def parse_send(response: Answer, payload: Any, messages: Sequence[Message],
                provider: str) -> list[SentMessage]:
     """Split the segment ids of a send answer among its recipients, in order."""
     items = payload if isinstance(payload, list) else [payload]
@@ -228,7 +228,7 @@ def _date(value: Any) -> datetime | None:
     return parsed
 
 
-def state(transport: Transport, session_id: str, segment_id: str) -> StatusReport:
+def state(transport: Requester, session_id: str, segment_id: str) -> StatusReport:
     """Fetch the state of one segment."""
     response = transport.request("GET", "Sms/State", operation="status",
                                  params={"sessionId": session_id, "messageId": segment_id})
@@ -236,7 +236,7 @@ def state(transport: Transport, session_id: str, segment_id: str) -> StatusRepor
     return parse_state(response, payload, segment_id)
 
 
-def parse_state(response: HttpResponse, payload: Any, segment_id: str) -> StatusReport:
+def parse_state(response: Answer, payload: Any, segment_id: str) -> StatusReport:
     """Read one ``Sms/State`` answer."""
     with response.reading("state"):
         if not isinstance(payload, dict):
@@ -290,7 +290,7 @@ def aggregate(message_id: str, parts: Sequence[StatusReport]) -> StatusReport:
 # -- inbox and statistics ----------------------------------------------------------
 
 
-def incoming(transport: Transport, session_id: str, start: datetime,
+def incoming(transport: Requester, session_id: str, start: datetime,
              end: datetime) -> list[IncomingMessage]:
     """List the messages received between two datetimes."""
     response = transport.request(
@@ -327,7 +327,7 @@ def _incoming(item: Any) -> IncomingMessage:
     )
 
 
-def statistics(transport: Transport, session_id: str, start: datetime,
+def statistics(transport: Requester, session_id: str, start: datetime,
                end: datetime) -> Statistics:
     """Summarize the messages sent between two datetimes."""
     response = transport.request(

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from smsbridge import (
     Balance,
-    BaseSettings,
     Driver,
     IncomingMessage,
     Message,
@@ -97,7 +96,7 @@ def _check_validity(validity: timedelta | None) -> None:
         raise ValidationError(f"validity {validity} is too long for Devino", field="validity")
 
 
-class DevinoDriver(Driver):
+class DevinoDriver(Driver[DevinoSettings]):
     """Devino Telecom (integrationapi.net): session-id REST API with JSON answers."""
 
     name = "devino"
@@ -111,7 +110,7 @@ class DevinoDriver(Driver):
 
     def __init__(
         self,
-        settings: BaseSettings,
+        settings: DevinoSettings,
         *,
         session: requests.Session | None = None,
         retry: RetryPolicy | None = None,
@@ -124,7 +123,7 @@ class DevinoDriver(Driver):
         self.sessions = SessionCache(self._login, redactor=self.redactor)
 
     def _login(self) -> str:
-        return api.login(self.transport, self._devino.login, self._devino.password)
+        return api.login(self, self._devino.login, self._devino.password)
 
     def _with_session(self, request: Callable[[str], T]) -> T:
         """Run a request with the session id, logging in again once if it expired."""
@@ -147,7 +146,7 @@ class DevinoDriver(Driver):
     def send(self, messages: Sequence[Message]) -> list[SentMessage]:
         """Send a chunk through Sms/Send or Sms/SendBulk (by time zone when asked)."""
         return self._with_session(
-            lambda sid: api.send(self.transport, sid, messages, self.name))
+            lambda sid: api.send(self, sid, messages, self.name))
 
     @hookimpl
     def status(self, message_id: str) -> StatusReport:
@@ -163,12 +162,12 @@ class DevinoDriver(Driver):
         return api.aggregate(message_id, [self._segment_state(s) for s in segment_ids])
 
     def _segment_state(self, segment_id: str) -> StatusReport:
-        return self._with_session(lambda sid: api.state(self.transport, sid, segment_id))
+        return self._with_session(lambda sid: api.state(self, sid, segment_id))
 
     @hookimpl
     def balance(self) -> Balance:
         """Fetch User/Balance."""
-        return self._with_session(lambda sid: api.balance(self.transport, sid))
+        return self._with_session(lambda sid: api.balance(self, sid))
 
     @hookimpl
     def inbox(self, start: datetime, end: datetime) -> list[IncomingMessage]:
@@ -176,7 +175,7 @@ class DevinoDriver(Driver):
         if start < datetime.now(timezone.utc) - MAX_INBOX_AGE:
             raise ValidationError("Devino keeps incoming messages for one year: start must "
                                   "be less than a year ago", field="start")
-        return self._with_session(lambda sid: api.incoming(self.transport, sid, start, end))
+        return self._with_session(lambda sid: api.incoming(self, sid, start, end))
 
     @hookimpl
     def report(self, start: datetime, end: datetime, filters: Mapping[str, Any]) -> Statistics:
@@ -188,4 +187,4 @@ class DevinoDriver(Driver):
         if end - start > MAX_REPORT_PERIOD:
             raise ValidationError("Devino's statistics cover at most 90 days", field="end")
         return self._with_session(
-            lambda sid: api.statistics(self.transport, sid, start, end))
+            lambda sid: api.statistics(self, sid, start, end))

@@ -6,8 +6,8 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from smsbridge.answers import Answer, Requester
 from smsbridge.errors import ProviderError
-from smsbridge.transport import HttpResponse, Transport, http_error
 from smsbridge_ketchup.errors import DUPLICATE_CODES, provider_error
 from smsbridge_ketchup.parsing import _error_of
 from smsbridge_ketchup.references import PROVIDER
@@ -21,19 +21,19 @@ logger = logging.getLogger("smsbridge.ketchup")
 class ApiBase:
     """Requests to KetchUp: what every group of operations shares."""
 
-    def __init__(self, transport: Callable[[], Transport], settings: KetchupSettings) -> None:
+    def __init__(self, transport: Callable[[], Requester], settings: KetchupSettings) -> None:
         self._transport = transport
         self.settings = settings
 
     # plumbing
 
-    def request(self, method: str, path: str, *, operation: str, **kwargs: Any) -> HttpResponse:
+    def request(self, method: str, path: str, *, operation: str, **kwargs: Any) -> Answer:
         """Make a request carrying the API key header."""
         headers = {"X-API-KEY": self.settings.api_key, **kwargs.pop("headers", {})}
         return self._transport().request(method, path, operation=operation, headers=headers,
                                          **kwargs)
 
-    def check(self, response: HttpResponse, module: str, *,
+    def check(self, response: Answer, module: str, *,
               duplicate_ok: bool = False) -> Any:
         """Parse a JSON answer and raise the provider's error when it reports one.
 
@@ -53,12 +53,12 @@ class ApiBase:
                 return payload
             raise self._refusal(response, module, code, description)
         if not response.ok:
-            raise http_error(response)
+            raise response.http_error()
         if not isinstance(payload, (Mapping, list)):
             raise response.invalid("the answer is not a JSON object")
         return payload
 
-    def _item_error(self, response: HttpResponse, module: str,
+    def _item_error(self, response: Answer, module: str,
                     item: Mapping[str, Any]) -> ProviderError | None:
         error = _error_of(item)
         if error is None:
@@ -67,7 +67,7 @@ class ApiBase:
         return self._refusal(response, module, code, description)
 
     @staticmethod
-    def _refusal(response: HttpResponse, module: str, code: int,
+    def _refusal(response: Answer, module: str, code: int,
                  description: str | None) -> ProviderError:
         """The error for a provider code; its text is masked (providers echo requests)."""
         shown = response.redactor.text(description) if description is not None else None

@@ -10,7 +10,6 @@ import smsbridge
 from smsbridge import Driver, hookimpl
 from smsbridge.models import HlrResult, Message, Price, SentMessage, Statistics, StatusReport
 from smsbridge.phones import normalize_many, normalize_msisdn
-from smsbridge.settings import BaseSettings
 from smsbridge_ketchup.api import KetchupApi
 from smsbridge_ketchup.errors import PROVIDER_ERRORS
 from smsbridge_ketchup.push import parse_push
@@ -21,7 +20,7 @@ from smsbridge_ketchup.validation import validate_message
 __all__ = ["KetchupDriver"]
 
 
-class KetchupDriver(Driver):
+class KetchupDriver(Driver[KetchupSettings]):
     """KetchUp Loyalty (api.smsketchuployalty.com.ua): SMS, Viber, HLR, statistics."""
 
     name = "ketchup"
@@ -35,13 +34,13 @@ class KetchupDriver(Driver):
     error_table = PROVIDER_ERRORS
     simulator = "smsbridge_ketchup.simulator:KetchupSimulator"
 
-    def __init__(self, settings: BaseSettings, **kwargs: Any) -> None:
+    def __init__(self, settings: KetchupSettings, **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
         assert isinstance(settings, KetchupSettings)
         self.settings: KetchupSettings = settings
         # The facade reads the chunk size from the driver; this one is a setting.
         self.batch_size = settings.chunk_size
-        self.api = KetchupApi(lambda: self.transport, settings)
+        self.api = KetchupApi(lambda: self, settings)
 
     # -- hooks ----------------------------------------------------------------------
 

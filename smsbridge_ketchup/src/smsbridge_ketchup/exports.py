@@ -13,7 +13,6 @@ from smsbridge.errors import InvalidResponse, ProviderError, ValidationError
 from smsbridge.ids import path_segment
 from smsbridge.models import DeliveryState, Statistics
 from smsbridge.parsing import as_str
-from smsbridge.transport import http_error
 from smsbridge_ketchup.base import ApiBase
 from smsbridge_ketchup.bodies import stat_body
 from smsbridge_ketchup.errors import delivery_state
@@ -55,7 +54,7 @@ class ExportsApi(ApiBase):
             with contextlib.suppress(InvalidResponse):
                 self.check(response, "stat")
             if not response.ok:
-                raise http_error(response)
+                raise response.http_error()
             return response.content
         self.check(response, "stat")
         return response.content
@@ -78,7 +77,7 @@ class ExportsApi(ApiBase):
         response = self.request("DELETE", f"message/list/{_key(key)}", operation="delete_export")
         if not response.content.strip():
             if not response.ok:
-                raise http_error(response)
+                raise response.http_error()
             return
         self.check(response, "stat")
 

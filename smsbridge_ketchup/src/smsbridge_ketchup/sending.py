@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from smsbridge.answers import Answer
 from smsbridge.errors import (
     DeliveryUnknown,
     DuplicateMessage,
@@ -17,7 +18,6 @@ from smsbridge.errors import (
 from smsbridge.models import Message, Price, SendResult, SentMessage
 from smsbridge.parsing import as_str, parse_decimal
 from smsbridge.text import segments
-from smsbridge.transport import HttpResponse
 from smsbridge_ketchup.base import ApiBase, logger
 from smsbridge_ketchup.bodies import sms_body, tariff_of, viber_body
 from smsbridge_ketchup.errors import provider_error
@@ -198,7 +198,7 @@ class SendingApi(ApiBase):
             price=price, currency=currency, provider=PROVIDER, reference=reference,
             raw=dict(found))
 
-    def _sent(self, response: HttpResponse, channel: str, payload: Any,
+    def _sent(self, response: Answer, channel: str, payload: Any,
               group: Sequence[Message], references: Sequence[str]) -> list[SentMessage]:
         with response.reading("send answer"):
             items = _items(payload)

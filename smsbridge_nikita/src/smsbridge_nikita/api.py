@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from smsbridge.answers import SHAPE_ERRORS, Answer
 from smsbridge.errors import (
     DuplicateMessage,
     InvalidRecipient,
@@ -33,7 +34,6 @@ from smsbridge.models import (
 )
 from smsbridge.parsing import as_int, as_str, parse_decimal, parse_local_datetime
 from smsbridge.redaction import Redactor
-from smsbridge.transport import SHAPE_ERRORS, HttpResponse
 from smsbridge.xmlutil import build_xml, parse_xml
 from smsbridge_nikita.errors import REPORT_DESCRIPTIONS, REPORT_STATES, STATUS_DUPLICATE
 from smsbridge_nikita.settings import NikitaSettings
@@ -209,7 +209,7 @@ def info_body(settings: NikitaSettings) -> bytes:
 # -- answers --------------------------------------------------------------------------
 
 
-def answer(response: HttpResponse,
+def answer(response: Answer,
            force_list: tuple[str, ...] = ()) -> tuple[int, dict[str, Any]]:
     """Parse a ``<response>`` (with or without namespace); return its status and body."""
     document = response.xml(force_list=force_list)
@@ -223,7 +223,7 @@ def answer(response: HttpResponse,
     return code, root
 
 
-def provider_error(response: HttpResponse, root: Mapping[str, Any], code: int,
+def provider_error(response: Answer, root: Mapping[str, Any], code: int,
                    table: Mapping[int, type[ProviderError]],
                    descriptions: Mapping[int, str], *, operation: str,
                    retry_after: float | None = None) -> ProviderError:
@@ -243,12 +243,12 @@ def provider_error(response: HttpResponse, root: Mapping[str, Any], code: int,
     return error_for(table, code, description, **fields)
 
 
-def _recognized(response: HttpResponse, root: Mapping[str, Any]) -> tuple[int | None, str | None]:
+def _recognized(response: Answer, root: Mapping[str, Any]) -> tuple[int | None, str | None]:
     with response.reading("the answer"):
         return as_int(root.get("phones")), as_str(root.get("message"))
 
 
-def named_refusals(response: HttpResponse, root: Mapping[str, Any],
+def named_refusals(response: Answer, root: Mapping[str, Any],
                    messages: Sequence[Message]) -> set[str] | None:
     """The numbers of ``messages`` an accepting answer says the provider did not take.
 
@@ -266,7 +266,7 @@ def named_refusals(response: HttpResponse, root: Mapping[str, Any],
     return None
 
 
-def parse_sent(response: HttpResponse, root: Mapping[str, Any], messages: Sequence[Message],
+def parse_sent(response: Answer, root: Mapping[str, Any], messages: Sequence[Message],
                request_id: str, held: Collection[str] | None = None) -> list[SentMessage]:
     """One SentMessage per recipient of an accepted ``message`` request.
 
@@ -302,7 +302,7 @@ def parse_sent(response: HttpResponse, root: Mapping[str, Any], messages: Sequen
     return results
 
 
-def held_phones(response: HttpResponse, root: Mapping[str, Any]) -> list[str]:
+def held_phones(response: Answer, root: Mapping[str, Any]) -> list[str]:
     """The numbers a successful ``dr`` answer for a whole id lists."""
     with response.reading("the answer"):
         entries = root.get("phone") or []
@@ -315,7 +315,7 @@ def held_phones(response: HttpResponse, root: Mapping[str, Any]) -> list[str]:
     return numbers
 
 
-def accepted_earlier(response: HttpResponse, root: Mapping[str, Any],
+def accepted_earlier(response: Answer, root: Mapping[str, Any],
                      messages: Sequence[Message], request_id: str,
                      held: Collection[str]) -> list[SentMessage]:
     """The result of a request the provider already holds under ``request_id``.
@@ -372,7 +372,7 @@ def _report(entry: Any, request_id: str, raw: Any) -> StatusReport:
     )
 
 
-def parse_status(response: HttpResponse, root: Mapping[str, Any], request_id: str,
+def parse_status(response: Answer, root: Mapping[str, Any], request_id: str,
                  phone: str) -> StatusReport:
     """The report for ``phone`` from a successful ``dr`` answer."""
     with response.reading("the answer"):
@@ -415,7 +415,7 @@ def parse_callback(body: bytes, redactor: Redactor) -> list[StatusReport]:
     return reports
 
 
-def parse_lookup(response: HttpResponse, root: Mapping[str, Any], msisdn: str) -> Lookup:
+def parse_lookup(response: Answer, root: Mapping[str, Any], msisdn: str) -> Lookup:
     """A successful ``def`` answer as a Lookup (timezone -1 means unknown)."""
     with response.reading("the answer"):
         offset = as_int(root.get("timezone"))
@@ -426,7 +426,7 @@ def parse_lookup(response: HttpResponse, root: Mapping[str, Any], msisdn: str) -
                   raw=dict(root))
 
 
-def _info_fields(response: HttpResponse, root: Mapping[str, Any]) -> dict[str, Any]:
+def _info_fields(response: Answer, root: Mapping[str, Any]) -> dict[str, Any]:
     with response.reading("the answer"):
         account = parse_decimal(root.get("account"))
         price = parse_decimal(root.get("smsprice"))
@@ -434,7 +434,7 @@ def _info_fields(response: HttpResponse, root: Mapping[str, Any]) -> dict[str, A
     return {"account": account, "smsprice": price, "state": state}
 
 
-def parse_balance(response: HttpResponse, root: Mapping[str, Any]) -> Balance:
+def parse_balance(response: Answer, root: Mapping[str, Any]) -> Balance:
     """A successful ``info`` answer as a Balance (the document names no currency)."""
     fields = _info_fields(response, root)
     if fields["account"] is None:
@@ -445,7 +445,7 @@ def parse_balance(response: HttpResponse, root: Mapping[str, Any]) -> Balance:
     return Balance(amount=fields["account"], currency=None, raw=dict(root))
 
 
-def parse_price(response: HttpResponse, root: Mapping[str, Any]) -> Price:
+def parse_price(response: Answer, root: Mapping[str, Any]) -> Price:
     """The account's price of one SMS part from a successful ``info`` answer."""
     fields = _info_fields(response, root)
     if fields["smsprice"] is None:
@@ -453,7 +453,7 @@ def parse_price(response: HttpResponse, root: Mapping[str, Any]) -> Price:
     return Price(channel="sms", price=fields["smsprice"], currency=None, raw=dict(root))
 
 
-def account_active(response: HttpResponse, root: Mapping[str, Any]) -> bool:
+def account_active(response: Answer, root: Mapping[str, Any]) -> bool:
     """True when the ``info`` answer's ``state`` says the account is active."""
     state = _info_fields(response, root)["state"]
     if state is None:

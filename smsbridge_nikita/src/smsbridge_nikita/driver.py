@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from smsbridge.answers import Answer
 from smsbridge.driver import Driver
 from smsbridge.errors import (
     DeliveryUnknown,
@@ -16,7 +17,6 @@ from smsbridge.errors import (
 from smsbridge.hookspecs import hookimpl
 from smsbridge.ids import fit_reference
 from smsbridge.models import Balance, Lookup, Message, Price, SentMessage, StatusReport
-from smsbridge.transport import HttpResponse
 from smsbridge_nikita import api
 from smsbridge_nikita.errors import (
     DR_DESCRIPTIONS,
@@ -40,7 +40,7 @@ __all__ = ["NikitaDriver"]
 logger = logging.getLogger("smsbridge.nikita")
 
 
-class NikitaDriver(Driver):
+class NikitaDriver(Driver[NikitaSettings]):
     """SMSPRO Nikita (smspro.nikita.kg): XML over POST, at most 50 phones per request."""
 
     name = "nikita"
@@ -59,10 +59,10 @@ class NikitaDriver(Driver):
         assert isinstance(self.settings, NikitaSettings)
         return self.settings
 
-    def _post(self, path: str, body: bytes, *, operation: str, send: bool = False) -> HttpResponse:
+    def _post(self, path: str, body: bytes, *, operation: str, send: bool = False) -> Answer:
         # Every request may be repeated: reads change nothing and the provider refuses a
         # second message with the same id, so even a repeated send cannot double.
-        return self.transport.request("POST", path, operation=operation, data=body,
+        return self.request("POST", path, operation=operation, data=body,
                                       headers=api.XML_HEADERS, send=send, idempotent=True)
 
     @hookimpl
@@ -126,7 +126,7 @@ class NikitaDriver(Driver):
             # After a lost answer, a refusal may answer a copy of a message already taken.
             raise settle_send_error(error, maybe_accepted=maybe_taken)
 
-    def _held(self, request_id: str, sent: HttpResponse, *, certain: bool) -> list[str]:
+    def _held(self, request_id: str, sent: Answer, *, certain: bool) -> list[str]:
         """The numbers the provider holds under ``request_id`` (``dr`` without a phone).
 
         Asked after an answer that accepted, or refused as a repeat, the chunk: when the
@@ -179,7 +179,7 @@ class NikitaDriver(Driver):
                                      operation="lookup")
         return api.parse_lookup(response, root, msisdn)
 
-    def _info(self, operation: str) -> tuple[HttpResponse, dict[str, Any]]:
+    def _info(self, operation: str) -> tuple[Answer, dict[str, Any]]:
         response = self._post("info", api.info_body(self.nikita_settings),
                               operation=operation)
         code, root = api.answer(response)

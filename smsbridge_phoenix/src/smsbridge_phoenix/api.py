@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from datetime import datetime, timezone, tzinfo
 from typing import Any, TypedDict
 
+from smsbridge.answers import Answer
 from smsbridge.errors import ProviderError, SmsBridgeError, ValidationError, error_for
 from smsbridge.models import Balance, DeliveryState, Message, StatusReport
 from smsbridge.parsing import as_int, as_str, parse_decimal, parse_local_datetime
-from smsbridge.transport import HttpResponse, http_error
 from smsbridge_phoenix.errors import DISPATCH_STATES, HTTP_STATUS_ERRORS, PROVIDER_ERRORS
 
 __all__ = [
@@ -191,7 +191,7 @@ def dispatch_id_of(dispatch: int | str) -> int:
 # -- answers -------------------------------------------------------------------------
 
 
-def _error(response: HttpResponse, code: str, message: str | None) -> ProviderError:
+def _error(response: Answer, code: str, message: str | None) -> ProviderError:
     """The smsbridge error for a provider error code, falling back on the HTTP status."""
     # A provider message may echo the request (its URL holds the token).
     message = response.redactor.text(message) if message else None
@@ -207,7 +207,7 @@ def _error(response: HttpResponse, code: str, message: str | None) -> ProviderEr
     return fallback(message, code=code, **fields)
 
 
-def _body_error(response: HttpResponse, payload: Any) -> ProviderError | None:
+def _body_error(response: Answer, payload: Any) -> ProviderError | None:
     """The error a ``{"code": ..., "message": ...}`` payload carries, if it is one."""
     if not isinstance(payload, dict):
         return None
@@ -219,7 +219,7 @@ def _body_error(response: HttpResponse, payload: Any) -> ProviderError | None:
     return _error(response, code.strip(), str(message).strip() if message else None)
 
 
-def _text_error(response: HttpResponse) -> ProviderError | None:
+def _text_error(response: Answer) -> ProviderError | None:
     """The error of a body that is almost JSON (the document prints one with a stray
     comma); only the code and message are needed."""
     text = response.text
@@ -230,7 +230,7 @@ def _text_error(response: HttpResponse) -> ProviderError | None:
     return _error(response, code.group(1), message.group(1) if message else None)
 
 
-def read_json(response: HttpResponse) -> Any:
+def read_json(response: Answer) -> Any:
     """The JSON payload of an answer, after raising the error it reports.
 
     The body's error code wins over the HTTP status; a ``{"result": ...}`` wrapper is
@@ -247,20 +247,20 @@ def read_json(response: HttpResponse) -> Any:
     if error is not None:
         raise error
     if not response.ok:
-        raise http_error(response)
+        raise response.http_error()
     if isinstance(payload, dict) and len(payload) == 1 and "result" in payload:
         payload = payload["result"]
     return payload
 
 
-def check_no_content(response: HttpResponse) -> None:
+def check_no_content(response: Answer) -> None:
     """Accept the empty 200 answer of cancel and run; raise the error of any other."""
     if response.ok and not response.content.strip():
         return
     read_json(response)
 
 
-def parse_dispatch_id(response: HttpResponse) -> str:
+def parse_dispatch_id(response: Answer) -> str:
     """The dispatch id ``POST /sms-api/dispatches`` answers with (a bare number)."""
     if response.ok and not response.content.strip():
         raise response.invalid(
@@ -279,7 +279,7 @@ def parse_dispatch_id(response: HttpResponse) -> str:
     return str(dispatch_id)
 
 
-def parse_status(response: HttpResponse, message_id: str, recipient: str | None,
+def parse_status(response: Answer, message_id: str, recipient: str | None,
                  zone: tzinfo) -> StatusReport:
     """A :class:`StatusReport` from ``GET /sms-api/dispatches/{id}``."""
     payload = read_json(response)
@@ -307,7 +307,7 @@ def parse_status(response: HttpResponse, message_id: str, recipient: str | None,
     )
 
 
-def parse_balance(response: HttpResponse) -> Balance:
+def parse_balance(response: Answer) -> Balance:
     """A :class:`Balance` from ``GET /sms-api/finance/balance``."""
     payload = read_json(response)
     with response.reading("the balance"):
@@ -331,7 +331,7 @@ def _items(payload: Any) -> list[dict[str, Any]]:
     return payload
 
 
-def parse_address_books(response: HttpResponse) -> list[AddressBook]:
+def parse_address_books(response: Answer) -> list[AddressBook]:
     """The address books from ``GET /sms-api/addressbooks``."""
     payload = read_json(response)
     books: list[AddressBook] = []
@@ -345,7 +345,7 @@ def parse_address_books(response: HttpResponse) -> list[AddressBook]:
     return books
 
 
-def parse_contacts(response: HttpResponse) -> list[Contact]:
+def parse_contacts(response: Answer) -> list[Contact]:
     """The contacts from ``GET /sms-api/addressbooks/{id}/contacts``."""
     payload = read_json(response)
     contacts: list[Contact] = []

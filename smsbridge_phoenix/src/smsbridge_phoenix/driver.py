@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from smsbridge.answers import Answer
 from smsbridge.driver import Driver
 from smsbridge.errors import ValidationError
 from smsbridge.hookspecs import hookimpl
 from smsbridge.models import Balance, Message, SentMessage, StatusReport
-from smsbridge.settings import BaseSettings
 from smsbridge.text import segments
-from smsbridge.transport import HttpResponse
 from smsbridge_phoenix import api
 from smsbridge_phoenix.api import AddressBook, Contact
 from smsbridge_phoenix.errors import PROVIDER_ERRORS
@@ -19,7 +18,7 @@ from smsbridge_phoenix.settings import DEFAULT_DISPATCH_SIZE, PhoenixSettings
 
 __all__ = ["PhoenixDriver"]
 
-class PhoenixDriver(Driver):
+class PhoenixDriver(Driver[PhoenixSettings]):
     """Phoenix (ГП РОС «Феникс») SMS dispatches: one send to many phones per request.
 
     A dispatch's id is shared by its recipients; each recipient's message id is
@@ -37,7 +36,7 @@ class PhoenixDriver(Driver):
     error_table = PROVIDER_ERRORS
     simulator = "smsbridge_phoenix.simulator:PhoenixSimulator"
 
-    def __init__(self, settings: BaseSettings, **kwargs: Any) -> None:
+    def __init__(self, settings: PhoenixSettings, **kwargs: Any) -> None:
         if not isinstance(settings, PhoenixSettings):
             raise TypeError(f"PhoenixDriver needs PhoenixSettings, got {type(settings).__name__}")
         super().__init__(settings, **kwargs)
@@ -47,8 +46,8 @@ class PhoenixDriver(Driver):
         self._prefix = api.api_prefix(settings.base_url)
 
     def _request(self, method: str, path: str, *, operation: str, json: Any = None,
-                 send: bool = False, idempotent: bool = True) -> HttpResponse:
-        return self.transport.request(
+                 send: bool = False, idempotent: bool = True) -> Answer:
+        return self.request(
             method, self._prefix + path, operation=operation,
             params={"token": self._settings.token}, json=json,
             send=send, idempotent=idempotent,

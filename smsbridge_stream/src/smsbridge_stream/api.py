@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import attrs
 
 from smsbridge import jsonutil
+from smsbridge.answers import Answer, Requester, read_code_desc
 from smsbridge.auth import SessionCache, session_expired
 from smsbridge.errors import (
     InvalidRecipient,
@@ -45,7 +46,6 @@ from smsbridge.parsing import (
     whole_minutes,
 )
 from smsbridge.redaction import Redactor
-from smsbridge.transport import HttpResponse, Transport, http_error, read_code_desc
 from smsbridge_stream.errors import (
     LOGIN_ERRORS,
     PROVIDER_ERRORS,
@@ -113,7 +113,7 @@ def _repair_dates(text: str) -> Any:
         return None
 
 
-def checked(response: HttpResponse,
+def checked(response: Answer,
             table: Mapping[int, type[ProviderError]] = PROVIDER_ERRORS) -> Any:
     """The JSON payload of a successful answer; the body's error code wins over HTTP."""
     return read_code_desc(response, table, refine=refine, repair=_repair_dates)
@@ -151,7 +151,7 @@ def parse_date(value: Any) -> datetime | None:
 # -- parsers ----------------------------------------------------------------------
 
 
-def parse_session(response: HttpResponse) -> str:
+def parse_session(response: Answer) -> str:
     """The session id of a login answer (a JSON string); refusals are AuthError."""
     text = response.text.strip()
     if response.ok and _TOKEN.match(text):
@@ -191,7 +191,7 @@ def _ids_from_text(text: str) -> list[str] | None:
     return tokens
 
 
-def parse_ids(response: HttpResponse, count: int) -> list[str]:
+def parse_ids(response: Answer, count: int) -> list[str]:
     """The message ids of a send answer, one per recipient, in order."""
     try:
         payload = checked(response)
@@ -207,7 +207,7 @@ def parse_ids(response: HttpResponse, count: int) -> list[str]:
     return ids
 
 
-def parse_balance(response: HttpResponse) -> Balance:
+def parse_balance(response: Answer) -> Balance:
     """A ``Balance/`` answer (a JSON number, or a string) as Balance."""
     payload = checked(response)
     with response.reading("the balance"):
@@ -218,7 +218,7 @@ def parse_balance(response: HttpResponse) -> Balance:
         return Balance(amount=amount, currency=None, raw=payload)
 
 
-def parse_state(response: HttpResponse, message_id: str) -> StatusReport:
+def parse_state(response: Answer, message_id: str) -> StatusReport:
     """A ``State/`` answer as a StatusReport."""
     payload = checked(response)
     with response.reading("the message state"):
@@ -243,7 +243,7 @@ def parse_state(response: HttpResponse, message_id: str) -> StatusReport:
         )
 
 
-def parse_incoming(response: HttpResponse) -> list[IncomingMessage]:
+def parse_incoming(response: Answer) -> list[IncomingMessage]:
     """An ``Incoming/`` answer as IncomingMessages."""
     payload = checked(response)
     with response.reading("incoming messages"):
@@ -267,7 +267,7 @@ def parse_incoming(response: HttpResponse) -> list[IncomingMessage]:
         return messages
 
 
-def parse_statistics(response: HttpResponse) -> Statistics:
+def parse_statistics(response: Answer) -> Statistics:
     """A ``Statistic/`` answer; ``Sent`` counts every message of the period."""
     payload = checked(response)
     with response.reading("statistics"):
@@ -285,7 +285,7 @@ def parse_statistics(response: HttpResponse) -> Statistics:
         )
 
 
-def _report_text_error(response: HttpResponse, text: str) -> ProviderError | None:
+def _report_text_error(response: Answer, text: str) -> ProviderError | None:
     """The typed error for one of the documented ``all_stat.php`` error texts."""
     wanted = " ".join(text.split()).lower()
     for known, error_class in REPORT_TEXT_ERRORS.items():
@@ -300,7 +300,7 @@ def _report_text_error(response: HttpResponse, text: str) -> ProviderError | Non
     return None
 
 
-def _text_payload(response: HttpResponse) -> str | None:
+def _text_payload(response: Answer) -> str | None:
     """The body as one line of text: a JSON string unquoted, else the raw text."""
     text = response.content.decode("utf-8-sig", "replace").strip()
     if text.startswith('"'):
@@ -311,7 +311,7 @@ def _text_payload(response: HttpResponse) -> str | None:
     return text or None
 
 
-def parse_report_id(response: HttpResponse) -> str:
+def parse_report_id(response: Answer) -> str:
     """The id of a requested detailed report (a number); documented texts are errors."""
     text = _text_payload(response)
     if text is not None:
@@ -327,7 +327,7 @@ def parse_report_id(response: HttpResponse) -> str:
         raise ValueError(f"expected a report id, got {payload!r}")
 
 
-def parse_report_file(response: HttpResponse) -> bytes:
+def parse_report_file(response: Answer) -> bytes:
     """The bytes of a ready report file; documented texts and codes are errors."""
     text = _text_payload(response) if len(response.content) < 4096 else None
     if text is not None:
@@ -338,10 +338,10 @@ def parse_report_file(response: HttpResponse) -> bytes:
             with contextlib.suppress(ValueError):
                 found = code_desc(jsonutil.loads(text))
                 if found is not None:
-                    raise response.provider_error(PROVIDER_ERRORS, found[0], found[1],
+                    raise response.error(PROVIDER_ERRORS, found[0], found[1],
                                                   refine=refine)
     if not response.ok:
-        raise http_error(response)
+        raise response.http_error()
     if not response.content:
         raise response.invalid("the report file is empty")
     return response.content
@@ -418,7 +418,7 @@ def plan_requests(messages: Sequence[Message]) -> list[PlannedRequest]:
 class StreamApi:
     """Calls the Stream REST API with a cached session id."""
 
-    def __init__(self, *, transport: Callable[[], Transport], login: str, password: str,
+    def __init__(self, *, transport: Callable[[], Requester], login: str, password: str,
                  redactor: Redactor) -> None:
         self._transport = transport
         self._login_name = login
@@ -436,7 +436,7 @@ class StreamApi:
         return parse_session(response)
 
     def call(self, method: str, path: str, *, operation: str, fields: Mapping[str, str],
-             parse: Callable[[HttpResponse], T], send: bool = False,
+             parse: Callable[[Answer], T], send: bool = False,
              idempotent: bool = True) -> T:
         """Make one request with the session id; renew the session once if it expired."""
 

@@ -21,7 +21,6 @@ from smsbridge.models import (
     Statistics,
     StatusReport,
 )
-from smsbridge.settings import BaseSettings
 from smsbridge.text import segments
 from smsbridge_stream import api
 from smsbridge_stream.errors import PROVIDER_ERRORS
@@ -78,7 +77,7 @@ def _check_options(message: Message) -> None:
                               "recipient's local time to send at", field="send_at")
 
 
-class StreamDriver(Driver):
+class StreamDriver(Driver[StreamSettings]):
     """Stream Telecom (gateway.api.sc) over its REST API.
 
     Extras beyond the hooks: :meth:`request_detailed_report` and
@@ -94,12 +93,12 @@ class StreamDriver(Driver):
     error_table = PROVIDER_ERRORS
     simulator = "smsbridge_stream.simulator:StreamSimulator"
 
-    def __init__(self, settings: BaseSettings, **kwargs: Any) -> None:
+    def __init__(self, settings: StreamSettings, **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
         assert isinstance(settings, StreamSettings)
         # The chunk size is a setting; the class attribute is only its default.
         self.batch_size = settings.bulk_size
-        self.api = api.StreamApi(transport=lambda: self.transport, login=settings.login,
+        self.api = api.StreamApi(transport=lambda: self, login=settings.login,
                                  password=settings.password, redactor=self.redactor)
 
     # -- sending ----------------------------------------------------------------------

@@ -29,7 +29,7 @@ class EchoDriver(Driver):
 
     @hookimpl
     def send(self, messages: Sequence[Message]) -> list[SentMessage]:
-        response = self.transport.request(
+        response = self.request(
             "POST", "/send", operation="send", send=True, idempotent=False,
             json={"to": [m.to for m in messages], "text": messages[0].text,
                   "reference": messages[0].reference},
