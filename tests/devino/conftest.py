@@ -22,7 +22,7 @@ PAYLOADS = Path(__file__).parent / "payloads"
 
 
 class MockedApi:
-    """Helpers to read what went over the (mocked) wire."""
+    """The mocked Devino API: its answers registered, the requests made to it read."""
 
     base = BASE
     login = LOGIN
@@ -61,7 +61,6 @@ class MockedApi:
         return parse_qsl(text, keep_blank_values=True)
 
 
-
 @pytest.fixture
 def connect(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbridge.Client]:
     """Make devino clients (test settings, overridable) with a fake sleep and fixed jitter."""
@@ -76,5 +75,6 @@ def client(connect: Callable[..., smsbridge.Client]) -> smsbridge.Client:
 
 @pytest.fixture
 def api() -> Iterator[MockedApi]:
+    """The mocked Devino API: register its answers, read the requests the driver made."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield MockedApi(mock)

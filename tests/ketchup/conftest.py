@@ -26,7 +26,6 @@ def payload() -> Callable[[str], str]:
     return load
 
 
-
 @pytest.fixture
 def connect(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbridge.Client]:
     """Make ketchup clients (test settings, overridable) with a fake sleep and fixed jitter."""

@@ -39,7 +39,6 @@ def payload() -> Callable[..., bytes]:
     return load
 
 
-
 @pytest.fixture
 def connect(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbridge.Client]:
     """Make nikita clients (test settings, overridable) with a fake sleep and fixed jitter."""

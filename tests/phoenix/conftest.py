@@ -50,8 +50,8 @@ class ProviderApi:
 
 @pytest.fixture
 def api() -> ProviderApi:
+    """Phoenix's URLs and payloads, and readers of the requests the driver made."""
     return ProviderApi()
-
 
 
 @pytest.fixture

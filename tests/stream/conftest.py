@@ -1,4 +1,4 @@
-"""Fixtures of the Stream driver tests: a client over `responses`, payloads, wire readers."""
+"""Fixtures of the Stream driver tests: a client over `responses`, payloads, request readers."""
 
 from __future__ import annotations
 
@@ -61,8 +61,8 @@ class ProviderApi:
 
 @pytest.fixture
 def api() -> ProviderApi:
+    """Stream's URLs and payloads, and readers of the requests the driver made."""
     return ProviderApi()
-
 
 
 @pytest.fixture
