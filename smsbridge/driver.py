@@ -10,6 +10,7 @@ makes every request through :meth:`Driver.request`, which returns an
 from __future__ import annotations
 
 import functools
+import threading
 import typing
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -20,7 +21,7 @@ from smsbridge.errors import ConfigError, ValidationError
 from smsbridge.hookspecs import hookimpl
 from smsbridge.redaction import Redactor
 from smsbridge.settings import BaseSettings, check_base_url, secret_values
-from smsbridge.transport import RetryPolicy, Transport
+from smsbridge.transport import Request, RetryPolicy, Transport
 
 if TYPE_CHECKING:
     import requests
@@ -129,26 +130,33 @@ class Driver(Generic[SettingsT]):
             self.batch_size = getattr(settings, self.batch_setting)
         self._session = session
         self._transport: Transport | None = None
+        self._transport_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.settings!r}>"
 
     @property
     def transport(self) -> Transport:
-        """The driver's HTTP transport, made on first use."""
-        if self._transport is None:
-            self._transport = Transport(
-                provider=self.name,
-                base_url=self.settings.base_url,
-                timeout=self.settings.timeout,
-                connect_timeout=self.settings.connect_timeout,
-                deadline=self.settings.deadline,
-                retry=self.retry,
-                redactor=self.redactor,
-                session=self._session,
+        """The driver's HTTP transport, made on first use (by one thread only)."""
+        if self._transport is not None:
+            return self._transport
+        with self._transport_lock:
+            if self._transport is None:
+                self._transport = self._make_transport()
+            return self._transport
+
+    def _make_transport(self) -> Transport:
+        return Transport(
+            provider=self.name,
+            base_url=self.settings.base_url,
+            timeout=self.settings.timeout,
+            connect_timeout=self.settings.connect_timeout,
+            deadline=self.settings.deadline,
+            retry=self.retry,
+            redactor=self.redactor,
+            session=self._session,
                 user_agent=user_agent(self.name, type(self).__module__),
-            )
-        return self._transport
+        )
 
     def request(
         self,
@@ -173,6 +181,20 @@ class Driver(Generic[SettingsT]):
                                           idempotent=idempotent, **options)
         return Answer.of(response, provider=self.name, operation=operation, is_send=send,
                          redactor=self.redactor)
+
+    def perform(self, request: Request, *, operation: str, send: bool = False,
+                idempotent: bool = True) -> Answer:
+        """Make a request the driver's ``api`` module built; return the answer to read.
+
+        :param operation: the smsbridge operation, for errors and logs.
+        :param send: True when the request creates messages (or HLR requests): errors
+            about its answer then say what it proves (a refusal, or DeliveryUnknown).
+        :param idempotent: False when repeating the request would repeat its effect
+            (a send to a provider that does not deduplicate by our id).
+        """
+        return self.request(request.method, request.path, operation=operation, send=send,
+                            idempotent=idempotent, params=request.params, data=request.data,
+                            json=request.json, files=request.files, headers=request.headers)
 
     def check_message(self, message: Message) -> None:
         """Check one message against what the provider takes; raise ValidationError.
