@@ -122,7 +122,9 @@ def test_simulator_answers_documented_errors(sim, served, sms):
             "destination": "phone", "originator": "ACME", "body": "x", "msisdn": "12",
             "reference": "r2"}).json()
     assert long_sender == {"error": "25", "errorDescription": "Invalid originator"}
-    assert bad_number == {"error": "11", "errorDescription": "Incorrect msisdn"}
+    # A refused single SMS is a failed message inside "result", as the platform answers.
+    assert bad_number == {"result": {"error": 21, "errorDescription": "Incorrect msisdn",
+                                     "reference": "r2"}}
     with pytest.raises(NotFound):
         sms.status("424242")
     with pytest.raises(NotFound):
