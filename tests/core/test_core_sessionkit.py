@@ -2,12 +2,20 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timezone
 
 import pytest
 
-from smsbridge.auth import SessionCache, session_expired
-from smsbridge.errors import AuthError, ProviderError
+from smsbridge.answers import Answer
+from smsbridge.errors import AuthError, InsufficientFunds, InvalidSender, ProviderError
 from smsbridge.redaction import Redactor
+from smsbridge.sessionkit import (
+    SessionCache,
+    code_desc,
+    parse_dotnet_date,
+    read_code_desc,
+    session_expired,
+)
 
 
 class Clock:
@@ -144,3 +152,80 @@ def test_new_session_ids_are_taught_to_the_redactor() -> None:
 ])
 def test_session_expired(error: Exception, expired: bool) -> None:
     assert session_expired(error) is expired
+
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("/Date(1294045911213)/", datetime(2011, 1, 3, 9, 11, 51, 213000, tzinfo=UTC)),
+    ("\\/Date(1294045911213)\\/", datetime(2011, 1, 3, 9, 11, 51, 213000, tzinfo=UTC)),
+    ("/Date(-1000)/", datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC)),
+    ("/Date(0+0300)/", datetime(1970, 1, 1, tzinfo=UTC)),
+    ("/Date(-62135596800000)/", None),
+    (None, None),
+    ("", None),
+])
+def test_dotnet_dates(value: str | None, expected: datetime | None) -> None:
+    assert parse_dotnet_date(value) == expected
+
+
+def test_a_malformed_dotnet_date_is_a_value_error() -> None:
+    with pytest.raises(ValueError):
+        parse_dotnet_date("2011-01-03")
+
+
+def test_code_desc() -> None:
+    assert code_desc({"Code": 4, "Desc": "Invalid user login or password"}) == (
+        "4", "Invalid user login or password")
+    assert code_desc({"code": "9"}) == ("9", None)
+    assert code_desc(["1", "2"]) is None
+    assert code_desc({"Desc": "x"}) is None
+
+
+
+def _answer(body: bytes, status: int = 200) -> Answer:
+    return Answer(status_code=status, headers={}, content=body, url="https://p.test/op",
+                  provider="p", operation="send",
+                  redactor=Redactor(["s3cret-pw"]))
+
+
+def _read(answer: Answer) -> object:
+    return read_code_desc(
+        answer, {5: InsufficientFunds, 10: ProviderError},
+        refine=lambda code, desc: InvalidSender if desc and "source" in desc else None,
+        repair=lambda text: {"Code": 5, "Desc": "bare keys"} if "Code:" in text else None)
+
+
+def test_read_code_desc_trusts_the_body_code_over_the_http_status() -> None:
+    with pytest.raises(InsufficientFunds) as funds:
+        _read(_answer(b'{"Code": 5, "Desc": "No money"}'))
+    assert (funds.value.code, funds.value.http_status) == ("5", 200)
+    with pytest.raises(InvalidSender) as sender:
+        _read(_answer(b'{"Code": "1", "Desc": "Invalid source address; password=s3cret-pw"}',
+                      400))
+    assert "s3cret-pw" not in str(sender.value) and sender.value.code == "1"
+    with pytest.raises(ProviderError) as down:
+        _read(_answer(b"<html>down</html>", 500))
+    assert down.value.http_status == 500
+    with pytest.raises(InsufficientFunds, match="bare keys"):
+        _read(_answer(b'{ Code: 5, Desc: "bare keys" }'))
+    assert _read(_answer(b'["id1", "id2"]')) == ["id1", "id2"]
+
+
+@pytest.mark.parametrize("body", [b"5", b'"5"', b' "5" '])
+def test_read_code_desc_reads_a_bare_code_of_an_error_status(body: bytes) -> None:
+    with pytest.raises(InsufficientFunds) as caught:
+        _read(_answer(body, 400))
+    assert (caught.value.code, caught.value.http_status) == ("5", 400)
+
+
+@pytest.mark.parametrize("body, status", [(b"5", 200), (b'"5"', 200), (b"404", 404),
+                                          (b'"abc"', 400)])
+def test_read_code_desc_leaves_other_bare_scalars_alone(body: bytes, status: int) -> None:
+    if status == 200:
+        assert _read(_answer(body, status)) in (5, "5")
+        return
+    with pytest.raises(ProviderError) as caught:
+        _read(_answer(body, status))
+    assert caught.value.code is None
