@@ -7,15 +7,25 @@ from datetime import datetime, timezone
 import pytest
 
 from smsbridge.answers import Answer
-from smsbridge.errors import AuthError, InsufficientFunds, InvalidSender, ProviderError
+from smsbridge.errors import (
+    AuthError,
+    InsufficientFunds,
+    InvalidResponse,
+    InvalidSender,
+    ProviderError,
+)
 from smsbridge.redaction import Redactor
 from smsbridge.sessionkit import (
     SessionCache,
+    SessionProvider,
     code_desc,
+    message_ids,
     parse_dotnet_date,
     read_code_desc,
     session_expired,
+    session_id,
 )
+from smsbridge.transport import Request
 
 
 class Clock:
@@ -229,3 +239,69 @@ def test_read_code_desc_leaves_other_bare_scalars_alone(body: bytes, status: int
     with pytest.raises(ProviderError) as caught:
         _read(_answer(body, status))
     assert caught.value.code is None
+
+
+class _Driver:
+    """What SessionProvider needs of a driver: perform() and a redactor."""
+
+    def __init__(self, answers: list[tuple[bytes, int]]) -> None:
+        self.redactor = Redactor()
+        self.answers = answers
+        self.made: list[tuple[Request, str, bool, bool]] = []
+
+    def perform(self, request: Request, *, operation: str, send: bool = False,
+                idempotent: bool = True) -> Answer:
+        self.made.append((request, operation, send, idempotent))
+        body, status = self.answers.pop(0)
+        return Answer(status_code=status, headers={}, content=body, url="https://p.test/x",
+                      provider="p", operation=operation, is_send=send)
+
+
+def _family_read(answer: Answer) -> object:
+    return read_code_desc(answer, {3: AuthError, 4: AuthError})
+
+
+def _provider(driver: _Driver) -> SessionProvider:
+    return SessionProvider(
+        driver,  # type: ignore[arg-type]
+        login_request=lambda: Request(method="POST", path="login", data={"password": "pw"}),
+        parse_login=lambda answer: session_id(answer, _family_read))
+
+
+def test_session_provider_builds_performs_and_parses_renewing_an_expired_session() -> None:
+    driver = _Driver([(b'"SESSION1SESSION1"', 200), (b'{"Code": 3, "Desc": "expired"}', 400),
+                      (b'"SESSION2SESSION2"', 200), (b"42", 200)])
+    provider = _provider(driver)
+    result = provider.call(lambda sid: Request(method="GET", path="op", params={"sid": sid}),
+                           _family_read, operation="op", send=True,
+                           idempotent=False)
+    assert result == 42
+    assert [(r.path, r.params, op, send, idem) for r, op, send, idem in driver.made] == [
+        ("login", None, "login", False, True),
+        ("op", {"sid": "SESSION1SESSION1"}, "op", True, False),
+        ("login", None, "login", False, True),
+        ("op", {"sid": "SESSION2SESSION2"}, "op", True, False),
+    ]
+    assert "SESSION2" not in repr(provider)
+    assert driver.redactor.text("SESSION2SESSION2") != "SESSION2SESSION2"
+
+
+def test_session_provider_does_not_retry_a_refused_login() -> None:
+    driver = _Driver([(b'{"Code": 4, "Desc": "Invalid user login or password"}', 401)])
+    with pytest.raises(AuthError):
+        _provider(driver).call(lambda sid: Request(method="GET", path="op"),
+                               lambda answer: None, operation="op")
+    assert len(driver.made) == 1
+
+
+@pytest.mark.parametrize("body", [b'"10"', b"10", b"[]", b'[""]', b'[true]', b'{"Id": 1}'])
+def test_message_ids_take_only_a_list_of_ids(body: bytes) -> None:
+    answer = _answer(body)
+    with pytest.raises(InvalidResponse):
+        message_ids(answer, answer.json())
+
+
+def test_message_ids_read_strings_and_numbers() -> None:
+    answer = _answer(b'["579700854169272358", 151103141334228, "1.2"]')
+    assert message_ids(answer, answer.json()) == ["579700854169272358", "151103141334228",
+                                                  "1.2"]
