@@ -42,7 +42,7 @@ def _fund_devino(sim: Any, messages: int) -> None:
 
 
 def _fund_stream(sim: Any, messages: int) -> None:
-    sim.balances[next(iter(sim.balances))] = sim.price_per_part * messages
+    sim.account.balance = sim.account.price * messages
 
 
 @attrs.frozen(kw_only=True)
