@@ -10,6 +10,7 @@ makes every request through :meth:`Driver.request`, which returns an
 from __future__ import annotations
 
 import functools
+import threading
 import typing
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -129,26 +130,33 @@ class Driver(Generic[SettingsT]):
             self.batch_size = getattr(settings, self.batch_setting)
         self._session = session
         self._transport: Transport | None = None
+        self._transport_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.settings!r}>"
 
     @property
     def transport(self) -> Transport:
-        """The driver's HTTP transport, made on first use."""
-        if self._transport is None:
-            self._transport = Transport(
-                provider=self.name,
-                base_url=self.settings.base_url,
-                timeout=self.settings.timeout,
-                connect_timeout=self.settings.connect_timeout,
-                deadline=self.settings.deadline,
-                retry=self.retry,
-                redactor=self.redactor,
-                session=self._session,
+        """The driver's HTTP transport, made on first use (by one thread only)."""
+        if self._transport is not None:
+            return self._transport
+        with self._transport_lock:
+            if self._transport is None:
+                self._transport = self._make_transport()
+            return self._transport
+
+    def _make_transport(self) -> Transport:
+        return Transport(
+            provider=self.name,
+            base_url=self.settings.base_url,
+            timeout=self.settings.timeout,
+            connect_timeout=self.settings.connect_timeout,
+            deadline=self.settings.deadline,
+            retry=self.retry,
+            redactor=self.redactor,
+            session=self._session,
                 user_agent=user_agent(self.name, type(self).__module__),
-            )
-        return self._transport
+        )
 
     def request(
         self,

@@ -172,8 +172,10 @@ class Transport:
         session: requests.Session | None = None,
         user_agent: str | None = None,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
+        pool_size: int = 10,
     ) -> None:
         import requests
+        import requests.adapters
 
         self.provider = provider
         self.base_url = base_url.rstrip("/")
@@ -187,6 +189,42 @@ class Transport:
         if user_agent:
             self.session.headers["User-Agent"] = user_agent
         self.max_response_bytes = max_response_bytes
+        #: Proxies for the base URL's host, read from the environment once (None: a
+        #: session the caller gave, which keeps reading it per request as requests does).
+        self._proxies: dict[str, str] | None = None
+        if self._owns_session:
+            self._settle_environment(requests, pool_size)
+
+    def _settle_environment(self, requests: Any, pool_size: int) -> None:
+        """Read the proxy and CA-bundle environment once, as it is now.
+
+        requests reads ``HTTP(S)_PROXY``, ``NO_PROXY`` and ``REQUESTS_CA_BUNDLE`` again on
+        every request, which costs more than the rest of a call; a client honours them as
+        they were when it was made. (``.netrc`` credentials are not used.)
+        """
+        import os
+
+        self.session.trust_env = False
+        self._proxies = self._environ_proxies(self.base_url)
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            self.session.verify = bundle
+        for prefix in ("https://", "http://"):
+            self.session.mount(prefix, requests.adapters.HTTPAdapter(
+                pool_connections=1, pool_maxsize=pool_size))
+
+    @staticmethod
+    def _environ_proxies(url: str) -> dict[str, str]:
+        import requests.utils
+
+        return dict(requests.utils.get_environ_proxies(url, no_proxy=None))
+
+    def _proxies_for(self, url: str) -> dict[str, str] | None:
+        if self._proxies is None or not url.startswith(self.base_url):
+            # A caller's session, or another host (a report file's own URL): ask as
+            # requests would.
+            return None if self._proxies is None else self._environ_proxies(url)
+        return self._proxies
 
     def __repr__(self) -> str:
         return f"<Transport {self.provider} {self.redactor.text(self.base_url)}>"
@@ -229,11 +267,11 @@ class Transport:
         import requests
 
         url = self.url(path)
-        prepared = requests.models.PreparedRequest()
-        prepared.prepare_url(url, params)
-        shown = self.redactor.text(prepared.url)
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s %s %s", method, shown, self._describe_body(data, json))
+        proxies = self._proxies_for(url)
+        debug = logger.isEnabledFor(logging.DEBUG)
+        if debug:
+            logger.debug("%s %s %s", method, self._shown(url, params),
+                         self._describe_body(data, json))
         attempt = 0
         maybe_accepted = False  # an earlier attempt of this send may have been accepted
         while True:
@@ -243,7 +281,7 @@ class Transport:
             try:
                 raw = self.session.request(
                     method, url, params=params, data=data, json=json, files=files,
-                    headers=headers, timeout=self.timeout, stream=True,
+                    headers=headers, timeout=self.timeout, stream=True, proxies=proxies,
                 )
                 response = self._read(raw, operation, attempt, started + self.deadline)
             except requests.RequestException as exc:
@@ -251,25 +289,37 @@ class Transport:
                 maybe_accepted = maybe_accepted or (send and not before_sending)
                 if should_retry(attempt=attempt, retries=self.retry.retries,
                                 idempotent=idempotent, before_sending=before_sending):
-                    self._pause(attempt, None, f"{type(exc).__name__}", method, shown)
+                    self._pause(attempt, None, f"{type(exc).__name__}", method,
+                                self._shown(url, params))
                     continue
                 failure = self._failure(exc, operation, maybe_accepted, before_sending)
             if failure is not None:
                 # Raised outside the handler: requests' exception (its URL may carry a
                 # password or a session id) must not stay attached as the context.
                 raise failure
-            elapsed = (time.monotonic() - started) * 1000
-            logger.debug("%s %s -> %s (%.0f ms)", method, shown, response.status_code, elapsed)
+            if debug:
+                elapsed = (time.monotonic() - started) * 1000
+                logger.debug("%s %s -> %s (%.0f ms)", method, self._shown(url, params),
+                             response.status_code, elapsed)
             if should_retry(attempt=attempt, retries=self.retry.retries,
                             idempotent=idempotent, status=response.status_code):
                 # Any 5xx may come after the provider took the message.
                 maybe_accepted = maybe_accepted or (send and response.status_code >= 500)
                 wait = retry_after(response.headers)
-                self._pause(attempt, wait, f"HTTP {response.status_code}", method, shown)
+                self._pause(attempt, wait, f"HTTP {response.status_code}", method,
+                            self._shown(url, params))
                 continue
             if maybe_accepted:
                 return attrs.evolve(response, maybe_accepted=True)
             return response
+
+    def _shown(self, url: str, params: Any) -> str:
+        """The URL with its query, secrets masked: made only when a line is logged."""
+        import requests
+
+        prepared = requests.models.PreparedRequest()
+        prepared.prepare_url(url, params)
+        return self.redactor.text(prepared.url or url)
 
     def _failure(self, exc: Exception, operation: str, maybe_accepted: bool,
                  before_sending: bool) -> TransportError:
