@@ -11,6 +11,7 @@ budget given with --max-ratio.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -25,8 +26,15 @@ TIMER = (
 )
 
 
+# The children may write bytecode caches even when this shell forbids it: a user's
+# installed smsbridge has them (pip compiles on install), and without them every sample
+# would time the compiler instead of the import.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def sample(code: str) -> float:
     out = subprocess.run([sys.executable, "-c", TIMER.format(code=code)], check=True,
+                         env=CHILD_ENV,
                          capture_output=True, text=True).stdout
     return float(out.strip())
 

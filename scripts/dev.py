@@ -6,9 +6,9 @@ everything else is installed into ``.venv`` beside this repository (or the folde
 named by ``DEV_VENV``), which is recreated when it does not run a Python 3.10+.
 
     python3 scripts/dev.py demo     # Nikita simulator on 127.0.0.1, a real SMS round trip
-    python3 scripts/dev.py test     # the whole test suite: core and every driver
+    python3 scripts/dev.py test     # the whole test suite: core, every driver, the example
     python3 scripts/dev.py check    # ruff and mypy
-    python3 scripts/dev.py bench    # the benchmarks: cold start, and the facade's cost
+    python3 scripts/dev.py bench    # the benchmarks (docs/performance.md); --quick: < 3 min
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(os.environ.get("DEV_VENV", ROOT / ".venv"))
 TOOLS = ["ruff==0.17.6", "mypy==2.4.1", "types-requests"]
 MIN_PYTHON = (3, 10)
+#: The side-by-side benchmarks, in the order ``bench`` runs them.
+BENCHMARKS = ["calls.py", "campaign.py", "concurrency.py", "firstrequest.py"]
 
 
 def python() -> Path:
@@ -34,8 +36,13 @@ def run(*args: object) -> None:
     subprocess.run([str(a) for a in args], cwd=ROOT, check=True)
 
 
+#: The worked example of docs/writing-a-driver.md: installed and tested like a driver.
+EXAMPLE_DRIVER = ROOT / "docs" / "example-driver"
+
+
 def drivers() -> list[Path]:
-    return sorted(p.parent for p in ROOT.glob("smsbridge_*/pyproject.toml"))
+    """Every driver distribution: the bundled ones and the guide's example."""
+    return [*sorted(p.parent for p in ROOT.glob("smsbridge_*/pyproject.toml")), EXAMPLE_DRIVER]
 
 
 def too_old(version: tuple[int, ...] = tuple(sys.version_info),
@@ -85,7 +92,7 @@ def install(everything: bool) -> None:
     if everything:
         editable = ["-e", ".[test,cli,simulator,celery,django]", "-e", "tests/testdriver"]
         for folder in drivers():
-            editable += ["-e", f"./{folder.name}[simulator]"]
+            editable += ["-e", f"./{folder.relative_to(ROOT).as_posix()}[simulator]"]
     else:
         editable = ["-e", ".[cli,simulator]", "-e", "./smsbridge_nikita[simulator]"]
     pip_install(*editable)
@@ -112,8 +119,14 @@ def main(argv: list[str]) -> int:
         run(python(), "-m", "mypy")
     elif command == "bench":
         install(everything=True)
-        run(python(), "bench/startup.py", "--max-ratio", "1.3", *rest)
-        run(python(), "bench/facade.py")
+        quick = ["--quick"] if "--quick" in rest else []
+        rest = [arg for arg in rest if arg != "--quick"]
+        run(python(), "bench/startup.py", "--max-ratio", "1.3",
+            *(["--runs", "9"] if quick else []), *rest)
+        run(python(), "bench/facade.py", *(["--rounds", "5"] if quick else []))
+        # Side by side with hand-written requests code (issue 15's targets); these report.
+        for script in BENCHMARKS:
+            run(python(), f"bench/{script}", *quick)
     else:
         print(__doc__)
         return 2

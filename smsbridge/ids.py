@@ -23,11 +23,22 @@ _SEGMENT = re.compile(r"^[A-Za-z0-9_.\-~]+$")
 
 _ALNUM = re.compile(r"^[A-Za-z0-9]+$")
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+# Random bytes map to the alphabet by ``byte % 36``; the four bytes from 252 up would
+# favour "0".."3", so they are dropped (rejection sampling keeps every character equally
+# likely). One bytes.translate replaces a secrets.choice call per character.
+_KEPT = 256 - 256 % len(_ALPHABET)
+_BYTE_TO_CHAR = bytes(ord(_ALPHABET[b % len(_ALPHABET)]) if b < _KEPT else 0
+                      for b in range(256))
+_DROPPED = bytes(range(_KEPT, 256))
 
 
 def new_reference(length: int) -> str:
     """A random id of ``length`` lowercase letters and digits."""
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    out = b""
+    while len(out) < length:
+        # A few spare bytes make a second draw (after dropped bytes) rare.
+        out += secrets.token_bytes(length - len(out) + 8).translate(_BYTE_TO_CHAR, _DROPPED)
+    return out[:length].decode("ascii")
 
 
 def chunk_reference(reference: str | None, index: int) -> str | None:
