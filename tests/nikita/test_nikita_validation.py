@@ -83,9 +83,9 @@ def test_control_characters_cannot_travel_in_xml(client: smsbridge.Client,
         client.send("996550123456", "bell\x07")
 
 
-def test_a_sender_is_required(make_client: Callable[..., smsbridge.Client],
+def test_a_sender_is_required(connect: Callable[..., smsbridge.Client],
                               no_requests: Any) -> None:
-    client = make_client(sender=None)
+    client = connect(sender=None)
 
     with pytest.raises(ValidationError, match=r"a sender is needed \(up to 11 latin letters, "
                        r"digits, dots and dashes, or up to 14 digits\): pass sender=") as caught:
