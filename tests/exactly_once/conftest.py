@@ -90,7 +90,6 @@ PROVIDERS = {
                        extra={"sender": "ACME"}, fund=_fund_devino, session=True),
     "stream": Provider(name="stream", prefix="7916", length=11, send_path="/Send/SendBulk/",
                        chunk_setting="bulk_size", chunk=3, secret="password",
-                       missing_id="123456",
                        fund=_fund_stream, session=True),
     "phoenix": Provider(name="phoenix", prefix="38071", length=12, send_path="/dispatches",
                         chunk_setting="dispatch_size", chunk=3, secret="token",

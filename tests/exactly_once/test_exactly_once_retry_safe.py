@@ -194,7 +194,7 @@ def test_not_supported(world):
 
 def test_not_found(world):
     if world.provider.missing_id is None:
-        pytest.skip("Devino answers state 255 (unknown) for an id it never issued")
+        pytest.skip("Devino and Stream answer state 255 (unknown) for an id never issued")
     client = world.connect()
 
     def call() -> Any:

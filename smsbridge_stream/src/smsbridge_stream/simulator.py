@@ -200,7 +200,8 @@ class StreamSimulator(SessionSimulator):
         handlers: dict[str, Callable[[dict[str, str]], Any]] = {
             "session": self._session, "balance": self._balance,
             "send/sendsms": self._send_sms, "send/sendbytime": self._send_by_time,
-            "send/sendbulk": self._send_bulk, "send/sendbulkpacket": self._send_packet,
+            "send/sendbulk": self._send_bulk,
+            "send/sendbulkpacket": lambda fields: self._send_bulk(fields, packet=True),
             "state": self._state, "incoming": self._incoming, "statistic": self._statistic,
             "statistic/all_stat.php": self._all_stat,
         }
@@ -294,30 +295,25 @@ class StreamSimulator(SessionSimulator):
     def _send_by_time(self, fields: dict[str, str]) -> Any:
         return self._send_sms(fields, by_local_time=True)
 
-    def _bulk_answer(self, ids: list[str]) -> Any:
+    def _send_bulk(self, fields: dict[str, str], *, packet: bool = False) -> Any:
+        common = self._check_common(fields)
+        if packet:  # SendBulkPacket: phone_data={"sms": [{"phone": ..., "text": ...}]}
+            try:
+                entries = json.loads(fields.get("phone_data") or "")["sms"]
+                items = [(_number(str(e["phone"])), str(e["text"])) for e in entries]
+            except (ValueError, KeyError, TypeError):
+                raise Refusal(2, "Invalid phone_data") from None
+        else:
+            text = fields.get("data", "")
+            items = [(_number(n), text)
+                     for n in fields.get("destinationaddresses", "").split(",") if n.strip()]
+        if not items:
+            raise _required("phone_data" if packet else "destinationAddresses")
+        ids = self._accept(common, items)
         if self.doc_bulk_format:
             return text_answer("[" + ", ".join('{"' + i + '"}' for i in ids) + "]",
                                content_type=_JSON)
         return ids
-
-    def _send_bulk(self, fields: dict[str, str]) -> Any:
-        common = self._check_common(fields)
-        numbers = [n for n in fields.get("destinationaddresses", "").split(",") if n.strip()]
-        if not numbers:
-            raise _required("destinationAddresses")
-        text = fields.get("data", "")
-        return self._bulk_answer(self._accept(common, [(_number(n), text) for n in numbers]))
-
-    def _send_packet(self, fields: dict[str, str]) -> Any:
-        common = self._check_common(fields)
-        try:
-            entries = json.loads(fields.get("phone_data") or "")["sms"]
-            items = [(_number(str(e["phone"])), str(e["text"])) for e in entries]
-        except (ValueError, KeyError, TypeError):
-            raise Refusal(2, "Invalid phone_data") from None
-        if not items:
-            raise _required("phone_data")
-        return self._bulk_answer(self._accept(common, items))
 
     def _state(self, fields: dict[str, str]) -> Any:
         account = self._account(fields)
@@ -362,20 +358,7 @@ class StreamSimulator(SessionSimulator):
             raise _text("SessionID expired") from None
         if "id_report" in fields:
             return self._report_file(login, fields["id_report"])
-        start_text = fields.get("starttime") or fields.get("startdatetime")
-        end_text = fields.get("endtime") or fields.get("enddatetime")
-        for value, name in ((start_text, "StartDateTime"), (end_text, "EndDateTime")):
-            if not value:
-                raise _text(f"{name} can not be null or empty\r\n"
-                            f"Parameter name: {name[0].lower()}{name[1:]}")
-        try:
-            start = _parse_date(start_text, "startTime")
-        except Refusal:
-            raise _text("Not correct format startTime") from None
-        try:
-            end = _parse_date(end_text, "endTime")
-        except Refusal:
-            raise _text("Not correct format endTime") from None
+        start, end = (self._report_date(fields, edge) for edge in ("start", "end"))
         phone = fields.get("phone")
         if phone is not None and not phone.isdigit():
             raise _text("Phone must be numeric")
@@ -394,6 +377,17 @@ class StreamSimulator(SessionSimulator):
                          polls_left=self.report_polls)
         self.reports[report.id] = report
         return text_answer(str(report.id), content_type=_JSON)
+
+    @staticmethod
+    def _report_date(fields: dict[str, str], edge: str) -> float:
+        value = fields.get(f"{edge}time") or fields.get(f"{edge}datetime")
+        if not value:
+            raise _text(f"{edge.title()}DateTime can not be null or empty\r\n"
+                        f"Parameter name: {edge}DateTime")
+        try:
+            return _parse_date(value, f"{edge}Time")
+        except Refusal:
+            raise _text(f"Not correct format {edge}Time") from None
 
     def _report_file(self, login: str, report_id: str) -> Response:
         report = self.reports.get(int(report_id)) if report_id.isdigit() else None
