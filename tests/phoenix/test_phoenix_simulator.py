@@ -19,19 +19,12 @@ from smsbridge.errors import (
     ProviderError,
 )
 from smsbridge.models import DeliveryState
+from smsbridge.testing.fixtures import FakeClock, until_final
 from smsbridge.transport import RetryPolicy
 from smsbridge_phoenix import PhoenixDriver
 from smsbridge_phoenix.simulator import PhoenixSimulator
 
 PHONES = ["380711111111", "380712222222", "380713333333"]
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime.now(timezone.utc).timestamp()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def connect(sim: PhoenixSimulator, url: str, **overrides: Any) -> smsbridge.Client:
@@ -42,16 +35,6 @@ def connect(sim: PhoenixSimulator, url: str, **overrides: Any) -> smsbridge.Clie
 def extras(client: smsbridge.Client) -> PhoenixDriver:
     assert isinstance(client.driver, PhoenixDriver)
     return client.driver
-
-
-def until_final(client: smsbridge.Client, message_id: str) -> list[str]:
-    seen = []
-    for _ in range(10):
-        report = client.status(message_id)
-        seen.append(report.provider_state or "")
-        if report.state.is_final:
-            return seen
-    raise AssertionError(f"no final state after 10 queries: {seen}")
 
 
 @pytest.fixture
@@ -75,7 +58,7 @@ def test_send_then_status_until_delivered(served: tuple[PhoenixSimulator, smsbri
     result = client.send(PHONES, "Привет из smsbridge")
 
     assert result.ids == [f"1:{p}" for p in PHONES]
-    assert until_final(client, result.ids[1]) == ["IN_QUEUE", "ACTIVE", "CLOSED"]
+    assert until_final(client, result.ids[1]).provider_states == ["IN_QUEUE", "ACTIVE", "CLOSED"]
     report = client.status(result.ids[1])
     assert report.state is DeliveryState.DELIVERED
     assert report.recipient == PHONES[1]
@@ -165,7 +148,7 @@ def test_insufficient_funds_then_top_up_and_run() -> None:
 
         sim.top_up(10)
         extras(client).run_dispatch(message_id)
-        assert until_final(client, message_id) == ["IN_QUEUE", "ACTIVE", "CLOSED"]
+        assert until_final(client, message_id).provider_states == ["IN_QUEUE", "ACTIVE", "CLOSED"]
         assert client.balance().amount == Decimal("9")
 
 
@@ -193,7 +176,7 @@ def test_cancel_and_run_again(served: tuple[PhoenixSimulator, smsbridge.Client])
     assert caught.value.code == "DISPATCH_CAN_NOT_BE_CANCELED"
 
     driver.run_dispatch(message_id)
-    assert until_final(client, message_id)[-1] == "CLOSED"
+    assert until_final(client, message_id).provider_states[-1] == "CLOSED"
     with pytest.raises(ProviderError) as caught:
         driver.run_dispatch(message_id)
     assert caught.value.code == "DISPATCH_CAN_NOT_BE_RUN"
@@ -314,6 +297,43 @@ def test_simulator_answers_like_the_document(sim: PhoenixSimulator) -> None:
     assert missing.status_code == 404
     assert missing.json() == {"code": "DISPATCH_NOT_FOUND", "message": "Рассылка 2 не найдена"}
     assert no_token.status_code == 401
+
+
+# The document's own request example ("Пример запроса" of POST /sms-api/dispatches),
+# byte for byte: its numbers break the document's format rule, yet the platform took them.
+DOC_CREATE_EXAMPLE = """{
+  "message" : "test",
+  "dateSend" : "02.11.2099 11:12:33",
+  "phonesList" : [ "0710000000", "8071999999" ]
+}"""
+
+
+def test_the_documents_own_request_example_is_accepted(sim: PhoenixSimulator) -> None:
+    with sim.serve() as url:
+        created = requests.post(f"{url}/sms-api/dispatches", params={"token": "demo-token"},
+                                data=DOC_CREATE_EXAMPLE.encode("utf-8"),
+                                headers={"Content-Type": "application/json"}, timeout=5)
+
+    # "Пример ответа": HTTP 200 and the new dispatch's id, 1.
+    assert created.status_code == 200
+    assert created.text == "1"
+    assert [d.phones for d in sim.dispatches] == [["0710000000", "8071999999"]]
+    assert [m.recipient for m in sim.ledger()] == ["0710000000", "8071999999"]
+
+
+@pytest.mark.parametrize("phone", ["0710000000", "8071999999", "380710000000", "710000000",
+                                   "80710000000"])
+def test_numbers_in_the_documents_forms_are_accepted(sim: PhoenixSimulator, phone: str) -> None:
+    with sim.serve() as url:
+        assert post(url, "dispatches", {"message": "test", "phonesList": [phone]}).text == "1"
+
+
+@pytest.mark.parametrize("phone", ["1234567", "0720000000", "38071000", "071000000000",
+                                   "+380710000000"])
+def test_other_numbers_are_invalid_format(sim: PhoenixSimulator, phone: str) -> None:
+    with sim.serve() as url:
+        answer = post(url, "dispatches", {"message": "test", "phonesList": [phone]})
+    assert (answer.status_code, answer.json()["code"]) == (400, "INVALID_FORMAT")
 
 
 def test_simulator_is_found_through_the_driver() -> None:
