@@ -236,7 +236,7 @@ def test_status_by_reference_maps_the_reference_as_send_did(sim, sms):
     [sent] = sms.send(NUMBER, "hello", reference="ext_id_16").messages
     report = sms.driver.status_by_reference("ext_id_16")
     assert report.recipient == NUMBER
-    assert [m.reference for m in sim.ledger()] != ["ext_id_16"]  # mapped, not raw
+    assert {m.provider_id: m.reference for m in sim.ledger()}[sent.message_id] != "ext_id_16"
 
     many = sms.send([NUMBER, "380972000002"], "hello", reference="ext_id_17")
     second = sms.driver.status_by_reference("ext_id_17", recipient="+380 97 200 0002")
@@ -288,3 +288,18 @@ def test_hlr_rerun_in_a_fresh_client_returns_the_first_requests(sim, served):
     assert [r.id for r in again] == [r.id for r in first]
     assert [r.status for r in again] == [HlrStatus.ACTIVE, HlrStatus.ABSENT]
     assert len(sim.hlrs) == 2
+
+
+def test_deliver_after_moves_messages_on_the_simulators_clock():
+    now = [1_770_000_000.0]
+    sim = KetchupSimulator(clock=lambda: now[0], undeliverable={"380972000099"})
+    sim.deliver_after = 30
+    with sim.serve() as url, _connect(sim, url) as client:
+        first = client.send(NUMBER, "timed").ids[0]
+        failed = client.send("380972000099", "timed").ids[0]
+        assert client.status(first).state is DeliveryState.SENT
+        now[0] += 30
+        assert client.status(first).state is DeliveryState.DELIVERED
+        assert client.status(failed).state is DeliveryState.UNDELIVERED
+    assert [(m.recipient, m.state) for m in sim.ledger()] == [
+        (NUMBER, "delivered"), ("380972000099", "undelivered")]

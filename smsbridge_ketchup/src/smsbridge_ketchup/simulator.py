@@ -247,7 +247,7 @@ class KetchupSimulator(KitSimulator):
             raise Refusal(24, "Invalid request payload")
         entries = [{"msisdn": phone.get("msisdn"), "reference": phone.get("reference"),
                     "originator": source.get("originator"), "body": source.get("body")}
-                   for phone, source in zip(phones, sources)]
+                   for phone, source in zip(phones, sources, strict=True)]
         validity = body.get("validity")
         if validity is not None and _whole(validity) not in range(1, 73):
             raise Refusal(28, "Invalid validity")
@@ -373,7 +373,7 @@ class KetchupSimulator(KitSimulator):
             raise Refusal(44, "Invalid request payload")
         if body.get("validity") is not None and _whole(body["validity"]) not in range(15, 86401):
             raise Refusal(48, "Invalid validity")
-        out = []
+        out: list[dict[str, Any]] = []
         for item in items:
             if not isinstance(item, dict) or not isinstance(item.get("to"), list) or not item["to"]:
                 raise Refusal(44, "Invalid request payload")
