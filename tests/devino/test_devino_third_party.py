@@ -104,6 +104,16 @@ def test_send_answers_one_id_per_segment_and_state_moves_to_delivered(
         ("79161002030", "test", ids[0], "delivered")]
 
 
+def test_the_documents_literal_send_url_with_parameters_in_the_query(
+        client: DevinoClient, sim: DevinoSimulator) -> None:
+    answer = requests.post(
+        f"{client.base_url}/Sms/Send?SessionId={client.session_id}&DestinationAddress="
+        "79161002030&SourceAddress=DEVINO&Data=test&Validity=0", timeout=5)
+
+    assert answer.status_code == 200
+    assert answer.json() == [sim.ledger()[0].provider_id]
+
+
 def test_a_long_text_gets_an_id_per_segment(client: DevinoClient) -> None:
     assert len(client.send("DEVINO", "+79161002030", "x" * 161)) == 2
 

@@ -132,6 +132,9 @@ def test_balance_is_a_bare_number_charged_per_part(client: StreamClient) -> None
     client.send("SMS Info", "79001234567", "x" * 161)  # two parts at 0.5
 
     assert client.balance() == Decimal("20014.3")
+    by_post = requests.post(f"{client.base_url}/Balance/balance.php",
+                            data={"sessionId": client.session_id}, timeout=5)
+    assert Decimal(by_post.text) == Decimal("20014.3")
 
 
 def test_a_wrong_password_is_code_4_with_http_401(url: str) -> None:
