@@ -126,13 +126,9 @@ def test_a_bad_phone_is_400_invalid_format(url: str, sim: PhoenixSimulator) -> N
     assert sim.ledger() == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "POST /sms-api/dispatches with the document's own example body (phoenix.txt lines "
-    "278-282: phonesList [\"0710000000\", \"8071999999\"]) answers HTTP 400 INVALID_FORMAT; "
-    "the document's example expects HTTP 200 with the dispatch id (line 298); simulator "
-    "fix pending"))
 def test_the_documents_own_request_example_is_accepted(client: PhoenixClient,
                                                        sim: PhoenixSimulator) -> None:
+    # phoenix.txt lines 278-282, answered with the dispatch id (line 298).
     dispatch_id = client.create("test", ["0710000000", "8071999999"], "02.11.2099 11:12:33")
 
     assert client.dispatch(dispatch_id)["status"] == "IN_QUEUE"
