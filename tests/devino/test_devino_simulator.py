@@ -212,3 +212,17 @@ def test_simulator_follows_the_document_for_its_own_errors(sim: DevinoSimulator,
                f"&endDateTime={end}") == (
         400, {"Code": 2, "Desc": "Нельзя указывать диапазон дат более 90 дней."})
     assert get(f"/rest/Sms/In?sessionId={sid}&minDateUTC={start}")[1]["Code"] == 9
+
+
+def test_deliver_after_times_the_states_on_the_simulator_clock(
+        client: smsbridge.Client, sim: DevinoSimulator, clock: FakeClock) -> None:
+    sim.deliver_after = 30
+    sim.fail("79160000000", "undelivered")
+    result = client.send([NUMBER, "79160000000"], "timed")
+    assert client.status(result.ids[0]).state is DeliveryState.SENT
+    clock.advance(30)
+    report = client.status(result.ids[0])
+    assert report.state is DeliveryState.DELIVERED
+    assert client.status(result.ids[1]).provider_state == "11"
+    assert [(m.recipient, m.state) for m in sim.ledger()] == [
+        (NUMBER, "delivered"), ("79160000000", "undelivered")]
