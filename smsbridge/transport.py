@@ -70,11 +70,13 @@ class Request:
 
     method: str
     path: str
-    params: Mapping[str, Any] | list[tuple[str, Any]] | None = None
-    data: Any = None
-    json: Any = None
-    files: Any = None
-    headers: Mapping[str, str] | None = None
+    # Bodies, queries and headers carry passwords, keys and session ids: never in a repr.
+    params: Mapping[str, Any] | list[tuple[str, Any]] | None = attrs.field(default=None,
+                                                                           repr=False)
+    data: Any = attrs.field(default=None, repr=False)
+    json: Any = attrs.field(default=None, repr=False)
+    files: Any = attrs.field(default=None, repr=False)
+    headers: Mapping[str, str] | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen(kw_only=True)

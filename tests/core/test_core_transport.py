@@ -294,3 +294,12 @@ def test_a_send_refused_while_preparing_it_is_no_delivery_unknown() -> None:
     client.close()
     assert type(caught.value) is TransportError
     assert caught.value.retry_safe is True
+
+
+def test_a_request_s_repr_shows_no_body_query_or_header() -> None:
+    from smsbridge.transport import Request
+
+    request = Request(method="POST", path="message", params={"token": "tok-s3cret"},
+                      data=b"<pwd>s3cret-pw</pwd>", json={"password": "s3cret-pw"},
+                      headers={"X-API-KEY": "key-s3cret"})
+    assert repr(request) == "Request(method='POST', path='message')"
