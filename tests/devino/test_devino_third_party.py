@@ -160,29 +160,18 @@ def test_an_invalid_source_address_is_code_6(client: DevinoClient,
     assert sim.ledger() == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "POST user/sessionid (login/password as POST parameters) answers HTTP 405; devino.txt "
-    "line 30 allows GET or POST parameters for every request; simulator fix pending"))
 def test_a_session_can_be_opened_with_post_parameters(url: str) -> None:
     client = DevinoClient(url, LOGIN, PASSWORD)
 
     assert re.fullmatch(r"[0-9A-Z]{36}", client.connect(use_post=True))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "POST Sms/State (sessionId/messageId as POST parameters) answers HTTP 405; devino.txt "
-    "line 30 allows GET or POST parameters for every request; simulator fix pending"))
 def test_state_can_be_asked_with_post_parameters(client: DevinoClient) -> None:
     message_id = client.send("DEVINO", "79161002030", "test")[0]
 
     assert client.state(message_id, use_post=True)["State"] == -2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "GET user/sessionid?login=Jonathan&password=%D0%BF%D0%B0%D1%80%D0%BE%D0%BB%D1%8C (a "
-    "wrong, non-ASCII password) answers HTTP 500; expected the documented Code 4 "
-    "\"Invalid user login or password\" with HTTP 401 (devino.txt lines 89-96, Table 11); "
-    "simulator fix pending"))
 def test_a_wrong_non_ascii_password_is_code_4(url: str) -> None:
     answer = requests.get(f"{url}/user/sessionid",
                           params={"login": LOGIN, "password": "пароль"}, timeout=5)
