@@ -42,7 +42,17 @@ def distribution_version(module: str) -> str | None:
     """
     from importlib import metadata
 
-    names = metadata.packages_distributions().get(module.split(".")[0])
+    top = module.split(".")[0]
+    try:
+        # Distributions are mostly named after their package (smsbridge_nikita ->
+        # smsbridge-nikita): one lookup, where scanning them all costs ~80 ms of startup.
+        found = metadata.distribution(top)
+        provides = found.read_text("top_level.txt")
+        if provides is None or top in provides.split():
+            return found.version
+    except metadata.PackageNotFoundError:
+        pass
+    names = metadata.packages_distributions().get(top)
     if not names:
         return None
     try:
