@@ -8,6 +8,7 @@ fault leaves exactly its chunks unknown.
 
 from __future__ import annotations
 
+import signal
 import threading
 import tracemalloc
 from collections.abc import Iterator
@@ -249,3 +250,51 @@ def test_a_bad_number_mid_stream_stops_after_the_chunks_in_flight():
         if caught.value.partial is not None else []
     assert sorted(yielded + partial) == [f"7916{i:07d}" for i in range(1000)]
     assert caught.value.unknown == ()
+
+
+def test_ctrl_c_stops_at_once_and_starts_nothing_new():
+    release = threading.Event()
+    started = threading.Event()
+
+    class Stuck(_SinkDriver):
+        @hookimpl
+        def send(self, messages):
+            with self.lock:
+                self.in_flight += 1
+            started.set()
+            release.wait(timeout=10)  # the request in flight, answered later
+            return [SentMessage(recipient=m.to, message_id=m.to, parts=1, provider="sink")
+                    for m in messages]
+
+    driver = Stuck()
+    client = smsbridge.Client(driver)
+    main = threading.main_thread().ident
+    assert main is not None
+    threading.Thread(target=lambda: (started.wait(10), signal.pthread_kill(main, signal.SIGINT)),
+                     daemon=True).start()
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            for _ in client.send_iter(list(_numbers(1000)), TEXT, concurrency=2):
+                pass  # pragma: no cover - nothing is answered before the interrupt
+        # The two first chunks were in flight; no third one started.
+        assert driver.in_flight == 2
+    finally:
+        release.set()
+
+
+def test_the_connection_pool_grows_to_the_concurrency():
+    driver = _SinkDriver()
+    driver.settings = BaseSettings(base_url="http://127.0.0.1:9")
+    assert driver.transport.session.get_adapter("http://127.0.0.1:9/")._pool_maxsize == 10
+
+    driver.reserve_connections(16)
+    driver.reserve_connections(4)  # never shrinks
+
+    assert driver.transport.session.get_adapter("http://127.0.0.1:9/")._pool_maxsize == 16
+    later = _SinkDriver()
+    later.settings = BaseSettings(base_url="http://127.0.0.1:9")
+    later.reserve_connections(12)  # before the transport exists: it is made that size
+    assert later.transport.session.get_adapter("https://x.test/")._pool_maxsize == 12
+    driver.close()
+    later.close()
