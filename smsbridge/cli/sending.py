@@ -15,6 +15,7 @@ import attrs
 
 from smsbridge.cli.campaign import Interrupts, Journal, ResumeState, read_journal
 from smsbridge.cli.context import Context, parse_when
+from smsbridge.cli.inflight import InFlight
 from smsbridge.cli.output import (
     DO_NOT_RESEND,
     EXIT_FAILED,
@@ -31,6 +32,7 @@ from smsbridge.cli.output import (
 from smsbridge.cli.recipients import Recipient, RecipientSource
 from smsbridge.errors import DuplicateMessage, SmsBridgeError, ValidationError
 from smsbridge.ids import chunk_reference, new_reference
+from smsbridge.inflight import check_concurrency
 from smsbridge.models import Message, Price, SendResult, SentMessage
 from smsbridge.text import segments
 
@@ -420,6 +422,14 @@ class Campaign:
         self._pending_by_seq: dict[int, int] = {}
         self._collected: dict[int, dict[int, Recipient]] = {}
         self._dedup = client.supports("deduplication")
+        count = check_concurrency(getattr(args, "concurrency", 1),
+                                  ceiling=max(1, client.driver.max_concurrency),
+                                  driver=client.driver.name)
+        #: Chunk requests in flight beyond the serial one (``--concurrency``).
+        self._flight: InFlight[tuple[int, str | None, list[Recipient], bool]] | None = None
+        if count > 1:
+            client.driver.reserve_connections(count)
+            self._flight = InFlight(count)
 
     # -- the run --------------------------------------------------------------------
 
@@ -570,6 +580,8 @@ class Campaign:
             if self.interrupts.stop:
                 raise _Stop
             self._send(self._take())
+        while self._flight:
+            self._take_answer()
         # A pending chunk the input no longer holds in full: its outcome stays unknown.
         for index in list(self._collected):
             assert self.resumed is not None
@@ -622,6 +634,14 @@ class Campaign:
     def _send(self, members: list[Recipient], *, index: int | None = None,
               reference: str | None = None, recorded: bool = False) -> None:
         """Send one chunk as one request and settle each of its recipients."""
+        if self._flight is not None:
+            try:
+                while self._flight.full:
+                    self._take_answer()
+            except BaseException:
+                if not recorded:  # never attempted: counted with the rest
+                    self._buffer[:0] = members
+                raise
         if index is None:
             index = self.next_chunk
             self.next_chunk += 1
@@ -632,10 +652,38 @@ class Campaign:
                 self.journal.chunk(index, reference, [(m.seq, m.where, str(m.number))
                                                       for m in members])
             self._in_flight = (index, reference, members)
-        try:
-            with self.interrupts.request():
-                result = self._request(members, reference)
-        except SmsBridgeError as exc:
+        if self._flight is not None:
+            self._in_flight = None  # the pool knows it
+            self._flight.submit((index, reference, members, recorded), self._request,
+                                members, reference)
+        else:
+            try:
+                with self.interrupts.request():
+                    result = self._request(members, reference)
+            except SmsBridgeError as exc:
+                self._answered(members, index, reference, recorded, error=exc)
+            else:
+                self._answered(members, index, reference, recorded, result=result)
+        if self.interrupts.stop:
+            raise _Stop
+
+    def _take_answer(self) -> None:
+        """Wait for one of the requests in flight and settle its recipients."""
+        assert self._flight is not None
+        with self.interrupts.request():
+            (index, reference, members, recorded), result, error = \
+                self._flight.next_answered()
+        if error is not None and not isinstance(error, SmsBridgeError):
+            raise error
+        self._answered(members, index, reference, recorded, result=result, error=error)
+
+    def _answered(self, members: list[Recipient], index: int, reference: str | None,
+                  recorded: bool, *, result: SendResult | None = None,
+                  error: SmsBridgeError | None = None) -> None:
+        """Settle a chunk's recipients from its answer; raise its error unless the
+        provider recognized the chunk as a duplicate."""
+        if error is not None:
+            exc = error
             outcomes = self._sorted_after(exc, members, index, reference)
             duplicate = isinstance(exc, DuplicateMessage)
             if recorded or duplicate:
@@ -651,16 +699,15 @@ class Campaign:
                 self._in_flight = None
                 self._record(self._open(outcomes, recorded))
             if not duplicate:
-                raise
+                raise exc
         else:
+            assert result is not None
             with self.interrupts.critical():
                 self._in_flight = None
                 self._record(self._open([
                     Outcome(member, _outcome_of(sent), sent, chunk=index, reference=reference)
                     for member, sent in zip(members, result.messages, strict=True)],
                     recorded))
-        if self.interrupts.stop:
-            raise _Stop
 
     def _open(self, outcomes: list[Outcome], repeat: bool) -> list[Outcome]:
         """The outcomes a repeated chunk still owes: those of its open recipients."""
@@ -742,13 +789,33 @@ class Campaign:
         self.report.progress.update(sum(1 for d in outcomes if d.outcome != "not_attempted"))
 
     def _settle_in_flight(self) -> None:
-        """A request cut short by a second Ctrl-C: its recipients' outcome is unknown."""
+        """Wait for the requests still in flight (``--concurrency``); a request cut short
+        by a second Ctrl-C: its recipients' outcome is unknown."""
+        if self._flight is not None:
+            self._drain(self._flight)
         if self._in_flight is None:
             return
         index, reference, members = self._in_flight
         self._in_flight = None
         self._record([Outcome(m, "unknown", chunk=index, reference=reference)
                       for m in members])
+
+    def _drain(self, flight: InFlight[tuple[int, str | None, list[Recipient], bool]]) -> None:
+        """Settle each request in flight as it is answered (after a stop or an error:
+        later errors are recorded, the first one reported). After a second Ctrl-C, the
+        requests left in flight leave their recipients unknown."""
+        try:
+            with self.interrupts:
+                while flight and self.interrupts.count < 2:
+                    try:
+                        self._take_answer()
+                    except SmsBridgeError as exc:
+                        self.error = self.error or exc
+        except KeyboardInterrupt:
+            self.interrupted = True
+        for index, reference, members, _ in flight.abandon():
+            self._record([Outcome(m, "unknown", chunk=index, reference=reference)
+                          for m in members])
 
     def _settle_rest(self) -> None:
         """Count what was never attempted: the numbers read but not sent, and the rest."""
