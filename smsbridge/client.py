@@ -31,7 +31,6 @@ from smsbridge.errors import (
     settle_send_error,
 )
 from smsbridge.ids import chunk_reference
-from smsbridge.inflight import check_concurrency, run_chunks
 from smsbridge.manager import capabilities, operations, plugin_manager
 from smsbridge.models import (
     Balance,
@@ -243,6 +242,11 @@ class Client:
     def _concurrency(self, concurrency: object) -> int:
         """``concurrency`` checked and clamped to the driver's ceiling, with connections
         for that many requests reserved."""
+        if concurrency == 1 and type(concurrency) is int:
+            return 1
+        # Imported on use: the thread pool costs ~5 ms of every program's start.
+        from smsbridge.inflight import check_concurrency
+
         count = check_concurrency(concurrency, ceiling=max(1, self._driver.max_concurrency),
                                   driver=self._driver.name)
         if count > 1:
@@ -257,6 +261,8 @@ class Client:
     def _deliver(self, chunks: Iterable[list[Message]],
                  concurrency: int = 1) -> Iterator[SentMessage]:
         if concurrency > 1:
+            from smsbridge.inflight import run_chunks
+
             for _, answered in run_chunks(self._send_settled, self._validated(chunks),
                                           concurrency, repeatable=self._repeatable):
                 yield from answered
@@ -282,6 +288,8 @@ class Client:
             for chunk in chunks:
                 self._validate(chunk)
         if concurrency > 1:
+            from smsbridge.inflight import run_chunks
+
             answered = dict(run_chunks(self._send_settled, iter(chunks), concurrency,
                                        repeatable=self._repeatable, keep=True))
             return SendResult(messages=[m for i in sorted(answered) for m in answered[i]])

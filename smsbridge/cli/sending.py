@@ -15,7 +15,6 @@ import attrs
 
 from smsbridge.cli.campaign import Interrupts, Journal, ResumeState, read_journal
 from smsbridge.cli.context import Context, parse_when
-from smsbridge.cli.inflight import InFlight
 from smsbridge.cli.output import (
     DO_NOT_RESEND,
     EXIT_FAILED,
@@ -32,11 +31,11 @@ from smsbridge.cli.output import (
 from smsbridge.cli.recipients import Recipient, RecipientSource
 from smsbridge.errors import DuplicateMessage, SmsBridgeError, ValidationError
 from smsbridge.ids import chunk_reference, new_reference
-from smsbridge.inflight import check_concurrency
 from smsbridge.models import Message, Price, SendResult, SentMessage
 from smsbridge.text import segments
 
 if TYPE_CHECKING:
+    from smsbridge.cli.inflight import InFlight
     from smsbridge.client import Client
 
 __all__ = ["Campaign", "run_send"]
@@ -422,12 +421,16 @@ class Campaign:
         self._pending_by_seq: dict[int, int] = {}
         self._collected: dict[int, dict[int, Recipient]] = {}
         self._dedup = client.supports("deduplication")
+        from smsbridge.inflight import check_concurrency
+
         count = check_concurrency(getattr(args, "concurrency", 1),
                                   ceiling=max(1, client.driver.max_concurrency),
                                   driver=client.driver.name)
         #: Chunk requests in flight beyond the serial one (``--concurrency``).
         self._flight: InFlight[tuple[int, str | None, list[Recipient], bool]] | None = None
         if count > 1:
+            from smsbridge.cli.inflight import InFlight
+
             client.driver.reserve_connections(count)
             self._flight = InFlight(count)
 
