@@ -6,7 +6,7 @@ everything else is installed into ``.venv`` beside this repository (or the folde
 named by ``DEV_VENV``), which is recreated when it does not run a Python 3.10+.
 
     python3 scripts/dev.py demo     # Nikita simulator on 127.0.0.1, a real SMS round trip
-    python3 scripts/dev.py test     # the whole test suite: core and every driver
+    python3 scripts/dev.py test     # the whole test suite: core, every driver, the example
     python3 scripts/dev.py check    # ruff and mypy
     python3 scripts/dev.py bench    # the benchmarks (docs/performance.md); --quick: < 3 min
 """
@@ -36,8 +36,13 @@ def run(*args: object) -> None:
     subprocess.run([str(a) for a in args], cwd=ROOT, check=True)
 
 
+#: The worked example of docs/writing-a-driver.md: installed and tested like a driver.
+EXAMPLE_DRIVER = ROOT / "docs" / "example-driver"
+
+
 def drivers() -> list[Path]:
-    return sorted(p.parent for p in ROOT.glob("smsbridge_*/pyproject.toml"))
+    """Every driver distribution: the bundled ones and the guide's example."""
+    return [*sorted(p.parent for p in ROOT.glob("smsbridge_*/pyproject.toml")), EXAMPLE_DRIVER]
 
 
 def too_old(version: tuple[int, ...] = tuple(sys.version_info),
@@ -87,7 +92,7 @@ def install(everything: bool) -> None:
     if everything:
         editable = ["-e", ".[test,cli,simulator,celery,django]", "-e", "tests/testdriver"]
         for folder in drivers():
-            editable += ["-e", f"./{folder.name}[simulator]"]
+            editable += ["-e", f"./{folder.relative_to(ROOT).as_posix()}[simulator]"]
     else:
         editable = ["-e", ".[cli,simulator]", "-e", "./smsbridge_nikita[simulator]"]
     pip_install(*editable)

@@ -223,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop after this long (default: run until Ctrl-C)")
     p.add_argument("--balance", type=_non_negative, metavar="AMOUNT",
                    help="the demo account's starting balance (default: the simulator's)")
+    simulation.add_simulate_options(p)
     _add_common(p, top=False)
 
     p = _command(sub, "demo", simulation.run_demo,

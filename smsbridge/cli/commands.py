@@ -16,7 +16,6 @@ from smsbridge.cli.output import (
     EXIT_TIMEOUT,
     UsageError,
     describe_error,
-    error_document,
     exit_code_for,
     jsonable,
     show,
@@ -165,7 +164,7 @@ def run_status(ctx: Context) -> int:
         for message_id in ids:
             if message_id in errors:
                 items.append({"message_id": message_id, "state": None, "final": False,
-                              "error": error_document(errors[message_id])})
+                              "error": errors[message_id]})
             else:
                 report = reports[message_id]
                 items.append({**jsonable(report), "final": report.state.is_final,
@@ -186,7 +185,7 @@ def run_balance(ctx: Context) -> int:
     """Show the account balance."""
     balance = ctx.client().balance()
     if ctx.json:
-        ctx.out.document("balance", True, balance=jsonable(balance))
+        ctx.out.document("balance", True, balance=balance)
         return EXIT_OK
     line = f"Balance: {balance.amount}{' ' + balance.currency if balance.currency else ''}"
     if balance.credit_limit is not None:
@@ -200,7 +199,7 @@ def run_prices(ctx: Context) -> int:
     filters = dict(ctx.args.filter)
     prices = ctx.client().prices(channel=ctx.args.channel, **filters)
     if ctx.json:
-        ctx.out.document("prices", True, prices=jsonable(prices))
+        ctx.out.document("prices", True, prices=prices)
         return EXIT_OK
     if not prices:
         ctx.out.line("No prices.")
@@ -231,7 +230,7 @@ def run_hlr(ctx: Context) -> int:
     else:
         results = [client.hlr_result(hlr_id) for hlr_id in args.result]
     if ctx.json:
-        ctx.out.document("hlr", True, results=jsonable(results))
+        ctx.out.document("hlr", True, results=results)
         return EXIT_OK
     ctx.out.lines(table(_hlr_rows(results), ["ID", "NUMBER", "STATUS", "NETWORK", "PORTED",
                                              "ROAMING", "PRICE", "ERROR"]))
@@ -243,7 +242,7 @@ def run_lookup(ctx: Context) -> int:
     client = ctx.client()
     lookups = [client.lookup(number) for number in ctx.args.numbers]
     if ctx.json:
-        ctx.out.document("lookup", True, lookups=jsonable(lookups))
+        ctx.out.document("lookup", True, lookups=lookups)
         return EXIT_OK
     rows = [[item.msisdn, show(item.region), show(item.operator),
              show(None if item.utc_offset is None else f"{item.utc_offset:+d}")]
@@ -270,8 +269,7 @@ def run_report(ctx: Context) -> int:
     stats = ctx.client().report(start, end, **dict(ctx.args.filter))
     figures = {**jsonable(stats), "delivery_ratio": stats.delivery_ratio}
     if ctx.json:
-        ctx.out.document("report", True, start=start.isoformat(), end=end.isoformat(),
-                         statistics=figures)
+        ctx.out.document("report", True, start=start, end=end, statistics=figures)
         return EXIT_OK
     ctx.out.line(f"Messages from {start.isoformat()} to {end.isoformat()}:")
     rows = [[name.replace("_", " "), show(value)] for name, value in figures.items()
@@ -287,8 +285,7 @@ def run_inbox(ctx: Context) -> int:
     start, end = _period(ctx)
     messages = ctx.client().inbox(start, end)
     if ctx.json:
-        ctx.out.document("inbox", True, start=start.isoformat(), end=end.isoformat(),
-                         messages=jsonable(messages))
+        ctx.out.document("inbox", True, start=start, end=end, messages=messages)
         return EXIT_OK
     if not messages:
         ctx.out.line("No messages received in that period.")
@@ -309,7 +306,7 @@ def run_segments(ctx: Context) -> int:
         text = ctx.stdin.read().rstrip("\r\n")
     result = segments(text)
     if ctx.json:
-        ctx.out.document("segments", True, characters=len(text), segments=jsonable(result))
+        ctx.out.document("segments", True, characters=len(text), segments=result)
         return EXIT_OK
     unit = "GSM-7 septets" if result.encoding == "gsm7" else "UCS-2 code units"
     ctx.out.line(f"{result.parts} part{'s' if result.parts != 1 else ''}, "

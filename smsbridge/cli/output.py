@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
-from decimal import Decimal
-from typing import Any, TextIO
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any, TextIO
 
-import attrs
-
+from smsbridge.converter import data_converter, error_fields
 from smsbridge.errors import (
     ConfigError,
     DeliveryUnknown,
@@ -21,6 +20,9 @@ from smsbridge.errors import (
     ValidationError,
 )
 from smsbridge.redaction import Redactor
+
+if TYPE_CHECKING:
+    import cattrs
 
 __all__ = [
     "EXIT_FAILED",
@@ -98,53 +100,31 @@ def _describe(exc: BaseException) -> str:
 
 
 def error_document(exc: BaseException) -> dict[str, Any]:
-    """The JSON form of an error."""
-    name = "UsageError" if isinstance(exc, UsageError) else type(exc).__name__
-    document: dict[str, Any] = {
-        "type": name,
-        "message": describe_error(exc),
-        "provider": getattr(exc, "provider", None) or getattr(exc, "driver", None),
-        "operation": getattr(exc, "operation", None),
-        "code": getattr(exc, "code", None),
-        "description": getattr(exc, "description", None),
-        "http_status": getattr(exc, "http_status", None),
-        "delivery_unknown": isinstance(exc, DeliveryUnknown),
-    }
-    return document
+    """The JSON form of an error: its fields, with the one-line description as message."""
+    return {**error_fields(exc), "message": describe_error(exc)}
+
+
+@cache
+def _converter() -> cattrs.Converter:
+    converter = data_converter().copy()
+    converter.register_unstructure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, BaseException), error_document)
+    return converter
 
 
 def jsonable(value: Any) -> Any:
-    """Turn models and plain values into JSON-ready data.
+    """Turn models and plain values into JSON-ready data, through the core's converter.
 
     Money becomes a string (no float rounding), datetimes ISO 8601 with their offset,
     enums their value, errors :func:`error_document`; ``raw`` payloads are left out.
     """
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, BaseException):
-        return error_document(value)
-    if attrs.has(type(value)):
-        return {field.name: jsonable(getattr(value, field.name))
-                for field in attrs.fields(type(value)) if field.name != "raw"}
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = sorted(value) if isinstance(value, (set, frozenset)) else value
-        return [jsonable(v) for v in items]
-    return str(value)
+    return _converter().unstructure(value)
 
 
 def dumps(value: Any, *, indent: int | None = 2) -> str:
-    """Serialize JSON-ready data."""
-    return json.dumps(jsonable(value), indent=indent, ensure_ascii=False)
+    """Serialize models and plain values as JSON."""
+    # default=str: a value no hook knows (a driver's own type in options) is shown as text.
+    return json.dumps(jsonable(value), indent=indent, ensure_ascii=False, default=str)
 
 
 def table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) -> list[str]:
@@ -221,7 +201,10 @@ class Output:
         self.stderr.flush()
 
     def document(self, command: str, ok: bool, **fields: Any) -> None:
-        """Write the command's one JSON document: ``{"command", "ok", ...fields}``."""
+        """Write the command's one JSON document: ``{"command", "ok", ...fields}``.
+
+        Models, money, times and errors among ``fields`` go through :func:`jsonable`.
+        """
         self.line(dumps({"command": command, "ok": ok, **fields}))
 
     def error(self, command: str | None, exc: BaseException) -> int:
@@ -229,5 +212,5 @@ class Output:
         code = exit_code_for(exc)
         self.note(f"smsbridge: error: {describe_error(exc)}")
         if self.json_mode:
-            self.document(command or "", False, error=error_document(exc), exit_code=code)
+            self.document(command or "", False, error=exc, exit_code=code)
         return code

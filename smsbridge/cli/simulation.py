@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import importlib
 import threading
@@ -30,14 +31,70 @@ from smsbridge.errors import (
     ValidationError,
 )
 from smsbridge.models import Message
+from smsbridge.testing.simulator import FAULT_KINDS, SimulatorUnavailable
 
 if TYPE_CHECKING:
     from smsbridge.models import Balance
 
-__all__ = ["demo_settings", "hints", "load_simulator", "run_demo", "run_simulate", "settings_url"]
+__all__ = ["add_simulate_options", "demo_settings", "hints", "load_simulator", "parse_fault",
+           "run_demo", "run_simulate", "settings_url"]
 
 DEMO_DRIVER = "nikita"
 _DEMO_INTERVAL = 0.2
+
+
+#: ``--fault`` options and how each value is read.
+_FAULT_OPTIONS: dict[str, Any] = {
+    "times": lambda v: None if v == "always" else int(v), "status": int, "seconds": float,
+    "body": str, "content_type": str, "skip": int,
+    "after_accept": lambda v: {"true": True, "yes": True, "1": True, "false": False,
+                               "no": False, "0": False}[v.lower()],
+}
+
+FAULT_HELP = (
+    "inject a fault at start: KIND[:PATH][,OPTION=VALUE...]; KIND is one of "
+    f"{', '.join(sorted(FAULT_KINDS))}; PATH limits it to request paths ending so; "
+    f"OPTIONs: {', '.join(_FAULT_OPTIONS)} (times=always: until the simulator stops; "
+    "default times=1). Repeatable. E.g. --fault status:/api/message,status=503,times=2")
+
+
+def parse_fault(text: str) -> dict[str, Any]:
+    """Read a ``--fault`` value into :meth:`Simulator.inject` keywords."""
+    head, *options = text.split(",")
+    kind, _, path = head.partition(":")
+    if kind not in FAULT_KINDS:
+        raise argparse.ArgumentTypeError(
+            f"unknown fault kind {kind!r}; choose from {', '.join(sorted(FAULT_KINDS))}")
+    fault: dict[str, Any] = {"kind": kind, "path": path or None}
+    for option in options:
+        name, sep, value = option.partition("=")
+        if name not in _FAULT_OPTIONS or not sep:
+            raise argparse.ArgumentTypeError(
+                f"expected OPTION=VALUE with OPTION one of {', '.join(_FAULT_OPTIONS)}, "
+                f"got {option!r}")
+        try:
+            fault[name] = _FAULT_OPTIONS[name](value)
+        except (KeyError, ValueError):
+            raise argparse.ArgumentTypeError(f"bad value for {name}: {value!r}") from None
+    return fault
+
+
+def _milliseconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0 <= number < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be zero or more, got {value!r}")
+    return number
+
+
+def add_simulate_options(parser: argparse.ArgumentParser) -> None:
+    """The ``simulate`` options beyond where to listen and for how long."""
+    parser.add_argument("--fault", action="append", type=parse_fault, default=[],
+                        metavar="KIND[:PATH][,OPTION=VALUE...]", help=FAULT_HELP)
+    parser.add_argument("--latency", type=_milliseconds, default=0.0, metavar="MS",
+                        help="every request waits this many milliseconds (default 0)")
 
 
 def load_simulator(driver_name: str, **options: Any) -> tuple[type[Any], Any]:
@@ -67,6 +124,14 @@ def load_simulator(driver_name: str, **options: Any) -> tuple[type[Any], Any]:
     except AttributeError:
         raise UsageError(f"the {driver_name} driver names a simulator that does not exist: "
                          f"{target}") from None
+    check = getattr(simulator_class, "check_extra", None)
+    try:
+        if check is not None:
+            check()  # fail now, not with HTTP 500 to every request after claiming to serve
+    except SimulatorUnavailable as exc:
+        raise UsageError(f"{exc.message}" + (
+            f" (or from a clone of the repository: pip install './smsbridge_{driver_name}"
+            "[simulator]')" if driver_name in BUNDLED_DRIVERS else "")) from None
     return driver, simulator_class(**options)
 
 
@@ -142,6 +207,9 @@ def run_simulate(ctx: Context) -> int:
     args = ctx.args
     options = {} if args.balance is None else {"balance": Decimal(str(args.balance))}
     driver, simulator = load_simulator(args.driver, **options)
+    for fault in args.fault:
+        simulator.inject(**fault)
+    simulator.latency = args.latency / 1000
     try:
         serving = simulator.serve(args.host, args.port)
         url = serving.__enter__()
@@ -159,7 +227,8 @@ def run_simulate(ctx: Context) -> int:
             stdout.write(dumps({
                 "command": "simulate", "ok": True, "driver": driver.name, "url": url,
                 "settings": settings, "env": {"SMSBRIDGE_URL": connect_url},
-                "hints": commands,
+                "hints": commands, "faults": [_fault_text(f) for f in args.fault],
+                "latency_ms": args.latency,
             }, indent=None) + "\n")
         else:
             lines = [
@@ -170,6 +239,9 @@ def run_simulate(ctx: Context) -> int:
                 *(f"  {command}" for command in commands),
                 "Settings:",
                 *(f"  {key} = {value}" for key, value in settings.items()),
+                *(["Faults injected:", *(f"  {_fault_text(f)}" for f in args.fault)]
+                  if args.fault else []),
+                *([f"Every request waits {args.latency:g} ms."] if args.latency else []),
             ]
             stdout.write("\n".join(lines) + "\n")
         stdout.flush()
@@ -179,6 +251,12 @@ def run_simulate(ctx: Context) -> int:
         serving.__exit__(None, None, None)
     ctx.out.note(f"smsbridge: the {driver.name} simulator stopped")
     return EXIT_OK
+
+
+def _fault_text(fault: Mapping[str, Any]) -> str:
+    options = ", ".join(f"{k}={v}" for k, v in fault.items() if k not in ("kind", "path"))
+    where = f" on paths ending {fault['path']}" if fault["path"] else ""
+    return f"{fault['kind']}{where}" + (f" ({options})" if options else "")
 
 
 def _serve_for(duration: float | None) -> None:

@@ -26,6 +26,7 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any
 
+from smsbridge.converter import error_fields, to_data
 from smsbridge.errors import ConfigError
 from smsbridge.hookspecs import hookimpl
 from smsbridge.parsing import parse_bool
@@ -99,7 +100,9 @@ class AuditPlugin:
     # -- writing ----------------------------------------------------------------------
 
     def _write(self, record: Mapping[str, Any]) -> None:
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
+        # default=str: a value no converter hook knows is written as text, not lost.
+        line = json.dumps(to_data(record), ensure_ascii=False, separators=(",", ":"),
+                          default=str)
         if self.driver is not None:
             line = self.driver.redactor.text(line)
         with self._lock:
@@ -133,6 +136,7 @@ class AuditPlugin:
     def _record(self, operation: str, started_at: datetime, started: float,
                 fields: Mapping[str, Any], exc: BaseException | None = None) -> None:
         try:
+            error = error_fields(exc) if exc is not None else {}
             record: dict[str, Any] = {
                 "ts": started_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                 "operation": operation,
@@ -140,9 +144,10 @@ class AuditPlugin:
                 "recipients": None,
                 "message_ids": [],
                 "outcome": "ok" if exc is None else "error",
-                "error_type": None if exc is None else type(exc).__name__,
-                "error_code": getattr(exc, "code", None),
-                "http_status": getattr(exc, "http_status", None),
+                # Never the message: a provider's answer may quote numbers or texts.
+                "error_type": error.get("type"),
+                "error_code": error.get("code"),
+                "http_status": error.get("http_status"),
                 "duration_ms": round((self.timer() - started) * 1000, 3),
             }
             record.update(fields)
@@ -187,7 +192,7 @@ class AuditPlugin:
     def status(self, message_id: str) -> _Gen:
         """Audit a status query."""
         return (yield from self._audit(
-            "status", lambda r: {"state": str(r.state)}, {"message_ids": [message_id]}))
+            "status", lambda r: {"state": r.state}, {"message_ids": [message_id]}))
 
     @hookimpl(wrapper=True)
     def balance(self) -> _Gen:
@@ -212,7 +217,7 @@ class AuditPlugin:
     def hlr_result(self, hlr_id: str) -> _Gen:
         """Audit an HLR result query."""
         return (yield from self._audit(
-            "hlr_result", lambda r: {"state": str(r.status)}, {"message_ids": [hlr_id]}))
+            "hlr_result", lambda r: {"state": r.status}, {"message_ids": [hlr_id]}))
 
     @hookimpl(wrapper=True)
     def lookup(self, msisdn: str) -> _Gen:

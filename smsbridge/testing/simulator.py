@@ -8,6 +8,11 @@ Subclasses implement :meth:`Simulator.handle` with werkzeug's request and respon
     sim.inject("drop_after_accept", path="/message")  # accept, then lose the answer
     sim.inject("status", status=500, after_accept=True)  # accept, then answer HTTP 500
 
+Run-time settings: ``sim.latency = 0.2`` makes every request wait that many seconds;
+``clear_faults()`` forgets pending faults. Message progression and accounts come from
+the kit (:mod:`smsbridge.testing.kit`; ``docs/simulators.md`` shows how a simulator is
+written on it).
+
 Simulators of providers that push reports send them to ``callback_url`` (when set) from a
 background thread, retrying on the provider's schedule (``push_delays``, which tests
 shorten); ``pushes`` lists every try, ``wait_pushes()`` waits for the queue to drain and
@@ -17,6 +22,7 @@ shorten); ``pushes`` lists every try, ``wait_pushes()`` waits for the queue to d
 from __future__ import annotations
 
 import contextlib
+import importlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,13 +31,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from smsbridge.errors import ConfigError
 from smsbridge.testing.push import PushAttempt, Pusher, any_2xx
 from smsbridge.testing.server import DropConnection, serve_wsgi
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request, Response
 
-__all__ = ["FAULT_KINDS", "Fault", "RecordedRequest", "SimulatedMessage", "Simulator"]
+    from smsbridge.testing.answers import Refusal
+
+__all__ = ["FAULT_KINDS", "Fault", "RecordedRequest", "SimulatedMessage", "Simulator",
+           "SimulatorUnavailable", "utc"]
 
 #: ``status``: answer with an HTTP status and body instead of handling the request;
 #: ``delay``: wait ``seconds`` before handling it; ``drop``: close the connection
@@ -49,7 +59,8 @@ class Fault:
 
     kind: str = attrs.field(validator=attrs.validators.in_(FAULT_KINDS))
     path: str | None = None
-    times: int = 1
+    #: How many matching requests it strikes; None: every one until ``clear_faults()``.
+    times: int | None = 1
     status: int = 500
     seconds: float = 0.0
     body: bytes | str = b""
@@ -91,6 +102,10 @@ class SimulatedMessage:
     state: str
 
 
+class SimulatorUnavailable(ConfigError):
+    """A simulator cannot serve: its ``simulator`` extra (werkzeug) is not installed."""
+
+
 def utc(timestamp: float) -> datetime:
     """A simulator clock reading as an aware UTC datetime."""
     return datetime.fromtimestamp(timestamp, timezone.utc)
@@ -108,6 +123,9 @@ class Simulator:
     push_delays: tuple[float, ...] = ()
     #: How long one push may take before it counts as failed.
     push_timeout: ClassVar[float] = 5.0
+    #: The distribution whose ``simulator`` extra brings werkzeug (default: derived from
+    #: the module, ``smsbridge_nikita`` -> ``smsbridge-nikita``).
+    distribution: ClassVar[str | None] = None
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
@@ -118,14 +136,17 @@ class Simulator:
         self.callback_url: str | None = None
         self._pusher: Pusher | None = None
         self._pushes: list[PushAttempt] = []
+        #: Seconds every request waits before it is handled (settable at run time).
+        self.latency = 0.0
 
     def ledger(self) -> list[SimulatedMessage]:
         """Every message a recipient would receive (one per recipient, not per segment)."""
         raise NotImplementedError
 
-    def inject(self, kind: str, *, path: str | None = None, times: int = 1,
+    def inject(self, kind: str, *, path: str | None = None, times: int | None = 1,
                **params: Any) -> Fault:
-        """Make the next ``times`` requests (to ``path``, if given) fail as ``kind`` says."""
+        """Make the next ``times`` requests (to ``path``, if given) fail as ``kind`` says
+        (``times=None``: every request until :meth:`clear_faults`)."""
         fault = Fault(kind=kind, path=path, times=times, **params)
         with self.lock:
             self._faults.append(fault)
@@ -143,9 +164,10 @@ class Simulator:
                     if fault.skip > 0:
                         fault.skip -= 1
                         return None
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self._faults.remove(fault)
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self._faults.remove(fault)
                     return fault
         return None
 
@@ -156,6 +178,22 @@ class Simulator:
     def client_settings(self, base_url: str) -> dict[str, Any]:
         """Settings that connect the provider's driver to this simulator's demo account."""
         raise NotImplementedError
+
+    def refuse(self, refusal: Refusal) -> Response:
+        """Answer a :class:`~smsbridge.testing.answers.Refusal` raised by :meth:`handle`
+        (JSON ``{"code", "description", ...}``; providers override it with their shape)."""
+        from smsbridge.testing.answers import json_answer
+
+        return json_answer({"code": refusal.code, "description": refusal.description,
+                            **refusal.fields}, refusal.status)
+
+    def _handle(self, request: Request) -> Response:
+        from smsbridge.testing.answers import Refusal
+
+        try:
+            return self.handle(request)
+        except Refusal as refusal:
+            return self.refuse(refusal)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         from werkzeug.wrappers import Request, Response
@@ -168,13 +206,15 @@ class Simulator:
                 query=request.query_string.decode("latin-1"),
                 headers=dict(request.headers), body=body,
             ))
+        if self.latency > 0:
+            time.sleep(self.latency)
         fault = self._take_fault(request.path)
         if fault is None:
-            return self.handle(request)(environ, start_response)
+            return self._handle(request)(environ, start_response)
         if fault.kind == "drop":
             raise DropConnection
         if fault.after_accept or fault.kind == "drop_after_accept":
-            response = self.handle(request)
+            response = self._handle(request)
         if fault.kind == "drop_after_accept":
             raise DropConnection
         if fault.kind == "status":
@@ -185,17 +225,32 @@ class Simulator:
         elif fault.kind == "delay":
             time.sleep(fault.seconds)
             if not fault.after_accept:
-                response = self.handle(request)
+                response = self._handle(request)
         return response(environ, start_response)
 
     @contextlib.contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve this simulator over HTTP; yield its base URL."""
+        """Serve this simulator over HTTP; yield its base URL.
+
+        Raises :class:`SimulatorUnavailable` at once when werkzeug is not installed.
+        """
+        self.check_extra()
         try:
             with serve_wsgi(self, host, port) as url:
                 yield url
         finally:
             self.stop_pushing()
+
+    @classmethod
+    def check_extra(cls) -> None:
+        """Raise :class:`SimulatorUnavailable` unless the ``simulator`` extra is installed."""
+        try:
+            importlib.import_module("werkzeug.wrappers")
+        except ImportError:
+            name = cls.distribution or cls.__module__.split(".")[0].replace("_", "-")
+            raise SimulatorUnavailable(
+                f"the {cls.__name__} needs werkzeug, which is not installed: "
+                f'pip install "{name}[simulator]"') from None
 
     # -- pushes ---------------------------------------------------------------------
 

@@ -216,3 +216,28 @@ def test_on_a_failover_client_lines_say_which_provider_took_the_message() -> Non
     assert line["provider"] == "failover"
     assert line["accepted_by"] == ["memory"]
     assert line["message_ids"] == ["0:mem-1"]
+
+
+def test_lines_are_pinned_byte_for_byte() -> None:
+    stream = io.StringIO()
+    driver = smsbridge.memory.MemoryDriver(smsbridge.memory.MemorySettings())
+    plugin = AuditPlugin(driver, stream=stream, include_numbers=True)
+    plugin.timer = lambda: 0.0
+    with smsbridge.Client(driver, plugins=[plugin]) as client:
+        client.send(NUMBER, "hi", reference="order-7")
+        client.status("mem-1")
+        with pytest.raises(NotFound):
+            client.status("mem-404")
+    written = re.sub(r'"ts":"[^"]+"', '"ts":"T"', stream.getvalue())
+    assert written == (
+        '{"ts":"T","operation":"send","provider":"memory","recipients":1,'
+        '"message_ids":["mem-1"],"outcome":"ok","error_type":null,"error_code":null,'
+        '"http_status":null,"duration_ms":0.0,"channel":"sms","reference":"order-7",'
+        '"numbers":["996550123456"],"parts":1,"accepted":1,"refused":0,'
+        '"accepted_by":["memory"]}\n'
+        '{"ts":"T","operation":"status","provider":"memory","recipients":null,'
+        '"message_ids":["mem-1"],"outcome":"ok","error_type":null,"error_code":null,'
+        '"http_status":null,"duration_ms":0.0,"state":"delivered"}\n'
+        '{"ts":"T","operation":"status","provider":"memory","recipients":null,'
+        '"message_ids":["mem-404"],"outcome":"error","error_type":"NotFound",'
+        '"error_code":null,"http_status":null,"duration_ms":0.0}\n')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -114,7 +115,8 @@ def test_a_big_send_is_chunked_into_requests_of_50(
     result = sms.send(numbers, "campaign", reference="spring")
 
     assert len(result) == 120 and result.ok
-    assert sorted(len(m.phones) for m in sim.messages.values()) == [20, 50, 50]
+    requests = Counter(entry.provider_id for entry in sim.ledger())
+    assert sorted(requests.values()) == [20, 50, 50]
     assert sim.account.balance == Decimal("100.00") - Decimal("0.50") * 120
     assert sms.status(result.ids[-1]).state is DeliveryState.SENT
 
@@ -138,7 +140,7 @@ def test_insufficient_funds(sim: NikitaSimulator,
     with pytest.raises(InsufficientFunds):
         sms.send(NUMBER, "hello")
 
-    assert sim.messages == {}
+    assert sim.ledger() == []
     assert sms.balance().amount == Decimal("0.40")
 
 
@@ -170,7 +172,7 @@ def test_lost_answer_without_retries_is_delivery_unknown_and_sent_once(
     with pytest.raises(DeliveryUnknown):
         sms.send(NUMBER, "hello")
 
-    assert len(sim.messages) == 1
+    assert len(sim.ledger()) == 1
     assert sim.account.balance == Decimal("99.50")
 
 
@@ -182,7 +184,7 @@ def test_lost_answer_is_repeated_with_the_same_id_and_never_doubled(
     result = sms.send(NUMBER, "hello", reference="once1")
 
     assert result.ok and result.ids == [f"once1:{NUMBER}"]
-    assert len(sim.messages) == 1 and sim.account.balance == Decimal("99.50")
+    assert len(sim.ledger()) == 1 and sim.account.balance == Decimal("99.50")
     assert len([r for r in sim.requests if r.path == "/api/message"]) == 2
     # The repeat's dr read (which numbers the id holds) moved it one step already.
     assert sms.status(result.ids[0]).state is DeliveryState.DELIVERED
@@ -195,7 +197,7 @@ def test_dropped_connection_before_handling_is_retried(
 
     result = sms.send(NUMBER, "hello")
 
-    assert result.ok and len(sim.messages) == 1
+    assert result.ok and len(sim.ledger()) == 1
 
 
 def test_busy_gateway_is_waited_for(sim: NikitaSimulator, sms: smsbridge.Client,
@@ -215,7 +217,7 @@ def test_busy_gateway_beyond_the_bound(sim: NikitaSimulator, sms: smsbridge.Clie
     with pytest.raises(RateLimited):
         sms.send(NUMBER, "hello")
 
-    assert len(sim.requests) == 4 and sim.messages == {}
+    assert len(sim.requests) == 4 and sim.ledger() == []
 
 
 def test_reused_reference_for_other_numbers_is_a_duplicate(
@@ -226,7 +228,7 @@ def test_reused_reference_for_other_numbers_is_a_duplicate(
     with pytest.raises(DuplicateMessage):
         sms.send(FAILING, "second", reference="dup1")
 
-    assert len(sim.messages) == 1
+    assert len(sim.ledger()) == 1
 
 
 def test_rerun_in_a_fresh_client_returns_the_first_acceptance(
@@ -238,7 +240,8 @@ def test_rerun_in_a_fresh_client_returns_the_first_acceptance(
 
     assert again.ids == first.ids == [f"rerun1:{NUMBER}", f"rerun1:{FAILING}"]
     assert all(m.ok for m in again)
-    assert len(sim.messages) == 1 and sim.account.balance == Decimal("99.00")
+    assert [entry.recipient for entry in sim.ledger()] == [NUMBER, FAILING]
+    assert sim.account.balance == Decimal("99.00")
     assert connect().status(again.ids[1]).recipient == FAILING
 
 
@@ -249,7 +252,7 @@ def test_test_mode_charges_nothing(sim: NikitaSimulator,
     result = sms.send([NUMBER, FAILING], "dry run")
 
     assert result.ok and len(result.ids) == 2
-    assert sim.messages == {} and sim.account.balance == Decimal("100.00")
+    assert sim.ledger() == [] and sim.account.balance == Decimal("100.00")
     with pytest.raises(NotFound):
         sms.status(result.ids[0])
 

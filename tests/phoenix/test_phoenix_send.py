@@ -268,7 +268,7 @@ def test_text_length_counts_java_characters(client: smsbridge.Client,
     ({"send_at": datetime(2099, 1, 1)}, "send_at"),   # naive
     ({"sender": "ACME"}, "sender"),
     ({"validity": 3600}, "validity"),
-    ({"flash": True}, "options"),
+    ({"flash": True}, "flash"),  # the base's option check names the unknown option
 ])
 def test_options_phoenix_lacks_are_refused(client: smsbridge.Client,
                                            mocked: responses.RequestsMock,

@@ -61,7 +61,8 @@ def test_sender_is_not_a_phoenix_setting() -> None:
 def test_dispatch_size_sets_the_batch_size() -> None:
     client = smsbridge.connect("phoenix://t0ken-value@phoenix.test/?dispatch_size=250")
     assert client.driver.batch_size == 250
-    assert PhoenixDriver.batch_size == 1000
+    default = smsbridge.connect("phoenix://t0ken-value@phoenix.test/")
+    assert default.driver.batch_size == 1000
     with pytest.raises(ConfigError) as caught:
         smsbridge.connect("phoenix", token="t0ken-value", base_url="https://phoenix.test",
                           dispatch_size=0)
@@ -106,5 +107,5 @@ def test_base_url_with_a_proxy_prefix(wire: Any) -> None:
 
 
 def test_driver_needs_phoenix_settings() -> None:
-    with pytest.raises(TypeError):
-        PhoenixDriver(smsbridge.BaseSettings())
+    with pytest.raises(ConfigError, match="PhoenixDriver needs PhoenixSettings, got BaseSettings"):
+        PhoenixDriver(smsbridge.BaseSettings())  # type: ignore[arg-type]

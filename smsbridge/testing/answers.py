@@ -1,0 +1,132 @@
+"""Answers a simulated provider gives: JSON, XML, text, refusals; and request readers.
+
+Every helper imports werkzeug when called, so a simulator module imports without the
+``simulator`` extra (:meth:`Simulator.serve` names the extra when it is missing).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, tzinfo
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from smsbridge.xmlutil import build_xml, parse_xml
+
+if TYPE_CHECKING:
+    from werkzeug.wrappers import Request, Response
+
+__all__ = ["Refusal", "json_answer", "local_time", "method_not_allowed", "not_found", "params",
+           "route", "text_answer", "xml_answer", "xml_fields", "xml_text"]
+
+T = TypeVar("T")
+
+JSON_TYPE = "application/json; charset=utf-8"
+XML_TYPE = "text/xml; charset=utf-8"
+
+
+class Refusal(Exception):
+    """Raise in a handler to answer a provider error; :meth:`Simulator.refuse` renders it.
+
+    ``code`` and ``description`` are the provider's; ``status`` is the HTTP status (most
+    providers answer errors with 200); ``fields`` are more fields of the error answer.
+    """
+
+    def __init__(self, code: int | str, description: str = "", *, status: int = 200,
+                 **fields: Any) -> None:
+        super().__init__(code, description)
+        self.code = code
+        self.description = description
+        self.status = status
+        self.fields = fields
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def json_answer(payload: Any, status: int = 200, *,
+                headers: Mapping[str, str] | None = None) -> Response:
+    """``payload`` as a UTF-8 JSON answer (Decimal as a JSON number)."""
+    from werkzeug.wrappers import Response
+
+    return Response(json.dumps(payload, ensure_ascii=False, default=_jsonable), status=status,
+                    content_type=JSON_TYPE, headers=dict(headers or {}))
+
+
+def xml_answer(root: str, fields: Mapping[str, Any], *, namespace: str | None = None,
+               status: int = 200) -> Response:
+    """``<root>`` holding ``fields`` (as :func:`smsbridge.xmlutil.build_xml` builds it)."""
+    from werkzeug.wrappers import Response
+
+    return Response(build_xml(root, dict(fields), namespace=namespace), status=status,
+                    content_type=XML_TYPE)
+
+
+def text_answer(text: str, status: int = 200, *, content_type: str = "text/plain",
+                headers: Mapping[str, str] | None = None) -> Response:
+    """A plain answer."""
+    from werkzeug.wrappers import Response
+
+    return Response(text, status=status, content_type=content_type,
+                    headers=dict(headers or {}))
+
+
+def not_found() -> Response:
+    """HTTP 404, as a web server answers an unknown path."""
+    return text_answer("not found", 404)
+
+
+def method_not_allowed(allowed: Iterable[str]) -> Response:
+    """HTTP 405 naming the methods the path takes."""
+    return text_answer("method not allowed", 405, headers={"Allow": ", ".join(allowed)})
+
+
+def params(request: Request, *, lower: bool = False) -> dict[str, list[str]]:
+    """Query and form parameters together (names lower-cased when ``lower``)."""
+    merged: dict[str, list[str]] = {}
+    for source in (request.args, request.form):
+        for key in source:
+            merged.setdefault(key.lower() if lower else key, []).extend(source.getlist(key))
+    return merged
+
+
+def xml_text(value: Any) -> str:
+    """The stripped text of a parsed XML element (empty for a missing one)."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        # An element with attributes: its text is under "#text".
+        return str(value.get("#text") or "").strip()
+    return str(value).strip()
+
+
+def route(request: Request, root: str, handlers: Mapping[str, T],
+          methods: Sequence[str] = ("POST",)) -> T | Response:
+    """The handler of ``request``'s path under ``root`` (``handlers`` by the rest of the
+    path, a trailing slash ignored), or the 404/405 answer a web server gives."""
+    path = request.path.rstrip("/")
+    handler = handlers.get(path[len(root) + 1:]) if path.startswith(root + "/") else None
+    if handler is None:
+        return not_found()
+    if request.method not in methods:
+        return method_not_allowed(methods)
+    return handler
+
+
+def xml_fields(body: bytes, force_list: Sequence[str] = ()) -> dict[str, Any] | None:
+    """The children of an XML body's one root element; None when it is no such document."""
+    try:
+        document = parse_xml(body, force_list=tuple(force_list))
+    except ValueError:
+        return None
+    fields = next(iter(document.values())) if len(document) == 1 else None
+    return fields if isinstance(fields, dict) else None
+
+
+def local_time(timestamp: float | None, zone: tzinfo, layout: str) -> str:
+    """A clock reading as the provider writes it in its zone ("" for None: not yet)."""
+    return "" if timestamp is None else datetime.fromtimestamp(timestamp, zone).strftime(layout)
