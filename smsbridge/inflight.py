@@ -23,6 +23,10 @@ __all__ = ["check_concurrency", "run_chunks"]
 
 logger = logging.getLogger("smsbridge.client")
 
+#: Seconds between looks at pending signals while waiting for answers: a Ctrl-C that
+#: lands just before the wait begins would otherwise wait for the next answer.
+_SIGNAL_CHECK = 0.2
+
 
 def check_concurrency(concurrency: object, *, ceiling: int, driver: str) -> int:
     """``concurrency`` checked (an int of at least 1) and clamped to the driver's ceiling."""
@@ -116,7 +120,9 @@ def run_chunks(
                 index += 1
             if not pending:
                 break
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            done: set[Future[list[SentMessage]]] = set()
+            while not done:
+                done, _ = wait(pending, timeout=_SIGNAL_CHECK, return_when=FIRST_COMPLETED)
             ready: list[tuple[int, list[SentMessage]]] = []
             for future in done:
                 number, chunk = pending.pop(future)

@@ -38,7 +38,11 @@ class InFlight(Generic[K]):
 
     def next_answered(self) -> tuple[K, Any, BaseException | None]:
         """Wait for a request to end: its key, its result and its error (or None)."""
-        done, _ = wait(self._futures, return_when=FIRST_COMPLETED)
+        done: set[Future[Any]] = set()
+        while not done:
+            # A bounded wait: a signal landing just before it would otherwise be handled
+            # only when the next answer comes.
+            done, _ = wait(self._futures, timeout=0.2, return_when=FIRST_COMPLETED)
         future = next(iter(done))
         key = self._futures.pop(future)
         error = future.exception()

@@ -261,7 +261,8 @@ def test_ctrl_c_stops_at_once_and_starts_nothing_new():
         def send(self, messages):
             with self.lock:
                 self.in_flight += 1
-            started.set()
+                if self.in_flight == 2:
+                    started.set()  # both slots busy: now the interrupt
             release.wait(timeout=10)  # the request in flight, answered later
             return [SentMessage(recipient=m.to, message_id=m.to, parts=1, provider="sink")
                     for m in messages]
