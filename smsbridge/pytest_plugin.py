@@ -1,5 +1,6 @@
 """The smsbridge pytest plugin: ``sms_outbox`` for applications' tests, and
-``sms_connect``/``sms_sleeps`` for drivers' tests.
+``sms_connect``, ``sms_sleeps``, ``sms_clock``, ``sms_until_final``, ``sms_wire`` and
+``sms_simulator`` for tests that talk to a provider (drivers' own suites).
 
 While a test using ``sms_outbox`` runs, nothing leaves the process: every client, made
 before the test (at import time) or during it, by name, URL, environment or config,
@@ -16,14 +17,53 @@ variables are hidden)::
 
 For Django projects the plugin also empties ``smsbridge.integrations.django.outbox``
 before each test (pytest-django).
+
+For drivers' (and applications') tests against a provider, simulated or mocked:
+
+``sms_connect``
+    ``sms_connect("nikita", retries=0, **settings)`` makes a client whose retries never
+    really sleep (a fixed jitter, waits recorded in ``sms_sleeps``); closed at the end.
+``sms_sleeps``
+    The list of waits those clients asked for.
+``sms_clock``
+    A :class:`~smsbridge.testing.fixtures.FakeClock` (frozen at the real time the test
+    started): pass it to simulators as ``clock=``, move it with ``advance(seconds)`` or
+    by setting ``now``. The retries of ``sms_connect`` clients advance it too.
+``sms_until_final``
+    ``sms_until_final(client, message_id, until=None, rounds=10)`` asks ``status``
+    until the state is final (or ``until``), at most ``rounds`` times, moving
+    ``sms_clock`` a second between two; returns every report (``.states``,
+    ``.provider_states``, ``.last``); fails the test when no final state came.
+``sms_wire``
+    Every HTTP request that went on the wire during the test (also those a mock such as
+    ``responses`` answers): ``method``, ``url``, ``path``, ``params``, ``body``,
+    ``form``, ``json()``; ``sms_wire.last``, ``sms_wire.paths``.
+``sms_simulator``
+    ``served = sms_simulator("nikita")`` (a driver name, or a simulator instance to
+    serve) serves the simulator on 127.0.0.1 for the test; ``served.simulator``,
+    ``served.url``, ``served.client`` (made with ``sms_connect``),
+    ``served.connect(**overrides)`` for more; ``sim, client = served`` unpacks. Extra
+    keywords are client settings: ``sms_simulator("devino", sender="ACME")``.
+
+A driver's own suite needs only its settings::
+
+    @pytest.fixture
+    def client(sms_connect):
+        return sms_connect("nikita", login="acme", password="s3cret", base_url=BASE)
+
+    def test_delivery(sms_simulator, sms_until_final):
+        sim, client = sms_simulator("nikita")
+        message_id = client.send("996550123456", "hi").ids[0]
+        assert sms_until_final(client, message_id).last.state is DeliveryState.DELIVERED
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import weakref
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -31,7 +71,20 @@ from smsbridge.client import Client
 from smsbridge.config import connect
 from smsbridge.memory import MemoryDriver, Outbox
 from smsbridge.memory import stand_in as memory_stand_in
+from smsbridge.models import DeliveryState
+from smsbridge.testing.fixtures import (
+    FakeClock,
+    Polls,
+    Served,
+    Wire,
+    driver_of,
+    simulator_for,
+    until_final,
+)
 from smsbridge.transport import RetryPolicy, Transport
+
+if TYPE_CHECKING:
+    from smsbridge.testing.simulator import Simulator
 
 
 @pytest.fixture
@@ -85,18 +138,25 @@ def _smsbridge_django_outbox() -> None:
 
 
 @pytest.fixture
-def sms_sleeps() -> list[float]:
-    """The waits clients made by ``sms_connect`` asked for; nothing really sleeps."""
-    return []
+def sms_clock() -> FakeClock:
+    """A fake clock, frozen at the real time the test started; it moves when told."""
+    return FakeClock()
 
 
 @pytest.fixture
-def sms_connect(sms_sleeps: list[float]) -> Iterator[Callable[..., Client]]:
+def sms_sleeps(sms_clock: FakeClock) -> list[float]:
+    """The waits clients made by ``sms_connect`` asked for; nothing really sleeps."""
+    return sms_clock.sleeps
+
+
+@pytest.fixture
+def sms_connect(sms_clock: FakeClock) -> Iterator[Callable[..., Client]]:
     """Make clients whose retries record their waits in ``sms_sleeps`` instead of sleeping.
 
     ``sms_connect("nikita", retries=0, login=..., ...)``: ``retries`` (default 2) sets the
-    retry policy, with a fixed jitter so the waits are predictable; every other keyword is
-    a setting. The clients are closed when the test ends. Drivers' test suites wrap it::
+    retry policy, with a fixed ``jitter`` (default 0.5, the middle of its range) so the
+    waits are predictable; every other keyword is a setting. A wait moves ``sms_clock``
+    on. The clients are closed when the test ends. Drivers' test suites wrap it::
 
         @pytest.fixture
         def connect(sms_connect):
@@ -104,8 +164,9 @@ def sms_connect(sms_sleeps: list[float]) -> Iterator[Callable[..., Client]]:
     """
     made: list[Client] = []
 
-    def make(target: str, /, *, retries: int = 2, **settings: Any) -> Client:
-        retry = RetryPolicy(retries=retries, sleep=sms_sleeps.append, jitter=lambda: 0.5)
+    def make(target: str, /, *, retries: int = 2, jitter: float = 0.5,
+             **settings: Any) -> Client:
+        retry = RetryPolicy(retries=retries, sleep=sms_clock.sleep, jitter=lambda: jitter)
         client = connect(target, retry=retry, **settings)
         made.append(client)
         return client
@@ -113,3 +174,45 @@ def sms_connect(sms_sleeps: list[float]) -> Iterator[Callable[..., Client]]:
     yield make
     for client in made:
         client.close()
+
+
+@pytest.fixture
+def sms_until_final(sms_clock: FakeClock) -> Callable[..., Polls]:
+    """Ask a client for a message's status until it is final (a bounded loop).
+
+    ``sms_until_final(client, message_id, until=None, rounds=10)`` returns every report
+    seen; ``sms_clock`` moves a second between two queries.
+    """
+
+    def poll(client: Client, message_id: str, *, until: DeliveryState | None = None,
+             rounds: int = 10) -> Polls:
+        return until_final(client, message_id, until=until, rounds=rounds, clock=sms_clock)
+
+    return poll
+
+
+@pytest.fixture
+def sms_wire() -> Iterator[Wire]:
+    """Every HTTP request that went on the wire during the test (method, url, params, body)."""
+    wire = Wire()
+    with wire.recording():
+        yield wire
+
+
+@pytest.fixture
+def sms_simulator(sms_connect: Callable[..., Client]) -> Iterator[Callable[..., Served]]:
+    """Serve a simulator on 127.0.0.1 for the test: ``sms_simulator("nikita")`` or
+    ``sms_simulator(instance, name="nikita")``; keywords are client settings."""
+    with contextlib.ExitStack() as stack:
+
+        def serve(simulator: str | Simulator, /, *, name: str | None = None,
+                  **settings: Any) -> Served:
+            if isinstance(simulator, str):
+                name, simulator = simulator, simulator_for(simulator)
+            elif name is None:
+                name = driver_of(simulator)
+            url = stack.enter_context(simulator.serve())
+            return Served(name=name, simulator=simulator, url=url, connect_with=sms_connect,
+                          settings=settings)
+
+        yield serve

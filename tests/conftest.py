@@ -23,6 +23,7 @@ from urllib.parse import quote, quote_plus
 
 import attrs
 import pytest
+import responses
 
 import smsbridge.driver
 import smsbridge.errors
@@ -216,6 +217,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     figures["secret forms guarded (settings)"] = len(GUARD.configured)
     figures["session ids guarded"] = GUARD.issued_total
     report_figures(terminalreporter, "smsbridge secret guard", figures)
+
+
+@pytest.fixture
+def mocked() -> Iterator[responses.RequestsMock]:
+    """The HTTP wire mocked by ``responses``; every registered answer must be used."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock
 
 
 # -- pushes -------------------------------------------------------------------------

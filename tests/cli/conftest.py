@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import attrs
 import pytest
 
 from smsbridge.cli import main
+from smsbridge.testing.fixtures import Served
 
 
 @attrs.frozen
@@ -78,14 +79,12 @@ def numbers_file(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture
-def nikita_simulator() -> Iterator[tuple[Any, str]]:
-    """A fresh Nikita simulator served on 127.0.0.1; yields it and its base URL."""
-    simulator_module = pytest.importorskip(
-        "smsbridge_nikita.simulator",
-        reason="smsbridge-nikita (with its simulator) is not installed")
-    simulator = simulator_module.NikitaSimulator()
-    with simulator.serve() as url:
-        yield simulator, url
+def nikita_simulator(sms_simulator: Callable[..., Served]) -> tuple[Any, str]:
+    """A fresh Nikita simulator served on 127.0.0.1; returns it and its base URL."""
+    pytest.importorskip("smsbridge_nikita.simulator",
+                        reason="smsbridge-nikita (with its simulator) is not installed")
+    served = sms_simulator("nikita")
+    return served.simulator, served.url
 
 
 @pytest.fixture

@@ -8,18 +8,11 @@ import pytest
 from smsbridge.auth import SessionCache, session_expired
 from smsbridge.errors import AuthError, ProviderError
 from smsbridge.redaction import Redactor
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from smsbridge.testing.fixtures import FakeClock
 
 
 def test_logs_in_lazily_reuses_and_renews_before_the_end_of_life() -> None:
-    clock, logins = Clock(), []
+    clock, logins = FakeClock(1000.0), []
 
     def login() -> str:
         logins.append(clock.now)

@@ -117,3 +117,129 @@ def test_sms_outbox_keeps_every_client_in_the_process(pytester: pytest.Pytester)
     assert sim.ledger() == []
     assert sim.requests == []
     assert sim.account.balance == Decimal("100.00")
+
+
+def test_sms_clock_moves_only_when_told(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import time
+        from datetime import datetime, timezone
+
+        from smsbridge.testing.fixtures import FakeClock
+
+        def test_frozen_then_advanced(sms_clock):
+            assert abs(sms_clock.now - time.time()) < 60
+            start = sms_clock()
+            sms_clock.advance(90)
+            assert sms_clock() == sms_clock.time() == start + 90
+            assert sms_clock.monotonic() == 90
+            assert sms_clock.sleeps == []
+
+        def test_retries_of_sms_connect_move_it(sms_clock, sms_connect, sms_sleeps):
+            client = sms_connect("memory", retries=1, jitter=0.0)
+            assert client.driver.retry.delay(1) == 0.25
+            before = sms_clock.now
+            client.driver.retry.sleep(2.5)
+            assert sms_sleeps == [2.5] and sms_clock.now == before + 2.5
+
+        def test_a_set_start_and_no_way_back():
+            clock = FakeClock(datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc))
+            assert clock() == 1772344800.0
+            clock.now += 3600
+            assert clock.monotonic() == 3600
+            try:
+                clock.advance(-1)
+            except ValueError as exc:
+                assert "forward" in str(exc)
+            else:
+                raise AssertionError("moved back")
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
+
+
+def test_sms_simulator_and_sms_until_final(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("smsbridge_nikita.simulator")
+    pytester.makepyfile(
+        """
+        from decimal import Decimal
+
+        import pytest
+        from smsbridge import DeliveryState
+        from smsbridge_nikita.simulator import NikitaSimulator
+
+        def test_by_name(sms_simulator, sms_until_final):
+            sim, client = sms_simulator("nikita")
+            assert isinstance(sim, NikitaSimulator)
+            message_id = client.send("996550123456", "hi").ids[0]
+            polls = sms_until_final(client, message_id)
+            assert polls.states == [DeliveryState.SENT, DeliveryState.DELIVERED]
+            assert polls.last.state is DeliveryState.DELIVERED
+            assert [m.recipient for m in sim.ledger()] == ["996550123456"]
+
+        def test_an_instance_with_settings(sms_simulator, sms_clock):
+            served = sms_simulator(NikitaSimulator(balance="7", clock=sms_clock),
+                                   sender="SMSBRIDGE")
+            assert served.name == "nikita"
+            assert served.url.startswith("http://127.0.0.1:")
+            assert served.client.balance().amount == Decimal("7")
+            other = served.connect(sender="Other")
+            assert other is not served.client
+            assert other.driver.settings.sender == "Other"
+            assert served.client.driver.settings.sender == "SMSBRIDGE"
+
+        def test_never_final_fails_bounded(sms_simulator, sms_until_final, sms_clock):
+            sim, client = sms_simulator("nikita")
+            message_id = client.send("996550123456", "hi").ids[0]
+            start = sms_clock.now
+            with pytest.raises(AssertionError, match="did not reach read in 3 queries"):
+                sms_until_final(client, message_id, until=DeliveryState.READ, rounds=3)
+            assert sms_clock.now == start + 2
+
+        def test_unknown_driver(sms_simulator):
+            sms_simulator("no-such-driver")
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(["*DriverNotFound*no-such-driver*"])
+
+
+def test_sms_wire_records_what_went_on_the_wire(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("smsbridge_nikita.simulator")
+    pytester.makepyfile(
+        """
+        import responses
+
+        def test_served(sms_simulator, sms_wire):
+            sim, client = sms_simulator("nikita")
+            client.balance()
+            assert sms_wire.paths == ["POST /api/info"]
+            request = sms_wire.last
+            assert (request.method, request.path, request.params) == ("POST", "/api/info", {})
+            assert b"<login>demo</login>" in request.body
+
+        def test_mocked_requests_are_recorded_too(sms_wire, sms_connect):
+            with responses.RequestsMock() as mocked:
+                mocked.get("https://provider.test/x", body="ok")
+                import requests
+                requests.get("https://provider.test/x", params={"a": "1", "b": ""})
+            (request,) = sms_wire
+            assert (request.method, request.path, request.params) == (
+                "GET", "/x", {"a": "1", "b": ""})
+            assert request.body == b""
+
+        def test_bodies_read_as_form_and_json(sms_wire):
+            with responses.RequestsMock() as mocked:
+                mocked.post("https://provider.test/f")
+                import requests
+                requests.post("https://provider.test/f", data={"to": "996550123456"})
+                requests.post("https://provider.test/f", json={"text": "Привет"})
+            assert sms_wire[0].form == {"to": "996550123456"}
+            assert sms_wire[1].json() == {"text": "Привет"}
+
+        def test_each_test_starts_empty(sms_wire):
+            assert sms_wire == []
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4)

@@ -46,22 +46,22 @@ def connect_refused() -> requests.ConnectionError:
 
 
 def test_reads_are_retried_on_5xx_with_backoff(mocked: responses.RequestsMock, retry: RetryPolicy,
-                                               sleeps: list[float]) -> None:
+                                               sms_sleeps: list[float]) -> None:
     mocked.add(responses.GET, URL, status=503)
     mocked.add(responses.GET, URL, status=502)
     mocked.add(responses.GET, URL, json={"ok": 1})
     response = transport(retry).request("GET", "op", operation="balance")
     assert json.loads(response.content) == {"ok": 1}
     assert response.attempts == 3
-    assert sleeps.waits == [0.5, 1.0]  # type: ignore[attr-defined]
+    assert sms_sleeps == [0.5, 1.0]
 
 
 def test_retry_after_is_honoured(mocked: responses.RequestsMock, retry: RetryPolicy,
-                                 sleeps: list[float]) -> None:
+                                 sms_sleeps: list[float]) -> None:
     mocked.add(responses.GET, URL, status=429, headers={"Retry-After": "7"})
     mocked.add(responses.GET, URL, body="fine")
     assert transport(retry).request("GET", "op", operation="status").content == b"fine"
-    assert sleeps.waits == [7.0]  # type: ignore[attr-defined]
+    assert sms_sleeps == [7.0]
 
 
 def test_reads_give_up_after_the_bound(mocked: responses.RequestsMock, retry: RetryPolicy) -> None:

@@ -9,22 +9,8 @@ import pytest
 
 import smsbridge
 from smsbridge import DeliveryState, StatusReport, ValidationError, WaitTimeout
+from smsbridge.testing.fixtures import FakeClock
 from smsbridge.waiting import wait_for_final
-
-
-class FakeTime:
-    """A clock that moves only when slept on."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def provider(progress: dict[str, list[DeliveryState]]) -> tuple[list[str], object]:
@@ -48,10 +34,10 @@ Q, S, D, U = (DeliveryState.QUEUED, DeliveryState.SENT, DeliveryState.DELIVERED,
 
 def test_only_messages_in_progress_are_asked_again_with_growing_pauses() -> None:
     asked, status = provider({"a": [Q, S, D], "b": [U], "c": [Q, Q, Q, Q, S, D]})
-    fake = FakeTime()
+    fake = FakeClock(1000.0)
 
     reports = wait_for_final(status, ["a", "b", "c", "a"], timeout=60, poll=2,  # type: ignore[arg-type]
-                             clock=fake.clock, sleep=fake.sleep)
+                             clock=fake.time, sleep=fake.sleep)
 
     assert list(reports) == ["a", "b", "c"]
     assert [r.state for r in reports.values()] == [D, U, D]
@@ -61,10 +47,10 @@ def test_only_messages_in_progress_are_asked_again_with_growing_pauses() -> None
 
 def test_pauses_stop_growing_at_a_minute_and_never_pass_the_deadline() -> None:
     asked, status = provider({"a": [Q]})
-    fake = FakeTime()
+    fake = FakeClock(1000.0)
 
     with pytest.raises(WaitTimeout) as caught:
-        wait_for_final(status, "a", timeout=200, poll=40, clock=fake.clock,  # type: ignore[arg-type]
+        wait_for_final(status, "a", timeout=200, poll=40, clock=fake.time,  # type: ignore[arg-type]
                        sleep=fake.sleep)
 
     assert fake.sleeps == [40, 60, 60, 40]

@@ -21,8 +21,8 @@ SESSION = "Z5CYSZEKDL1DPICU37WEHQVOYKP0T1GSLHX1"
 PAYLOADS = Path(__file__).parent / "payloads"
 
 
-class Wire:
-    """Helpers to read what went over the (mocked) wire."""
+class MockedApi:
+    """The mocked Devino API: its answers registered, the requests made to it read."""
 
     base = BASE
     login = LOGIN
@@ -62,12 +62,6 @@ class Wire:
 
 
 @pytest.fixture
-def sleeps(sms_sleeps: list[float]) -> list[float]:
-    """The waits the retry policy asked for (nothing really sleeps)."""
-    return sms_sleeps
-
-
-@pytest.fixture
 def connect(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbridge.Client]:
     """Make devino clients (test settings, overridable) with a fake sleep and fixed jitter."""
     return functools.partial(sms_connect, "devino", login=LOGIN, password=PASSWORD,
@@ -80,6 +74,7 @@ def client(connect: Callable[..., smsbridge.Client]) -> smsbridge.Client:
 
 
 @pytest.fixture
-def wire() -> Iterator[Wire]:
+def api() -> Iterator[MockedApi]:
+    """The mocked Devino API: register its answers, read the requests the driver made."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield Wire(mock)
+        yield MockedApi(mock)

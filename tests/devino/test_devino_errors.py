@@ -26,18 +26,18 @@ SESSION_CODES = {3, 4}
 
 
 @pytest.mark.parametrize("code", sorted(PROVIDER_ERRORS))
-def test_every_documented_code_maps_through_the_table(client: smsbridge.Client, wire: Any,
+def test_every_documented_code_maps_through_the_table(client: smsbridge.Client, api: Any,
                                                       code: int) -> None:
-    wire.add_login()
+    api.add_login()
     body = json.dumps({"Code": code, "Desc": "Some failure"}).encode()
-    wire.add("GET", "User/Balance", body=body, status=HTTP_STATUS[code])
+    api.add("GET", "User/Balance", body=body, status=HTTP_STATUS[code])
     with pytest.raises(ProviderError) as caught:
         client.balance()
     assert type(caught.value) is PROVIDER_ERRORS[code]
     assert caught.value.code == str(code)
     assert caught.value.description == "Some failure"
     assert caught.value.provider == "devino"
-    assert len(wire.calls("user/sessionid")) == (2 if code in SESSION_CODES else 1)
+    assert len(api.calls("user/sessionid")) == (2 if code in SESSION_CODES else 1)
 
 
 def test_the_table_is_the_documented_one() -> None:
@@ -60,21 +60,21 @@ def test_the_table_is_the_documented_one() -> None:
     (b'{"Code":123,"Desc":"test error"}', 400, ProviderError),  # undocumented code
     (b'{ Code: 5, Desc: "Not enough credits" }', 403, InsufficientFunds),  # as documented
 ])
-def test_concrete_mappings(client: smsbridge.Client, wire: Any, body: bytes, status: int,
+def test_concrete_mappings(client: smsbridge.Client, api: Any, body: bytes, status: int,
                            error: type[ProviderError]) -> None:
-    wire.add_login()
-    wire.add("GET", "User/Balance", body=body, status=status)
+    api.add_login()
+    api.add("GET", "User/Balance", body=body, status=status)
     with pytest.raises(ProviderError) as caught:
         client.balance()
     assert type(caught.value) is error
     assert caught.value.http_status == status
 
 
-def test_documented_statistics_error(client: smsbridge.Client, wire: Any) -> None:
+def test_documented_statistics_error(client: smsbridge.Client, api: Any) -> None:
     from datetime import datetime, timedelta, timezone
 
-    wire.add_login()
-    wire.add("GET", "Sms/Statistics", payload="error-statistics-range.txt", status=400)
+    api.add_login()
+    api.add("GET", "Sms/Statistics", payload="error-statistics-range.txt", status=400)
     end = datetime.now(timezone.utc)
     with pytest.raises(ProviderError) as caught:
         client.report(end - timedelta(days=30), end)
@@ -86,38 +86,38 @@ def test_documented_statistics_error(client: smsbridge.Client, wire: Any) -> Non
     (401, AuthError), (403, AuthError), (404, ProviderError), (429, RateLimited),
     (500, ProviderError), (503, ProviderError),
 ])
-def test_http_errors_without_a_code(client: smsbridge.Client, wire: Any, status: int,
+def test_http_errors_without_a_code(client: smsbridge.Client, api: Any, status: int,
                                     error: type[ProviderError]) -> None:
-    wire.add_login()
-    wire.add("GET", "User/Balance", body=b"<html>error</html>", status=status)
+    api.add_login()
+    api.add("GET", "User/Balance", body=b"<html>error</html>", status=status)
     with pytest.raises(error) as caught:
         client.balance()
     assert caught.value.http_status == status
     assert caught.value.code is None
 
 
-def test_http_error_with_json_but_no_code(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "User/Balance", body=b'{"Message": "An error has occurred."}', status=500)
+def test_http_error_with_json_but_no_code(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("GET", "User/Balance", body=b'{"Message": "An error has occurred."}', status=500)
     with pytest.raises(ProviderError) as caught:
         client.balance()
     assert caught.value.http_status == 500
 
 
-def test_reads_are_retried_after_5xx(client: smsbridge.Client, wire: Any,
-                                     sleeps: list[float]) -> None:
-    wire.add_login()
-    wire.add("GET", "User/Balance", body=b"", status=503)
-    wire.add("GET", "User/Balance", body=b"", status=502)
-    wire.add("GET", "User/Balance", payload="balance.json")
+def test_reads_are_retried_after_5xx(client: smsbridge.Client, api: Any,
+                                     sms_sleeps: list[float]) -> None:
+    api.add_login()
+    api.add("GET", "User/Balance", body=b"", status=503)
+    api.add("GET", "User/Balance", body=b"", status=502)
+    api.add("GET", "User/Balance", payload="balance.json")
     assert str(client.balance().amount) == "1250.75"
-    assert len(wire.calls("User/Balance")) == 3
-    assert len(sleeps) == 2
+    assert len(api.calls("User/Balance")) == 3
+    assert len(sms_sleeps) == 2
 
 
-def test_garbage_with_200_is_invalid_response(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "User/Balance", body=b"<html>maintenance</html>")
+def test_garbage_with_200_is_invalid_response(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("GET", "User/Balance", body=b"<html>maintenance</html>")
     with pytest.raises(InvalidResponse) as caught:
         client.balance()
     assert caught.value.body == "<html>maintenance</html>"

@@ -20,40 +20,40 @@ def _fmt(value: datetime) -> str:
 
 
 @pytest.mark.parametrize("payload", ["balance.json", "balance-string.json"])
-def test_balance(client: smsbridge.Client, wire: Any, payload: str) -> None:
-    wire.add_login()
-    wire.add("GET", "User/Balance", payload=payload)
+def test_balance(client: smsbridge.Client, api: Any, payload: str) -> None:
+    api.add_login()
+    api.add("GET", "User/Balance", payload=payload)
     balance = client.balance()
     assert balance.amount == Decimal("1250.75")
     assert isinstance(balance.amount, Decimal)
     assert balance.currency is None
-    (call,) = wire.calls("User/Balance")
+    (call,) = api.calls("User/Balance")
     assert call.request.method == "GET"
-    assert wire.query(call) == [("SessionID", wire.session)]
+    assert api.query(call) == [("SessionID", api.session)]
 
 
-def test_balance_integer(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "User/Balance", body=b"100500")
+def test_balance_integer(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("GET", "User/Balance", body=b"100500")
     assert client.balance().amount == Decimal(100500)
 
 
 @pytest.mark.parametrize("body", [b"[1]", b'{"Balance": 1}', b"null", b'"lots"', b"true"])
-def test_balance_garbage(client: smsbridge.Client, wire: Any, body: bytes) -> None:
-    wire.add_login()
-    wire.add("GET", "User/Balance", body=body)
+def test_balance_garbage(client: smsbridge.Client, api: Any, body: bytes) -> None:
+    api.add_login()
+    api.add("GET", "User/Balance", body=body)
     with pytest.raises(InvalidResponse):
         client.balance()
 
 
-def test_inbox_request_and_documented_answer(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "Sms/In", payload="incoming-two-messages.json")
+def test_inbox_request_and_documented_answer(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("GET", "Sms/In", payload="incoming-two-messages.json")
     start = START.astimezone(timezone(timedelta(hours=3)))
     messages = client.inbox(start, END)
-    (call,) = wire.calls("Sms/In")
+    (call,) = api.calls("Sms/In")
     assert call.request.method == "GET"
-    assert wire.query(call) == [("sessionId", wire.session), ("minDateUTC", _fmt(START)),
+    assert api.query(call) == [("sessionId", api.session), ("minDateUTC", _fmt(START)),
                                 ("maxDateUTC", _fmt(END))]
     first, second = messages
     assert (first.id, first.sender, first.recipient, first.text) == (
@@ -63,23 +63,23 @@ def test_inbox_request_and_documented_answer(client: smsbridge.Client, wire: Any
     assert first.raw["Data"] == "test1"
 
 
-def test_inbox_numeric_id_and_other_date_key(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "Sms/In", payload="incoming-numeric-id-created.json")
+def test_inbox_numeric_id_and_other_date_key(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("GET", "Sms/In", payload="incoming-numeric-id-created.json")
     (message,) = client.inbox(START, END)
     assert message.id == "539187174"
     assert message.received_at is not None
 
 
-def test_inbox_empty(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "Sms/In", body=b"[]")
+def test_inbox_empty(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("GET", "Sms/In", body=b"[]")
     assert client.inbox(START, END) == []
 
 
-def test_inbox_documented_error(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "Sms/In", payload="error-in-missing-maxdate.txt", status=400)
+def test_inbox_documented_error(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("GET", "Sms/In", payload="error-in-missing-maxdate.txt", status=400)
     with pytest.raises(ProviderError) as caught:
         client.inbox(START, END)
     assert caught.value.code == "9"
@@ -88,20 +88,20 @@ def test_inbox_documented_error(client: smsbridge.Client, wire: Any) -> None:
 
 @pytest.mark.parametrize("body", [b'{"Data": "x"}', b'[{"ID": 1}]', b'["x"]',
                                   b'[{"Data": 5}]', b'[{"Data": "x", "CreateDateUtc": "now"}]'])
-def test_inbox_garbage(client: smsbridge.Client, wire: Any, body: bytes) -> None:
-    wire.add_login()
-    wire.add("GET", "Sms/In", body=body)
+def test_inbox_garbage(client: smsbridge.Client, api: Any, body: bytes) -> None:
+    api.add_login()
+    api.add("GET", "Sms/In", body=body)
     with pytest.raises(InvalidResponse):
         client.inbox(START, END)
 
 
-def test_report_request_and_documented_answer(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "Sms/Statistics", payload="statistics.json")
+def test_report_request_and_documented_answer(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("GET", "Sms/Statistics", payload="statistics.json")
     stats = client.report(START, END)
-    (call,) = wire.calls("Sms/Statistics")
+    (call,) = api.calls("Sms/Statistics")
     assert call.request.method == "GET"
-    assert wire.query(call) == [("sessionId", wire.session), ("startDateTime", _fmt(START)),
+    assert api.query(call) == [("sessionId", api.session), ("startDateTime", _fmt(START)),
                                 ("endDateTime", _fmt(END))]
     assert (stats.sent, stats.delivered, stats.undelivered, stats.in_progress, stats.expired,
             stats.rejected, stats.total) == (9, 0, 0, 7780, 0, 56876, 64665)
@@ -109,9 +109,9 @@ def test_report_request_and_documented_answer(client: smsbridge.Client, wire: An
     assert stats.raw["TotalWithErrors"] == 64665
 
 
-def test_report_numbers_as_strings(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "Sms/Statistics",
+def test_report_numbers_as_strings(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("GET", "Sms/Statistics",
              body=b'{"Sent":"1","Delivered":"3","Errors":"0","InProcess":"0","Expired":"0",'
                   b'"Rejected":"0","Total":"4"}')
     stats = client.report(START, END)
@@ -120,8 +120,8 @@ def test_report_numbers_as_strings(client: smsbridge.Client, wire: Any) -> None:
 
 
 @pytest.mark.parametrize("body", [b"[]", b"{}", b'{"Total": "many"}', b"12"])
-def test_report_garbage(client: smsbridge.Client, wire: Any, body: bytes) -> None:
-    wire.add_login()
-    wire.add("GET", "Sms/Statistics", body=body)
+def test_report_garbage(client: smsbridge.Client, api: Any, body: bytes) -> None:
+    api.add_login()
+    api.add("GET", "Sms/Statistics", body=body)
     with pytest.raises(InvalidResponse):
         client.report(START, END)

@@ -20,15 +20,15 @@ from smsbridge.errors import (
 LONG_LATIN = "x" * 200  # two GSM-7 segments
 
 
-def test_send_one_posts_the_documented_form(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/Send", payload="send-single.json")
+def test_send_one_posts_the_documented_form(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("POST", "Sms/Send", payload="send-single.json")
     result = client.send("+7 916 100-20-30", "test")
-    (call,) = wire.calls("Sms/Send")
+    (call,) = api.calls("Sms/Send")
     assert call.request.method == "POST"
     assert call.request.headers["Content-Type"] == "application/x-www-form-urlencoded"
-    assert wire.query(call) == []  # the session id travels in the body, not the URL
-    assert wire.form(call) == [("SessionID", wire.session), ("SourceAddress", "DEVINO"),
+    assert api.query(call) == []  # the session id travels in the body, not the URL
+    assert api.form(call) == [("SessionID", api.session), ("SourceAddress", "DEVINO"),
                                ("DestinationAddress", "79161002030"), ("Data", "test")]
     (sent,) = result.messages
     assert sent.message_id == "579700854169272358"
@@ -38,23 +38,23 @@ def test_send_one_posts_the_documented_form(client: smsbridge.Client, wire: Any)
 
 
 def test_send_multi_segment_keeps_every_segment_id(client: smsbridge.Client,
-                                                   wire: Any) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/Send", payload="send-multi-segment.json")
+                                                   api: Any) -> None:
+    api.add_login()
+    api.add("POST", "Sms/Send", payload="send-multi-segment.json")
     (sent,) = client.send("79161002030", LONG_LATIN).messages
     assert sent.message_id == "579700854169272358,579700854169272359"
     assert sent.parts == 2
 
 
-def test_send_bulk_repeats_destination_addresses(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/SendBulk", payload="send-bulk-two-recipients-two-segments.json")
+def test_send_bulk_repeats_destination_addresses(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("POST", "Sms/SendBulk", payload="send-bulk-two-recipients-two-segments.json")
     result = client.send(["79001234567", "79160000000"], LONG_LATIN, sender="TESTSMS",
                          validity=timedelta(minutes=10),
                          send_at=datetime(2111, 1, 28, 22, 0, tzinfo=timezone(timedelta(hours=6))))
-    (call,) = wire.calls("Sms/SendBulk")
-    assert wire.form(call) == [
-        ("SessionID", wire.session), ("SourceAddress", "TESTSMS"),
+    (call,) = api.calls("Sms/SendBulk")
+    assert api.form(call) == [
+        ("SessionID", api.session), ("SourceAddress", "TESTSMS"),
         ("DestinationAddresses", "79001234567"), ("DestinationAddresses", "79160000000"),
         ("Data", LONG_LATIN), ("SendDate", "2111-01-28T16:00:00"), ("Validity", "10"),
     ]
@@ -64,23 +64,23 @@ def test_send_bulk_repeats_destination_addresses(client: smsbridge.Client, wire:
     ]
 
 
-def test_numeric_ids_become_strings(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/SendBulk", payload="send-numeric-ids.json")
+def test_numeric_ids_become_strings(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("POST", "Sms/SendBulk", payload="send-numeric-ids.json")
     result = client.send(["79001234567", "79160000000"], "hi")
     assert result.ids == ["151103141334228", "151103141334229"]
 
 
-def test_dotted_ids_are_split_by_position(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/SendBulk", payload="send-bulk-dotted-ids.json")
+def test_dotted_ids_are_split_by_position(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("POST", "Sms/SendBulk", payload="send-bulk-dotted-ids.json")
     result = client.send(["79001234567", "79160000000"], LONG_LATIN)
     assert result.ids == ["1.1,1.2", "2.1,2.2"]
 
 
-def test_provider_segment_count_wins_over_ours(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/SendBulk", payload="send-bulk-two-recipients-two-segments.json")
+def test_provider_segment_count_wins_over_ours(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("POST", "Sms/SendBulk", payload="send-bulk-two-recipients-two-segments.json")
     result = client.send(["79001234567", "79160000000"], "short")
     assert [m.parts for m in result] == [2, 2]
 
@@ -95,41 +95,41 @@ def test_provider_segment_count_wins_over_ours(client: smsbridge.Client, wire: A
     b'[["1"], ["2"]]',
     b"not json",
 ])
-def test_unusable_send_answers_are_delivery_unknown(client: smsbridge.Client, wire: Any,
+def test_unusable_send_answers_are_delivery_unknown(client: smsbridge.Client, api: Any,
                                                     body: bytes) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/SendBulk", body=body)
+    api.add_login()
+    api.add("POST", "Sms/SendBulk", body=body)
     with pytest.raises(DeliveryUnknown) as caught:
         client.send(["79001234567", "79160000000"], "hi", reference="r1")
     assert caught.value.body == body.decode()
     assert isinstance(caught.value.__cause__, InvalidResponse)
     assert [m.to for m in caught.value.unknown] == ["79001234567", "79160000000"]
     assert caught.value.retry_safe is False  # Devino does not deduplicate
-    assert len(wire.calls("Sms/SendBulk")) == 1
+    assert len(api.calls("Sms/SendBulk")) == 1
 
 
-def test_send_at_goes_as_utc(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/Send", payload="send-single.json")
+def test_send_at_goes_as_utc(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("POST", "Sms/Send", payload="send-single.json")
     moscow = timezone(timedelta(hours=3))
     client.send("79161002030", "hi", send_at=datetime(2030, 5, 1, 9, 30, tzinfo=moscow),
                 validity=timedelta(hours=2))
-    form = dict(wire.form(wire.calls("Sms/Send")[0]))
+    form = dict(api.form(api.calls("Sms/Send")[0]))
     assert form["SendDate"] == "2030-05-01T06:30:00"
     assert form["Validity"] == "120"
 
 
 def test_local_time_one_number_uses_send_by_time_zone(client: smsbridge.Client,
-                                                      wire: Any) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/SendByTimeZone", payload="send-single.json")
+                                                      api: Any) -> None:
+    api.add_login()
+    api.add("POST", "Sms/SendByTimeZone", payload="send-single.json")
     when = datetime(2111, 1, 28, 16, 0, tzinfo=timezone(timedelta(hours=3)))
     result = client.send("79001234567", "testdata", sender="TESTSMS", send_at=when,
                          validity=600, local_time=True)
-    (call,) = wire.calls("Sms/SendByTimeZone")
+    (call,) = api.calls("Sms/SendByTimeZone")
     # The recipients' own clock time: the wall-clock reading, not converted to UTC.
-    assert wire.form(call) == [
-        ("SessionID", wire.session), ("SourceAddress", "TESTSMS"),
+    assert api.form(call) == [
+        ("SessionID", api.session), ("SourceAddress", "TESTSMS"),
         ("DestinationAddress", "79001234567"), ("Data", "testdata"),
         ("SendDate", "2111-01-28T16:00:00"), ("Validity", "10"),
     ]
@@ -138,48 +138,48 @@ def test_local_time_one_number_uses_send_by_time_zone(client: smsbridge.Client,
 
 
 def test_local_time_many_numbers_uses_send_by_time_zone_to_addresses(
-        client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/SendByTimeZoneToAddresses",
+        client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("POST", "Sms/SendByTimeZoneToAddresses",
              payload="send-bulk-two-recipients-two-segments.json")
     when = datetime(2111, 1, 28, 16, 0, tzinfo=timezone.utc)
     result = client.send(["79001234567", "79160000000"], LONG_LATIN, send_at=when,
                          local_time=True)
-    (call,) = wire.calls("Sms/SendByTimeZoneToAddresses")
-    form = wire.form(call)
+    (call,) = api.calls("Sms/SendByTimeZoneToAddresses")
+    form = api.form(call)
     assert [v for k, v in form if k == "DestinationAddresses"] == ["79001234567", "79160000000"]
     assert dict(form)["SendDate"] == "2111-01-28T16:00:00"
     assert len(result) == 2
 
 
-def test_local_time_false_is_a_plain_send(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/Send", payload="send-single.json")
+def test_local_time_false_is_a_plain_send(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("POST", "Sms/Send", payload="send-single.json")
     client.send("79161002030", "hi", local_time=False)
-    assert len(wire.calls("Sms/Send")) == 1
+    assert len(api.calls("Sms/Send")) == 1
 
 
-def test_chunks_follow_the_bulk_size_setting(connect: Any, wire: Any) -> None:
+def test_chunks_follow_the_bulk_size_setting(connect: Any, api: Any) -> None:
     client = connect(bulk_size="2")
     assert client.driver.batch_size == 2
-    wire.add_login()
-    wire.add("POST", "Sms/SendBulk", body=b'["1","2"]')
-    wire.add("POST", "Sms/SendBulk", body=b'["3","4"]')
-    wire.add("POST", "Sms/Send", body=b'["5"]')
+    api.add_login()
+    api.add("POST", "Sms/SendBulk", body=b'["1","2"]')
+    api.add("POST", "Sms/SendBulk", body=b'["3","4"]')
+    api.add("POST", "Sms/Send", body=b'["5"]')
     numbers = (f"7916000000{i}" for i in range(5))  # a generator: pulled lazily
     result = client.send(numbers, "hi")
     assert result.ids == ["1", "2", "3", "4", "5"]
-    bulks = wire.calls("Sms/SendBulk")
-    assert [[v for k, v in wire.form(c) if k == "DestinationAddresses"] for c in bulks] == [
+    bulks = api.calls("Sms/SendBulk")
+    assert [[v for k, v in api.form(c) if k == "DestinationAddresses"] for c in bulks] == [
         ["79160000000", "79160000001"], ["79160000002", "79160000003"]]
-    assert dict(wire.form(wire.calls("Sms/Send")[0]))["DestinationAddress"] == "79160000004"
-    assert len(wire.calls("user/sessionid")) == 1
+    assert dict(api.form(api.calls("Sms/Send")[0]))["DestinationAddress"] == "79160000004"
+    assert len(api.calls("user/sessionid")) == 1
 
 
-def test_send_iter_yields_chunk_by_chunk(connect: Any, wire: Any) -> None:
+def test_send_iter_yields_chunk_by_chunk(connect: Any, api: Any) -> None:
     client = connect(bulk_size=3)
-    wire.add_login()
-    wire.add("POST", "Sms/SendBulk", body=b'["1","2","3"]')
+    api.add_login()
+    api.add("POST", "Sms/SendBulk", body=b'["1","2","3"]')
     pulled: list[int] = []
 
     def numbers() -> Any:
@@ -201,73 +201,73 @@ def test_default_bulk_size_is_100(client: smsbridge.Client) -> None:
     requests.exceptions.ReadTimeout("read timed out"),
     requests.exceptions.ConnectionError("connection reset by peer"),
 ])
-def test_uncertain_send_is_never_repeated(client: smsbridge.Client, wire: Any,
-                                          failure: Exception, sleeps: list[float]) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/Send", body=failure)
+def test_uncertain_send_is_never_repeated(client: smsbridge.Client, api: Any,
+                                          failure: Exception, sms_sleeps: list[float]) -> None:
+    api.add_login()
+    api.add("POST", "Sms/Send", body=failure)
     with pytest.raises(DeliveryUnknown):
         client.send("79161002030", "hi")
-    assert len(wire.calls("Sms/Send")) == 1
-    assert len(wire.calls("user/sessionid")) == 1
+    assert len(api.calls("Sms/Send")) == 1
+    assert len(api.calls("user/sessionid")) == 1
 
 
 @pytest.mark.parametrize("status", [502, 504])
-def test_gateway_error_on_send_is_delivery_unknown(client: smsbridge.Client, wire: Any,
+def test_gateway_error_on_send_is_delivery_unknown(client: smsbridge.Client, api: Any,
                                                    status: int) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/Send", body=b"<html>Bad gateway</html>", status=status)
+    api.add_login()
+    api.add("POST", "Sms/Send", body=b"<html>Bad gateway</html>", status=status)
     with pytest.raises(DeliveryUnknown):
         client.send("79161002030", "hi")
-    assert len(wire.calls("Sms/Send")) == 1
+    assert len(api.calls("Sms/Send")) == 1
 
 
-def test_server_error_on_send_is_not_repeated(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/Send", body=b"", status=503)
+def test_server_error_on_send_is_not_repeated(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("POST", "Sms/Send", body=b"", status=503)
     with pytest.raises(DeliveryUnknown) as caught:
         client.send("79161002030", "hi")
     assert caught.value.http_status == 503
     assert caught.value.retry_safe is False
-    assert len(wire.calls("Sms/Send")) == 1
+    assert len(api.calls("Sms/Send")) == 1
 
 
 def test_send_refused_for_an_expired_session_is_repeated_once(client: smsbridge.Client,
-                                                              wire: Any) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/Send", payload="error-session-expired.txt", status=401)
-    wire.add("POST", "Sms/Send", payload="send-single.json")
+                                                              api: Any) -> None:
+    api.add_login()
+    api.add("POST", "Sms/Send", payload="error-session-expired.txt", status=401)
+    api.add("POST", "Sms/Send", payload="send-single.json")
     result = client.send("79161002030", "hi")
     assert result.ids == ["579700854169272358"]
-    assert len(wire.calls("Sms/Send")) == 2
-    assert len(wire.calls("user/sessionid")) == 2
+    assert len(api.calls("Sms/Send")) == 2
+    assert len(api.calls("user/sessionid")) == 2
 
 
 @pytest.mark.parametrize("payload, status, error", [
     ("error-invalid-source-address.txt", 400, InvalidSender),
     ("error-not-enough-credits.json", 403, InsufficientFunds),
 ])
-def test_send_refusals_are_typed(client: smsbridge.Client, wire: Any, payload: str,
+def test_send_refusals_are_typed(client: smsbridge.Client, api: Any, payload: str,
                                  status: int, error: type[Exception]) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/Send", payload=payload, status=status)
+    api.add_login()
+    api.add("POST", "Sms/Send", payload=payload, status=status)
     with pytest.raises(error):
         client.send("79161002030", "hi")
-    assert len(wire.calls("Sms/Send")) == 1
+    assert len(api.calls("Sms/Send")) == 1
 
 
-def test_invalid_destination_is_invalid_recipient(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/Send", body=b'{"Code":6,"Desc":"Invalid destination address"}',
+def test_invalid_destination_is_invalid_recipient(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("POST", "Sms/Send", body=b'{"Code":6,"Desc":"Invalid destination address"}',
              status=400)
     with pytest.raises(InvalidRecipient):
         client.send("79161002030", "hi")
 
 
-def test_later_chunk_failure_reports_what_was_accepted(connect: Any, wire: Any) -> None:
+def test_later_chunk_failure_reports_what_was_accepted(connect: Any, api: Any) -> None:
     client = connect(bulk_size=2)
-    wire.add_login()
-    wire.add("POST", "Sms/SendBulk", body=b'["1","2"]')
-    wire.add("POST", "Sms/SendBulk", payload="error-not-enough-credits.json", status=403)
+    api.add_login()
+    api.add("POST", "Sms/SendBulk", body=b'["1","2"]')
+    api.add("POST", "Sms/SendBulk", payload="error-not-enough-credits.json", status=403)
     with pytest.raises(InsufficientFunds) as caught:
         client.send([f"7916000000{i}" for i in range(4)], "hi")
     assert caught.value.partial.ids == ["1", "2"]

@@ -17,28 +17,28 @@ from smsbridge.errors import AuthError, ProviderError, SmsBridgeError
 
 
 def test_login_is_lazy_and_its_request_is_as_documented(client: smsbridge.Client,
-                                                        wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "User/Balance", payload="balance.json")
-    assert not wire.mock.calls  # connecting makes no request
+                                                        api: Any) -> None:
+    api.add_login()
+    api.add("GET", "User/Balance", payload="balance.json")
+    assert not api.mock.calls  # connecting makes no request
     assert client.balance().amount == Decimal("1250.75")
-    login = wire.calls("user/sessionid")
+    login = api.calls("user/sessionid")
     assert len(login) == 1
     assert login[0].request.method == "GET"
-    assert wire.query(login[0]) == [("login", wire.login), ("password", wire.password)]
+    assert api.query(login[0]) == [("login", api.login), ("password", api.password)]
     # The password is URL-encoded on the wire, as the document's example shows.
     assert "password=a%2Bb%3D%3D13%25%21pw" in login[0].request.url
-    balance = wire.calls("User/Balance")[0]
-    assert wire.query(balance) == [("SessionID", wire.session)]
+    balance = api.calls("User/Balance")[0]
+    assert api.query(balance) == [("SessionID", api.session)]
 
 
-def test_session_is_reused(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "User/Balance", payload="balance.json")
+def test_session_is_reused(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("GET", "User/Balance", payload="balance.json")
     client.balance()
     client.balance()
-    assert len(wire.calls("user/sessionid")) == 1
-    assert len(wire.calls("User/Balance")) == 2
+    assert len(api.calls("user/sessionid")) == 1
+    assert len(api.calls("User/Balance")) == 2
 
 
 @pytest.mark.parametrize("expired", [
@@ -47,28 +47,28 @@ def test_session_is_reused(client: smsbridge.Client, wire: Any) -> None:
     {"payload": "error-invalid-session-string-code.json", "status": 400},
     {"body": b"", "status": 401},
 ])
-def test_expired_session_logs_in_again_once_and_repeats(client: smsbridge.Client, wire: Any,
+def test_expired_session_logs_in_again_once_and_repeats(client: smsbridge.Client, api: Any,
                                                         expired: dict[str, Any]) -> None:
-    wire.add_login(body=b'"FIRSTSESSIONIDFIRSTSESSIONIDFIRST00"')
-    wire.add_login()
-    wire.add("GET", "User/Balance", **expired)
-    wire.add("GET", "User/Balance", payload="balance.json")
+    api.add_login(body=b'"FIRSTSESSIONIDFIRSTSESSIONIDFIRST00"')
+    api.add_login()
+    api.add("GET", "User/Balance", **expired)
+    api.add("GET", "User/Balance", payload="balance.json")
     assert client.balance().amount == Decimal("1250.75")
-    assert len(wire.calls("user/sessionid")) == 2
-    first, second = wire.calls("User/Balance")
-    assert wire.query(first) == [("SessionID", "FIRSTSESSIONIDFIRSTSESSIONIDFIRST00")]
-    assert wire.query(second) == [("SessionID", wire.session)]
+    assert len(api.calls("user/sessionid")) == 2
+    first, second = api.calls("User/Balance")
+    assert api.query(first) == [("SessionID", "FIRSTSESSIONIDFIRSTSESSIONIDFIRST00")]
+    assert api.query(second) == [("SessionID", api.session)]
 
 
 def test_session_refused_twice_raises_auth_error_without_looping(client: smsbridge.Client,
-                                                                 wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "User/Balance", payload="error-session-expired.txt", status=401)
+                                                                 api: Any) -> None:
+    api.add_login()
+    api.add("GET", "User/Balance", payload="error-session-expired.txt", status=401)
     with pytest.raises(AuthError) as caught:
         client.balance()
     assert caught.value.code == "4"
-    assert len(wire.calls("user/sessionid")) == 2
-    assert len(wire.calls("User/Balance")) == 2
+    assert len(api.calls("user/sessionid")) == 2
+    assert len(api.calls("User/Balance")) == 2
 
 
 @pytest.mark.parametrize("payload, status", [
@@ -76,43 +76,43 @@ def test_session_refused_twice_raises_auth_error_without_looping(client: smsbrid
     ("error-invalid-login.txt", 200),
     ("error-login-code9.json", 200),
 ])
-def test_wrong_credentials_fail_at_once(client: smsbridge.Client, wire: Any, payload: str,
+def test_wrong_credentials_fail_at_once(client: smsbridge.Client, api: Any, payload: str,
                                         status: int) -> None:
-    wire.add_login(body=wire.payload(payload), status=status)
+    api.add_login(body=api.payload(payload), status=status)
     with pytest.raises(AuthError) as caught:
         client.balance()
-    assert len(wire.calls("user/sessionid")) == 1
-    assert not wire.calls("User/Balance")
-    assert wire.password not in str(caught.value)
+    assert len(api.calls("user/sessionid")) == 1
+    assert not api.calls("User/Balance")
+    assert api.password not in str(caught.value)
 
 
 def test_login_answer_that_is_not_a_string_is_invalid(client: smsbridge.Client,
-                                                      wire: Any) -> None:
-    wire.add_login(body=b'{"SessionID": "abc"}')
+                                                      api: Any) -> None:
+    api.add_login(body=b'{"SessionID": "abc"}')
     with pytest.raises(smsbridge.InvalidResponse):
         client.balance()
 
 
 def test_session_is_renewed_before_its_120_minutes_end(client: smsbridge.Client,
-                                                       wire: Any) -> None:
+                                                       api: Any) -> None:
     now = [1000.0]
     driver: Any = client.driver
     driver.sessions = SessionCache(driver._login, redactor=driver.redactor,
                                    clock=lambda: now[0])
-    wire.add_login()
-    wire.add("GET", "User/Balance", payload="balance.json")
+    api.add_login()
+    api.add("GET", "User/Balance", payload="balance.json")
     client.balance()
     now[0] += 110 * 60  # still inside the lifetime minus the renewal margin
     client.balance()
-    assert len(wire.calls("user/sessionid")) == 1
+    assert len(api.calls("user/sessionid")) == 1
     now[0] += 6 * 60  # 116 minutes: within the margin before the end
     client.balance()
-    assert len(wire.calls("user/sessionid")) == 2
+    assert len(api.calls("user/sessionid")) == 2
 
 
-def test_threads_share_one_login(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "User/Balance", payload="balance.json")
+def test_threads_share_one_login(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("GET", "User/Balance", payload="balance.json")
     errors: list[BaseException] = []
 
     def work() -> None:
@@ -127,8 +127,8 @@ def test_threads_share_one_login(client: smsbridge.Client, wire: Any) -> None:
     for thread in threads:
         thread.join()
     assert not errors
-    assert len(wire.calls("user/sessionid")) == 1
-    assert len(wire.calls("User/Balance")) == 8
+    assert len(api.calls("user/sessionid")) == 1
+    assert len(api.calls("User/Balance")) == 8
 
 
 def _secret_forms(*values: str) -> list[str]:
@@ -136,18 +136,18 @@ def _secret_forms(*values: str) -> list[str]:
 
 
 def test_password_and_session_stay_out_of_logs_and_errors(
-        client: smsbridge.Client, wire: Any, caplog: pytest.LogCaptureFixture) -> None:
+        client: smsbridge.Client, api: Any, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="smsbridge")
     errors: list[SmsBridgeError] = []
     # A login that works, then failures of every kind that quote the request.
-    wire.add_login()
-    wire.add("GET", "User/Balance",
-             body=f'{{"Code": 9, "Desc": "boom for SessionID={wire.session}"}}', status=500)
-    wire.add("GET", "Sms/State", body=b"<html>oops</html>", status=200)
-    wire.add("GET", "Sms/In", body=requests.exceptions.ConnectionError(
-        f"refused https://devino.test/rest/Sms/In?sessionId={wire.session}"))
-    wire.add("POST", "Sms/Send", body=requests.exceptions.ReadTimeout(
-        f"timed out; password={quote_plus(wire.password)}"))
+    api.add_login()
+    api.add("GET", "User/Balance",
+             body=f'{{"Code": 9, "Desc": "boom for SessionID={api.session}"}}', status=500)
+    api.add("GET", "Sms/State", body=b"<html>oops</html>", status=200)
+    api.add("GET", "Sms/In", body=requests.exceptions.ConnectionError(
+        f"refused https://devino.test/rest/Sms/In?sessionId={api.session}"))
+    api.add("POST", "Sms/Send", body=requests.exceptions.ReadTimeout(
+        f"timed out; password={quote_plus(api.password)}"))
     for call in (client.balance, lambda: client.status("1"),
                  lambda: client.inbox(*_recent()),
                  lambda: client.send("79161002030", "hi")):
@@ -155,10 +155,10 @@ def test_password_and_session_stay_out_of_logs_and_errors(
             call()
         errors.append(caught.value)
     # A login refused with a body that echoes the password.
-    other = smsbridge.connect("devino", login=wire.login, password=wire.password,
-                              base_url=wire.base, retry=client.driver.retry)
-    wire.mock.replace("GET", f"{wire.base}/user/sessionid",
-                      body=f'{{"Code": 4, "Desc": "bad password {wire.password}"}}',
+    other = smsbridge.connect("devino", login=api.login, password=api.password,
+                              base_url=api.base, retry=client.driver.retry)
+    api.mock.replace("GET", f"{api.base}/user/sessionid",
+                      body=f'{{"Code": 4, "Desc": "bad password {api.password}"}}',
                       status=401)
     with pytest.raises(AuthError) as refused:
         other.balance()
@@ -168,7 +168,7 @@ def test_password_and_session_stay_out_of_logs_and_errors(
     assert "user/sessionid" in caplog.text
     texts = [caplog.text] + [f"{e!s} {e!r} {getattr(e, 'body', '')} "
                              f"{getattr(e, 'description', '')}" for e in errors]
-    for secret in _secret_forms(wire.password, wire.session):
+    for secret in _secret_forms(api.password, api.session):
         for text in texts:
             assert secret not in text
 
@@ -180,9 +180,9 @@ def _recent() -> tuple[Any, Any]:
     return end - timedelta(days=1), end
 
 
-def test_provider_error_keeps_its_fields(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "User/Balance", payload="error-not-enough-credits.json", status=403)
+def test_provider_error_keeps_its_fields(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("GET", "User/Balance", payload="error-not-enough-credits.json", status=403)
     with pytest.raises(ProviderError) as caught:
         client.balance()
     error = caught.value

@@ -14,32 +14,20 @@ import pytest
 import smsbridge
 from smsbridge import DeliveryState
 from smsbridge.errors import AuthError, DeliveryUnknown, InsufficientFunds, InvalidSender
+from smsbridge.testing.fixtures import FakeClock, until_final
 from smsbridge.transport import RetryPolicy
 from smsbridge_devino.simulator import DevinoSimulator
 
 NUMBER = "79161002030"
 
 
-class Clock:
-    """A hand-driven clock for session expiry."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(timezone.utc).timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def sim(clock: Clock) -> DevinoSimulator:
+def sim(clock: FakeClock) -> DevinoSimulator:
     return DevinoSimulator(clock=clock, balance="10", price="0.5")
 
 
@@ -59,16 +47,6 @@ def _connect(sim: DevinoSimulator, url: str, **overrides: Any) -> smsbridge.Clie
 def client(sim: DevinoSimulator, url: str) -> Iterator[smsbridge.Client]:
     with _connect(sim, url) as sms:
         yield sms
-
-
-def _until_final(client: smsbridge.Client, message_id: str) -> smsbridge.StatusReport:
-    seen = []
-    for _ in range(10):
-        report = client.status(message_id)
-        seen.append(report.state)
-        if report.state.is_final:
-            return report
-    raise AssertionError(f"never final: {seen}")
 
 
 def test_send_then_status_until_delivered(client: smsbridge.Client,
@@ -92,7 +70,7 @@ def test_multi_segment_bulk_and_aggregated_status(client: smsbridge.Client,
     assert [m.parts for m in result] == [2, 2]
     assert all(len((m.message_id or "").split(",")) == 2 for m in result)
     assert [m.recipient for m in sim.sent_to("79160000000")] == ["79160000000"] * 2
-    report = _until_final(client, result.ids[0])
+    report = until_final(client, result.ids[0]).last
     assert report.state is DeliveryState.DELIVERED
     assert report.price == Decimal("1.0")
     assert sim.balance_of() == Decimal("8")
@@ -109,7 +87,7 @@ def test_balance_goes_down_per_segment(client: smsbridge.Client, sim: DevinoSimu
 def test_failed_number_ends_rejected(client: smsbridge.Client, sim: DevinoSimulator) -> None:
     sim.fail(NUMBER, state=11)
     (sent,) = client.send(NUMBER, "hi").messages
-    report = _until_final(client, sent.message_id or "")
+    report = until_final(client, sent.message_id or "").last
     assert report.state is DeliveryState.REJECTED
     assert report.provider_state == "11"
 
@@ -157,7 +135,7 @@ def test_bad_sender_is_refused_by_the_provider(client: smsbridge.Client,
 
 
 def test_session_expiry_logs_in_again(client: smsbridge.Client, sim: DevinoSimulator,
-                                      clock: Clock) -> None:
+                                      clock: FakeClock) -> None:
     client.balance()
     clock.advance(121 * 60)  # the provider's 120 minutes are over (the driver's clock isn't)
     client.send(NUMBER, "hi")
@@ -202,7 +180,7 @@ def test_inbox_and_report(client: smsbridge.Client, sim: DevinoSimulator) -> Non
     assert message.received_at is not None
     assert abs(message.received_at - (now - timedelta(hours=1))) < timedelta(milliseconds=1)
     result = client.send([NUMBER, "79160000000"], "hi")
-    _until_final(client, result.ids[0])
+    until_final(client, result.ids[0])
     stats = client.report(now - timedelta(days=1), now + timedelta(minutes=1))
     assert (stats.total, stats.delivered, stats.in_progress) == (2, 1, 1)
 

@@ -22,13 +22,13 @@ def _state(code: Any, **extra: Any) -> bytes:
     return json.dumps(body).encode()
 
 
-def test_status_of_a_delivered_message(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "Sms/State", payload="state-delivered.json")
+def test_status_of_a_delivered_message(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("GET", "Sms/State", payload="state-delivered.json")
     report = client.status("579700854169272358")
-    (call,) = wire.calls("Sms/State")
+    (call,) = api.calls("Sms/State")
     assert call.request.method == "GET"
-    assert wire.query(call) == [("sessionId", wire.session),
+    assert api.query(call) == [("sessionId", api.session),
                                 ("messageId", "579700854169272358")]
     assert report.message_id == "579700854169272358"
     assert report.state is DeliveryState.DELIVERED
@@ -40,9 +40,9 @@ def test_status_of_a_delivered_message(client: smsbridge.Client, wire: Any) -> N
     assert report.raw["State"] == 0
 
 
-def test_status_of_the_documented_unknown_example(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "Sms/State", payload="state-unknown-255.json")
+def test_status_of_the_documented_unknown_example(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("GET", "Sms/State", payload="state-unknown-255.json")
     report = client.status("579700854169272358")
     assert report.state is DeliveryState.UNKNOWN
     assert report.provider_state == "255"
@@ -51,9 +51,9 @@ def test_status_of_the_documented_unknown_example(client: smsbridge.Client, wire
 
 
 def test_codes_and_prices_as_strings_and_unescaped_dates(client: smsbridge.Client,
-                                                         wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "Sms/State", payload="state-queued-strings.json")
+                                                         api: Any) -> None:
+    api.add_login()
+    api.add("GET", "Sms/State", payload="state-queued-strings.json")
     report = client.status("1")
     assert report.state is DeliveryState.QUEUED
     assert report.provider_state == "-2"
@@ -68,18 +68,18 @@ def test_codes_and_prices_as_strings_and_unescaped_dates(client: smsbridge.Clien
     ("/Date(-62135596800000)/", None),  # .NET DateTime.MinValue: no date
     (None, None),
 ])
-def test_dotnet_dates(client: smsbridge.Client, wire: Any, value: Any,
+def test_dotnet_dates(client: smsbridge.Client, api: Any, value: Any,
                       expected: datetime | None) -> None:
-    wire.add_login()
-    wire.add("GET", "Sms/State", body=_state(-1, SubmittedDateUtc=value))
+    api.add_login()
+    api.add("GET", "Sms/State", body=_state(-1, SubmittedDateUtc=value))
     assert client.status("1").sent_at == expected
 
 
 @pytest.mark.parametrize("code", sorted(STATES))
-def test_every_documented_state_code_is_mapped(client: smsbridge.Client, wire: Any,
+def test_every_documented_state_code_is_mapped(client: smsbridge.Client, api: Any,
                                                code: int) -> None:
-    wire.add_login()
-    wire.add("GET", "Sms/State", body=_state(code))
+    api.add_login()
+    api.add("GET", "Sms/State", body=_state(code))
     report = client.status("1")
     assert report.state is STATES[code][0]
     assert report.provider_state == str(code)
@@ -98,32 +98,32 @@ def test_state_table_covers_the_document() -> None:
     assert STATES[255][0] is DeliveryState.UNKNOWN
 
 
-def test_undocumented_state_is_unknown(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "Sms/State", body=_state(12345))
+def test_undocumented_state_is_unknown(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("GET", "Sms/State", body=_state(12345))
     report = client.status("1")
     assert report.state is DeliveryState.UNKNOWN
     assert report.provider_state == "12345"
 
 
-def _segments(wire: Any, *bodies: bytes) -> None:
+def _segments(api: Any, *bodies: bytes) -> None:
     for body in bodies:
-        wire.add("GET", "Sms/State", body=body)
+        api.add("GET", "Sms/State", body=body)
 
 
-def test_every_segment_is_queried(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    _segments(wire, _state(0, Price=1.5, ReportedDateUtc="/Date(1000)/"),
+def test_every_segment_is_queried(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    _segments(api, _state(0, Price=1.5, ReportedDateUtc="/Date(1000)/"),
               _state(0, Price="1.5", ReportedDateUtc="/Date(2000)/"))
     report = client.status("579700854169272358,579700854169272359")
-    ids = [dict(wire.query(c))["messageId"] for c in wire.calls("Sms/State")]
+    ids = [dict(api.query(c))["messageId"] for c in api.calls("Sms/State")]
     assert ids == ["579700854169272358", "579700854169272359"]
     assert report.message_id == "579700854169272358,579700854169272359"
     assert report.state is DeliveryState.DELIVERED
     assert report.price == Decimal("3.0")
     assert report.delivered_at == datetime(1970, 1, 1, 0, 0, 2, tzinfo=timezone.utc)
     assert len(report.raw) == 2
-    assert len(wire.calls("user/sessionid")) == 1
+    assert len(api.calls("user/sessionid")) == 1
 
 
 @pytest.mark.parametrize("codes, state, provider_state", [
@@ -135,28 +135,28 @@ def test_every_segment_is_queried(client: smsbridge.Client, wire: Any) -> None:
     ((46, 0), DeliveryState.EXPIRED, "46"),
     ((0, 255), DeliveryState.UNKNOWN, "255"),
 ])
-def test_segments_aggregate_to_the_least_advanced(client: smsbridge.Client, wire: Any,
+def test_segments_aggregate_to_the_least_advanced(client: smsbridge.Client, api: Any,
                                                  codes: tuple[int, ...],
                                                  state: DeliveryState,
                                                  provider_state: str) -> None:
-    wire.add_login()
-    _segments(wire, *[_state(c) for c in codes])
+    api.add_login()
+    _segments(api, *[_state(c) for c in codes])
     report = client.status(",".join(str(n) for n in range(len(codes))))
     assert report.state is state
     assert report.provider_state == provider_state
     assert report.delivered_at is None or state is DeliveryState.DELIVERED
 
 
-def test_message_id_with_spaces_around_segments(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    _segments(wire, _state(0), _state(0))
+def test_message_id_with_spaces_around_segments(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    _segments(api, _state(0), _state(0))
     client.status(" 1 , 2 ")
-    assert [dict(wire.query(c))["messageId"] for c in wire.calls("Sms/State")] == ["1", "2"]
+    assert [dict(api.query(c))["messageId"] for c in api.calls("Sms/State")] == ["1", "2"]
 
 
-def test_documented_state_error(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("GET", "Sms/State", payload="error-messageid-empty.txt", status=400)
+def test_documented_state_error(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("GET", "Sms/State", payload="error-messageid-empty.txt", status=400)
     with pytest.raises(ProviderError) as caught:
         client.status("1")
     assert type(caught.value) is ProviderError
@@ -173,9 +173,9 @@ def test_documented_state_error(client: smsbridge.Client, wire: Any) -> None:
     b'["State", 0]',
     b"\xff\xfe",
 ])
-def test_garbled_states_are_invalid(client: smsbridge.Client, wire: Any, body: bytes) -> None:
-    wire.add_login()
-    wire.add("GET", "Sms/State", body=body)
+def test_garbled_states_are_invalid(client: smsbridge.Client, api: Any, body: bytes) -> None:
+    api.add_login()
+    api.add("GET", "Sms/State", body=body)
     with pytest.raises(InvalidResponse) as caught:
         client.status("1")
     assert caught.value.body is not None

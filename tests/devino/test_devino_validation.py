@@ -36,50 +36,50 @@ LATER = NOW + timedelta(days=1)
     (lambda c: c.report(NOW - timedelta(days=1), NOW, campaign="x"), "campaign"),
     (lambda c: c.inbox(NOW - timedelta(days=366), NOW), "start"),
 ])
-def test_limits_fail_before_any_request(client: smsbridge.Client, wire: Any,
+def test_limits_fail_before_any_request(client: smsbridge.Client, api: Any,
                                         call: Callable[[smsbridge.Client], Any],
                                         field: str) -> None:
     with pytest.raises(ValidationError) as caught:
         call(client)
     assert caught.value.field == field
-    assert not wire.mock.calls
+    assert not api.mock.calls
 
 
-def test_missing_sender_fails_before_any_request(connect: Any, wire: Any) -> None:
+def test_missing_sender_fails_before_any_request(connect: Any, api: Any) -> None:
     client = connect(sender=None)
     with pytest.raises(ValidationError, match="sender"):
         client.send("79161002030", "hi")
-    assert not wire.mock.calls
+    assert not api.mock.calls
 
 
-def test_one_bad_chunk_stops_the_whole_send(connect: Any, wire: Any) -> None:
+def test_one_bad_chunk_stops_the_whole_send(connect: Any, api: Any) -> None:
     client = connect(bulk_size=1)
     messages = [smsbridge.Message(to="79161002030", text="fine"),
                 smsbridge.Message(to="79161002031", text="fine", sender="WAYTOOLONGSENDER")]
     with pytest.raises(ValidationError):
         client.send_many(messages)
-    assert not wire.mock.calls
+    assert not api.mock.calls
 
 
 @pytest.mark.parametrize("sender", ["DEVINO", "A", "Shop-24.ru", "ABCDEFGHIJK",
                                     "123456789012345", "7"])
-def test_documented_senders_are_accepted(client: smsbridge.Client, wire: Any,
+def test_documented_senders_are_accepted(client: smsbridge.Client, api: Any,
                                          sender: str) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/Send", payload="send-single.json")
+    api.add_login()
+    api.add("POST", "Sms/Send", payload="send-single.json")
     client.send("79161002030", "hi", sender=sender)
-    assert dict(wire.form(wire.calls("Sms/Send")[0]))["SourceAddress"] == sender
+    assert dict(api.form(api.calls("Sms/Send")[0]))["SourceAddress"] == sender
 
 
-def test_limits_at_their_edges_are_accepted(client: smsbridge.Client, wire: Any) -> None:
-    wire.add_login()
-    wire.add("POST", "Sms/Send", body=b'["1"]')
-    wire.add("GET", "Sms/Statistics", payload="statistics.json")
-    wire.add("GET", "Sms/In", body=b"[]")
+def test_limits_at_their_edges_are_accepted(client: smsbridge.Client, api: Any) -> None:
+    api.add_login()
+    api.add("POST", "Sms/Send", body=b'["1"]')
+    api.add("GET", "Sms/Statistics", payload="statistics.json")
+    api.add("GET", "Sms/In", body=b"[]")
     client.send("79161002030", "x" * 2000, validity=60)
     client.report(NOW - timedelta(days=90), NOW)
     client.inbox(NOW - timedelta(days=364), NOW)
-    assert len(wire.mock.calls) == 4  # login + three
+    assert len(api.mock.calls) == 4  # login + three
 
 
 def test_bad_settings_are_config_errors() -> None:

@@ -9,20 +9,18 @@ holds it) or doubled (the provider holds it twice).
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 import pytest
 
 import smsbridge
-from smsbridge.discovery import load_driver
 from smsbridge.errors import SmsBridgeError
 from smsbridge.models import SendResult
 from smsbridge.testing import Simulator
-from smsbridge.transport import RetryPolicy
+from smsbridge.testing.fixtures import Served
 
 TEXT = "Sale at noon"
 #: How many chunks a campaign of :meth:`World.campaign` spans.
@@ -120,21 +118,24 @@ class World:
     """One provider's simulator, served, and fresh clients to it."""
 
     provider: Provider
-    sim: Simulator
-    url: str
-    clients: list[smsbridge.Client] = attrs.field(factory=list)
+    served: Served
+
+    @property
+    def sim(self) -> Simulator:
+        return self.served.simulator
+
+    @property
+    def url(self) -> str:
+        return self.served.url
 
     def connect(self, **overrides: Any) -> smsbridge.Client:
         """A fresh client (a new process, as far as the provider can tell)."""
         provider = self.provider
-        settings: dict[str, Any] = {**self.sim.client_settings(self.url), **provider.extra}
+        settings: dict[str, Any] = dict(provider.extra)
         if provider.chunk_setting is not None:
             settings[provider.chunk_setting] = provider.chunk
         settings.update(overrides)
-        retry = RetryPolicy(retries=2, sleep=lambda _: None, jitter=lambda: 0.0)
-        client = smsbridge.connect(provider.name, retry=retry, **settings)
-        self.clients.append(client)
-        return client
+        return self.served.connect(jitter=0.0, **settings)
 
     @staticmethod
     def send(client: smsbridge.Client, numbers: list[str], reference: str | None = None,
@@ -216,38 +217,22 @@ class World:
                      never_attempted=never, held=held)
 
 
-def simulator_of(name: str) -> Simulator:
-    """A fresh simulator of the driver ``name``, found the way users find it."""
-    module, _, cls = (load_driver(name).simulator or "").partition(":")
-    simulator: Simulator = getattr(importlib.import_module(module), cls)()
-    return simulator
-
-
 @pytest.fixture(params=DRIVERS)
-def world(request: pytest.FixtureRequest) -> Iterator[World]:
-    """Each driver in turn, with its simulator served on 127.0.0.1."""
-    yield from _world(request.param)
+def world(request: pytest.FixtureRequest, sms_simulator: Callable[..., Served]) -> World:
+    """Each driver in turn, with its simulator (found by name) served on 127.0.0.1."""
+    return World(provider=PROVIDERS[request.param], served=sms_simulator(request.param))
 
 
 @pytest.fixture(params=SESSION_DRIVERS)
-def session_world(request: pytest.FixtureRequest) -> Iterator[World]:
+def session_world(request: pytest.FixtureRequest,
+                  sms_simulator: Callable[..., Served]) -> World:
     """Each session-id driver (Devino, Stream) with its simulator."""
-    yield from _world(request.param)
+    return World(provider=PROVIDERS[request.param], served=sms_simulator(request.param))
 
 
 @pytest.fixture(params=DEDUP_DRIVERS)
-def dedup_world(request: pytest.FixtureRequest) -> Iterator[World]:
+def dedup_world(request: pytest.FixtureRequest,
+                sms_simulator: Callable[..., Served]) -> World:
     """Each driver whose provider deduplicates by our id (Nikita, KetchUp)."""
-    yield from _world(request.param)
-
-
-def _world(name: str) -> Iterator[World]:
-    sim = simulator_of(name)
-    with sim.serve() as url:
-        made = World(provider=PROVIDERS[name], sim=sim, url=url)
-        try:
-            yield made
-        finally:
-            for client in made.clients:
-                client.close()
+    return World(provider=PROVIDERS[request.param], served=sms_simulator(request.param))
 

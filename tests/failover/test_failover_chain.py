@@ -30,6 +30,7 @@ from smsbridge.errors import (
 )
 from smsbridge.failover import AllProvidersFailed, FailoverDriver, failover_decision
 from smsbridge.models import Balance, DeliveryState, Message, SentMessage, Statistics, StatusReport
+from smsbridge.testing.fixtures import FakeClock
 
 NUMBER = "996550123456"
 
@@ -116,23 +117,15 @@ class GammaDriver(ScriptedDriver):
         return Statistics(sent=1, delivered=1, total=1)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def provider(cls: type[ScriptedDriver], **settings: Any) -> smsbridge.Client:
     return smsbridge.Client(cls(ScriptedSettings(**settings)))
 
 
 def failover(*classes: type[ScriptedDriver], cooldown: float = 60,
-             **settings: Any) -> tuple[smsbridge.Client, list[ScriptedDriver], Clock]:
+             **settings: Any) -> tuple[smsbridge.Client, list[ScriptedDriver], FakeClock]:
     clients = [provider(cls) for cls in classes]
     client = smsbridge.connect("failover", providers=clients, cooldown=cooldown, **settings)
-    clock = Clock()
+    clock = FakeClock(1000.0)
     assert isinstance(client.driver, FailoverDriver)
     client.driver.clock = clock
     drivers = [c.driver for c in clients]

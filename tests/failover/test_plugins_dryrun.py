@@ -66,7 +66,7 @@ class WireDriver(smsbridge.Driver):
 
 
 @pytest.fixture
-def wire() -> Iterator[tuple[smsbridge.Client, DryRunPlugin, responses.RequestsMock]]:
+def dry_run() -> Iterator[tuple[smsbridge.Client, DryRunPlugin, responses.RequestsMock]]:
     plugin = DryRunPlugin()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock, \
             smsbridge.Client(WireDriver(WireSettings()), plugins=[plugin]) as client:
@@ -89,8 +89,8 @@ def test_memory_outbox_stays_empty_and_the_plugin_keeps_the_messages() -> None:
 
 
 def test_no_request_is_made_and_ids_answer_status_locally(
-        wire: tuple[smsbridge.Client, DryRunPlugin, responses.RequestsMock]) -> None:
-    client, plugin, mock = wire
+        dry_run: tuple[smsbridge.Client, DryRunPlugin, responses.RequestsMock]) -> None:
+    client, plugin, mock = dry_run
     result = client.send([NUMBER, "996550000002", "996550000003"], "hello")
     assert result.ids == ["dryrun-1", "dryrun-2", "dryrun-3"]
     report = client.status("dryrun-2")
@@ -103,16 +103,16 @@ def test_no_request_is_made_and_ids_answer_status_locally(
 
 
 def test_ids_of_real_messages_still_reach_the_provider(
-        wire: tuple[smsbridge.Client, DryRunPlugin, responses.RequestsMock]) -> None:
-    client, _, mock = wire
+        dry_run: tuple[smsbridge.Client, DryRunPlugin, responses.RequestsMock]) -> None:
+    client, _, mock = dry_run
     mock.get(f"{API}/status/77", json="delivered")
     assert client.status("77").state is DeliveryState.DELIVERED
     assert len(mock.calls) == 1
 
 
 def test_the_drivers_validation_still_applies(
-        wire: tuple[smsbridge.Client, DryRunPlugin, responses.RequestsMock]) -> None:
-    client, plugin, mock = wire
+        dry_run: tuple[smsbridge.Client, DryRunPlugin, responses.RequestsMock]) -> None:
+    client, plugin, mock = dry_run
     with pytest.raises(ValidationError, match="over 20 characters"):
         client.send(NUMBER, "this text is too long for the wire provider")
     with pytest.raises(ValidationError):
@@ -121,8 +121,8 @@ def test_the_drivers_validation_still_applies(
 
 
 def test_chunks_and_send_iter_follow_the_driver(
-        wire: tuple[smsbridge.Client, DryRunPlugin, responses.RequestsMock]) -> None:
-    client, plugin, mock = wire
+        dry_run: tuple[smsbridge.Client, DryRunPlugin, responses.RequestsMock]) -> None:
+    client, plugin, mock = dry_run
     numbers = (f"99655000{i:04d}" for i in range(5))
     ids = [s.message_id for s in client.send_iter(numbers, "hi")]
     assert ids == [f"dryrun-{i}" for i in range(1, 6)]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import responses
 
 import smsbridge
 
@@ -28,12 +27,6 @@ def payload() -> Callable[[str], str]:
 
 
 @pytest.fixture
-def sleeps(sms_sleeps: list[float]) -> list[float]:
-    """The waits the retry policy asked for (nothing really sleeps)."""
-    return sms_sleeps
-
-
-@pytest.fixture
 def connect(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbridge.Client]:
     """Make ketchup clients (test settings, overridable) with a fake sleep and fixed jitter."""
     return functools.partial(sms_connect, "ketchup", **SETTINGS)
@@ -43,13 +36,6 @@ def connect(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbr
 def client(connect: Callable[..., smsbridge.Client]) -> smsbridge.Client:
     """A client with the default test settings."""
     return connect()
-
-
-@pytest.fixture
-def mock() -> Iterator[responses.RequestsMock]:
-    """A responses mock that fails on requests nobody registered."""
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
-        yield rsps
 
 
 @pytest.fixture

@@ -34,9 +34,9 @@ def _module_of(code: int) -> tuple[str, str, object]:
 
 
 @pytest.mark.parametrize(("code", "error"), sorted(PROVIDER_ERRORS.items()))
-def test_every_documented_code_maps_through_its_module(client, mock, code, error):
+def test_every_documented_code_maps_through_its_module(client, mocked, code, error):
     _module, url, call = _module_of(code)
-    mock.get(url, json={"error": str(code), "errorDescription": f"error {code}"})
+    mocked.get(url, json={"error": str(code), "errorDescription": f"error {code}"})
     with pytest.raises(ProviderError) as caught:
         call(client)
     assert type(caught.value) is error
@@ -81,21 +81,21 @@ def test_module_and_code_then_description(module, code, description, error):
     assert error_class(module, code, description) is error
 
 
-def test_wire_sample_invalid_api_key(client, mock):
-    mock.get(f"{BASE}/sms/1", json={"error": "101", "errorDescription": "Invalid API key"})
+def test_wire_sample_invalid_api_key(client, mocked):
+    mocked.get(f"{BASE}/sms/1", json={"error": "101", "errorDescription": "Invalid API key"})
     with pytest.raises(AuthError) as caught:
         client.status("1")
     assert caught.value.code == "101"
 
 
-def test_stat_file_example_code_60(client, mock, payload):
-    mock.get(f"{BASE}/stat/file/id/k1/format/json", body=payload("stat-file-error-60.json"))
+def test_stat_file_example_code_60(client, mocked, payload):
+    mocked.get(f"{BASE}/stat/file/id/k1/format/json", body=payload("stat-file-error-60.json"))
     with pytest.raises(NotFound):
         client.driver.export_rows("k1")
 
 
-def test_invalid_key_example(client, mock, payload):
-    mock.get(f"{BASE}/sms/1", body=payload("error-1-invalid-key.json"), status=401)
+def test_invalid_key_example(client, mocked, payload):
+    mocked.get(f"{BASE}/sms/1", body=payload("error-1-invalid-key.json"), status=401)
     with pytest.raises(AuthError) as caught:
         client.status("1")
     assert caught.value.code == "1"
@@ -103,51 +103,51 @@ def test_invalid_key_example(client, mock, payload):
 
 
 @pytest.mark.parametrize("error", ['"0"', "0", '" 0 "', None])
-def test_error_zero_as_string_number_or_absent(client, mock, error):
+def test_error_zero_as_string_number_or_absent(client, mocked, error):
     field = "" if error is None else f'"error": {error}, '
-    mock.get(f"{BASE}/sms/1", body=f'{{{field}"id": 1, "status": "sent"}}')
+    mocked.get(f"{BASE}/sms/1", body=f'{{{field}"id": 1, "status": "sent"}}')
     assert client.status("1").provider_state == "sent"
 
 
-def test_error_code_as_number(client, mock):
-    mock.get(f"{BASE}/sms/1", json={"error": 20, "errorDescription": "SMS not found"})
+def test_error_code_as_number(client, mocked):
+    mocked.get(f"{BASE}/sms/1", json={"error": 20, "errorDescription": "SMS not found"})
     with pytest.raises(NotFound):
         client.status("1")
 
 
-def test_description_key_with_a_stray_space(client, mock):
-    mock.get(f"{BASE}/hlr/1", json={"error": "60", " errorDescription": "HLR not found"})
+def test_description_key_with_a_stray_space(client, mocked):
+    mocked.get(f"{BASE}/hlr/1", json={"error": "60", " errorDescription": "HLR not found"})
     with pytest.raises(NotFound) as caught:
         client.hlr_result("1")
     assert caught.value.description == "HLR not found"
 
 
 @pytest.mark.parametrize("body", [b"", b"<html>", b"[]", b'"ok"', b'{"error": "x1"}', b"123"])
-def test_garbage_is_invalid_response(client, mock, body):
-    mock.get(f"{BASE}/sms/1", body=body)
+def test_garbage_is_invalid_response(client, mocked, body):
+    mocked.get(f"{BASE}/sms/1", body=body)
     with pytest.raises(InvalidResponse) as caught:
         client.status("1")
     assert caught.value.http_status == 200
 
 
-def test_unreadable_error_code_with_http_error_status(client, mock):
+def test_unreadable_error_code_with_http_error_status(client, mocked):
     for _ in range(3):
-        mock.get(f"{BASE}/sms/1", status=503, json={"error": "boom"})
+        mocked.get(f"{BASE}/sms/1", status=503, json={"error": "boom"})
     with pytest.raises(ProviderError) as caught:
         client.status("1")
     assert caught.value.http_status == 503
 
 
-def test_http_error_status_with_a_zero_error(client, mock):
-    mock.get(f"{BASE}/sms/1", status=404, json={"error": "0"})
+def test_http_error_status_with_a_zero_error(client, mocked):
+    mocked.get(f"{BASE}/sms/1", status=404, json={"error": "0"})
     with pytest.raises(NotFound) as caught:
         client.status("1")
     assert caught.value.code is None
 
 
-def test_errors_never_show_the_key(client, mock):
+def test_errors_never_show_the_key(client, mocked):
     key = client.driver.settings.api_key
-    mock.get(f"{BASE}/sms/1", body=f"bad key {key}")
+    mocked.get(f"{BASE}/sms/1", body=f"bad key {key}")
     with pytest.raises(InvalidResponse) as caught:
         client.status("1")
     assert key not in str(caught.value) and key not in (caught.value.body or "")

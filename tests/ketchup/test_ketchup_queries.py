@@ -33,8 +33,8 @@ UTC = timezone.utc
 # -- status ---------------------------------------------------------------------------
 
 
-def test_status_by_id(client, mock, payload):
-    mock.get(f"{BASE}/sms/211", body=payload("sms-status-id.json"),
+def test_status_by_id(client, mocked, payload):
+    mocked.get(f"{BASE}/sms/211", body=payload("sms-status-id.json"),
              match=[matchers.header_matcher({"X-API-KEY": API_KEY})])
     report = client.status("211")
     assert report.message_id == "211"
@@ -47,30 +47,30 @@ def test_status_by_id(client, mock, payload):
     assert report.raw["reference"] == "ext_id_19"
 
 
-def test_the_user_agent_reports_the_ketchup_distribution_version(client, mock, payload):
+def test_the_user_agent_reports_the_ketchup_distribution_version(client, mocked, payload):
     from importlib import metadata
 
-    mock.get(f"{BASE}/sms/211", body=payload("sms-status-id.json"))
+    mocked.get(f"{BASE}/sms/211", body=payload("sms-status-id.json"))
     client.status("211")
-    agent = mock.calls[0].request.headers["User-Agent"]
+    agent = mocked.calls[0].request.headers["User-Agent"]
     assert f" smsbridge-ketchup/{metadata.version('smsbridge-ketchup')} " in agent
     assert agent.startswith(f"smsbridge/{metadata.version('smsbridge')} ")
 
 
 def test_the_user_agent_follows_the_ketchup_distribution_not_the_core(
-        connect, mock, payload, monkeypatch):
+        connect, mocked, payload, monkeypatch):
     from smsbridge import driver as driver_module
 
     versions = {"smsbridge_ketchup": "7.7.7"}
     monkeypatch.setattr(driver_module, "distribution_version",
                         lambda module: versions.get(module.split(".")[0]))
-    mock.get(f"{BASE}/sms/211", body=payload("sms-status-id.json"))
+    mocked.get(f"{BASE}/sms/211", body=payload("sms-status-id.json"))
     connect().status("211")
-    assert " smsbridge-ketchup/7.7.7 " in mock.calls[0].request.headers["User-Agent"]
+    assert " smsbridge-ketchup/7.7.7 " in mocked.calls[0].request.headers["User-Agent"]
 
 
-def test_status_by_reference_strips_the_word(client, mock, payload):
-    mock.get(f"{BASE}/sms/reference/12erdgm9", body=payload("sms-status-reference.json"))
+def test_status_by_reference_strips_the_word(client, mocked, payload):
+    mocked.get(f"{BASE}/sms/reference/12erdgm9", body=payload("sms-status-reference.json"))
     report = client.driver.status_by_reference("12erdgm9")
     assert report.state is DeliveryState.DELIVERED
     assert report.provider_state == "delivered"
@@ -79,34 +79,34 @@ def test_status_by_reference_strips_the_word(client, mock, payload):
     assert client.status("ref:12erdgm9").state is DeliveryState.DELIVERED
 
 
-def test_status_of_a_viber_id_asks_the_viber_module(client, mock, payload):
-    mock.get(f"{BASE}/viber/22125", body=payload("viber-status.json"))
+def test_status_of_a_viber_id_asks_the_viber_module(client, mocked, payload):
+    mocked.get(f"{BASE}/viber/22125", body=payload("viber-status.json"))
     report = client.status("viber:22125")
     assert report.state is DeliveryState.READ
     assert report.provider_state == "read"
     assert report.message_id == "viber:22125"
 
 
-def test_viber_status_by_reference(client, mock, payload):
-    mock.get(f"{BASE}/viber/reference/12erdgm9", body=payload("viber-status.json"))
+def test_viber_status_by_reference(client, mocked, payload):
+    mocked.get(f"{BASE}/viber/reference/12erdgm9", body=payload("viber-status.json"))
     assert client.driver.status_by_reference("12erdgm9", "viber").state is DeliveryState.READ
 
 
-def test_status_not_found(client, mock, payload):
-    mock.get(f"{BASE}/sms/999", body=payload("sms-status-error-20.json"))
+def test_status_not_found(client, mocked, payload):
+    mocked.get(f"{BASE}/sms/999", body=payload("sms-status-error-20.json"))
     with pytest.raises(NotFound) as caught:
         client.status("999")
     assert caught.value.code == "20"
 
 
-def test_viber_status_not_found(client, mock, payload):
-    mock.get(f"{BASE}/viber/999", body=payload("viber-status-error-40.json"))
+def test_viber_status_not_found(client, mocked, payload):
+    mocked.get(f"{BASE}/viber/999", body=payload("viber-status-error-40.json"))
     with pytest.raises(NotFound):
         client.status("viber:999")
 
 
 @pytest.mark.parametrize("bad", ["../etc", "a b", "viber:", "ref:", "x" * 65])
-def test_status_refuses_ids_it_never_issues(client, mock, bad):
+def test_status_refuses_ids_it_never_issues(client, mocked, bad):
     with pytest.raises(ValidationError):
         client.status(bad)
 
@@ -121,8 +121,8 @@ def test_status_refuses_ids_it_never_issues(client, mock, bad):
     ("expired", DeliveryState.EXPIRED), ("rejected", DeliveryState.REJECTED),
     ("unknown", DeliveryState.UNKNOWN), ("something new", DeliveryState.UNKNOWN),
 ])
-def test_every_status_word_maps(client, mock, word, state):
-    mock.get(f"{BASE}/sms/1", json={"error": 0, "id": 1, "status": word})
+def test_every_status_word_maps(client, mocked, word, state):
+    mocked.get(f"{BASE}/sms/1", json={"error": 0, "id": 1, "status": word})
     report = client.status("1")
     assert report.state is state
     assert report.provider_state == word
@@ -137,10 +137,10 @@ def test_every_status_of_the_table_is_tested():
         "unknown"}
 
 
-def test_status_minimal_and_wrapped_answers(client, mock):
-    mock.get(f"{BASE}/sms/211", json={"error": "0", "id": "211", "reference": "invite42",
+def test_status_minimal_and_wrapped_answers(client, mocked):
+    mocked.get(f"{BASE}/sms/211", json={"error": "0", "id": "211", "reference": "invite42",
                                       "status": "sent"})
-    mock.get(f"{BASE}/sms/212", json={"result": {"error": 0, "id": 212, "status": "delivered",
+    mocked.get(f"{BASE}/sms/212", json={"result": {"error": 0, "id": 212, "status": "delivered",
                                                  "price": "0.02"}})
     first = client.status("211")
     assert first.state is DeliveryState.SENT and first.recipient is None
@@ -149,35 +149,35 @@ def test_status_minimal_and_wrapped_answers(client, mock):
     assert second.state is DeliveryState.DELIVERED and second.price == Decimal("0.02")
 
 
-def test_status_without_a_status_is_invalid(client, mock):
-    mock.get(f"{BASE}/sms/1", json={"error": 0, "id": 1})
+def test_status_without_a_status_is_invalid(client, mocked):
+    mocked.get(f"{BASE}/sms/1", json={"error": 0, "id": 1})
     with pytest.raises(InvalidResponse):
         client.status("1")
 
 
-def test_status_reads_are_retried_after_5xx(client, mock, payload, sleeps):
-    mock.get(f"{BASE}/sms/211", status=503, body="")
-    mock.get(f"{BASE}/sms/211", body=requests.exceptions.ReadTimeout())
-    mock.get(f"{BASE}/sms/211", body=payload("sms-status-id.json"))
+def test_status_reads_are_retried_after_5xx(client, mocked, payload, sms_sleeps):
+    mocked.get(f"{BASE}/sms/211", status=503, body="")
+    mocked.get(f"{BASE}/sms/211", body=requests.exceptions.ReadTimeout())
+    mocked.get(f"{BASE}/sms/211", body=payload("sms-status-id.json"))
     assert client.status("211").state is DeliveryState.DELIVERED
-    assert len(sleeps) == 2
+    assert len(sms_sleeps) == 2
 
 
-def test_status_http_errors_without_code(client, mock):
-    mock.get(f"{BASE}/sms/1", status=401, body="Unauthorized")
+def test_status_http_errors_without_code(client, mocked):
+    mocked.get(f"{BASE}/sms/1", status=401, body="Unauthorized")
     with pytest.raises(smsbridge.AuthError) as caught:
         client.status("1")
     assert caught.value.http_status == 401
     for _ in range(3):
-        mock.get(f"{BASE}/sms/2", status=500, body="<html>oops</html>")
+        mocked.get(f"{BASE}/sms/2", status=500, body="<html>oops</html>")
     with pytest.raises(ProviderError) as failed:
         client.status("2")
     assert failed.value.http_status == 500
 
 
-def test_network_failure_on_a_read(client, mock):
+def test_network_failure_on_a_read(client, mocked):
     for _ in range(3):
-        mock.get(f"{BASE}/sms/1", body=requests.exceptions.ConnectionError("refused"))
+        mocked.get(f"{BASE}/sms/1", body=requests.exceptions.ConnectionError("refused"))
     with pytest.raises(TransportError):
         client.status("1")
 
@@ -185,8 +185,8 @@ def test_network_failure_on_a_read(client, mock):
 # -- task -----------------------------------------------------------------------------
 
 
-def test_task_status(client, mock, payload):
-    mock.get(f"{BASE}/sms/task/21902", body=payload("sms-task.json"))
+def test_task_status(client, mocked, payload):
+    mocked.get(f"{BASE}/sms/task/21902", body=payload("sms-task.json"))
     stats = client.driver.task_status("21902")
     assert (stats.sent, stats.delivered, stats.undelivered, stats.expired) == (2, 1, 1, 0)
     assert stats.in_progress == 0 and stats.total == 2
@@ -194,14 +194,14 @@ def test_task_status(client, mock, payload):
     assert stats.raw["totalprice"] == "0.04"
 
 
-def test_task_status_numbers_without_error_field(client, mock, payload):
-    mock.get(f"{BASE}/sms/task/5", body=payload("sms-task-numbers.json"))
+def test_task_status_numbers_without_error_field(client, mocked, payload):
+    mocked.get(f"{BASE}/sms/task/5", body=payload("sms-task-numbers.json"))
     stats = client.driver.task_status("5")
     assert stats.sent == 1 and stats.delivered == 1
 
 
-def test_task_not_found(client, mock, payload):
-    mock.get(f"{BASE}/sms/task/5", body=payload("sms-task-error-30.json"))
+def test_task_not_found(client, mocked, payload):
+    mocked.get(f"{BASE}/sms/task/5", body=payload("sms-task-error-30.json"))
     with pytest.raises(NotFound) as caught:
         client.driver.task_status("5")
     assert caught.value.code == "30"
@@ -210,8 +210,8 @@ def test_task_not_found(client, mock, payload):
 # -- prices and estimates -------------------------------------------------------------
 
 
-def test_sms_prices_strip_country_and_mcc(client, mock, payload):
-    mock.get(f"{BASE}/sms/prices", body=payload("sms-prices.json"))
+def test_sms_prices_strip_country_and_mcc(client, mocked, payload):
+    mocked.get(f"{BASE}/sms/prices", body=payload("sms-prices.json"))
     prices = client.prices("sms")
     assert [(p.channel, p.country, p.mcc, p.price) for p in prices] == [
         ("sms", "AE", "424", Decimal("0.02")), ("sms", "AF", "412", Decimal("0.05"))]
@@ -219,31 +219,31 @@ def test_sms_prices_strip_country_and_mcc(client, mock, payload):
     assert prices[0].currency == "EUR"
 
 
-def test_prices_of_a_tariff(client, mock, payload):
-    mock.get(f"{BASE}/viber/prices/3", body=payload("viber-prices.json"))
+def test_prices_of_a_tariff(client, mocked, payload):
+    mocked.get(f"{BASE}/viber/prices/3", body=payload("viber-prices.json"))
     prices = client.prices("viber", tariff=3)
     assert [p.channel for p in prices] == ["viber", "viber"]
 
 
-def test_hlr_prices_with_nested_entries(connect, mock, payload):
+def test_hlr_prices_with_nested_entries(connect, mocked, payload):
     client = connect(tariff=9)
-    mock.get(f"{BASE}/hlr/prices/9", body=payload("hlr-prices.json"))
+    mocked.get(f"{BASE}/hlr/prices/9", body=payload("hlr-prices.json"))
     prices = client.prices("hlr")
     assert [p.country for p in prices] == ["AE", "AF"]
     assert prices[1].price == Decimal("0.002")
 
 
-def test_all_prices_and_country_filter(client, mock, payload):
-    mock.get(f"{BASE}/sms/prices", body=payload("sms-prices.json"))
-    mock.get(f"{BASE}/viber/prices", body=payload("viber-prices.json"))
-    mock.get(f"{BASE}/hlr/prices", body=payload("hlr-prices.json"))
+def test_all_prices_and_country_filter(client, mocked, payload):
+    mocked.get(f"{BASE}/sms/prices", body=payload("sms-prices.json"))
+    mocked.get(f"{BASE}/viber/prices", body=payload("viber-prices.json"))
+    mocked.get(f"{BASE}/hlr/prices", body=payload("hlr-prices.json"))
     prices = client.prices(country="af")
     assert [(p.channel, p.country) for p in prices] == [
         ("sms", "AF"), ("viber", "AF"), ("hlr", "AF")]
 
 
-def test_prices_wire_sample_numbers_and_empty_country(client, mock):
-    mock.get(f"{BASE}/hlr/prices", json={"error": 0, "errorDescription": "No errors", "prices": [
+def test_prices_wire_sample_numbers_and_empty_country(client, mocked):
+    mocked.get(f"{BASE}/hlr/prices", json={"error": 0, "errorDescription": "No errors", "prices": [
         {"type": "hlr", "country": "", "country_name": "Other countries", "mcc": "",
          "price": "0.0034000", "currency": "EUR"},
         {"type": "hlr", "country": "AB", "country_name": "Abkhazia", "mcc": 289,
@@ -253,8 +253,8 @@ def test_prices_wire_sample_numbers_and_empty_country(client, mock):
     assert abkhazia.mcc == "289" and abkhazia.price == Decimal("0.005")
 
 
-def test_invalid_tariff_code(client, mock, payload):
-    mock.get(f"{BASE}/sms/prices/7", body=payload("prices-error-6.json"))
+def test_invalid_tariff_code(client, mocked, payload):
+    mocked.get(f"{BASE}/sms/prices/7", body=payload("prices-error-6.json"))
     with pytest.raises(ProviderError) as caught:
         client.prices("sms", tariff=7)
     assert caught.value.code == "6"
@@ -265,30 +265,30 @@ def test_invalid_tariff_code(client, mock, payload):
     lambda c: c.prices("sms", tariff=12),
     lambda c: c.prices("sms", zone="eu"),
 ])
-def test_bad_price_filters(client, mock, call):
+def test_bad_price_filters(client, mocked, call):
     with pytest.raises(ValidationError):
         call(client)
 
 
-def test_sms_estimate(client, mock, payload, sent_json):
-    mock.post(f"{BASE}/sms/price", body=payload("sms-price.json"))
+def test_sms_estimate(client, mocked, payload, sent_json):
+    mocked.post(f"{BASE}/sms/price", body=payload("sms-price.json"))
     price = client.driver.estimate(["380972000001", "380972000002"], "test sms")
-    body = sent_json(mock.calls[0])
+    body = sent_json(mocked.calls[0])
     assert body["destination"] == "phones" and body["originator"] == "ACME"
     assert [p["msisdn"] for p in body["phones"]] == ["380972000001", "380972000002"]
     assert price.channel == "sms"
     assert price.price == Decimal("0.004") and price.currency == "EUR"
 
 
-def test_viber_estimate(client, mock, payload, sent_json):
-    mock.post(f"{BASE}/viber/price", body=payload("viber-price.json"))
+def test_viber_estimate(client, mocked, payload, sent_json):
+    mocked.post(f"{BASE}/viber/price", body=payload("viber-price.json"))
     price = client.driver.estimate("380972000001", "hi", channel="viber", caption="Go")
-    body = sent_json(mock.calls[0])
+    body = sent_json(mocked.calls[0])
     assert body["messages"][0]["options"] == {"viber": {"caption": "Go"}}
     assert price.channel == "viber" and price.price == Decimal("0.004")
 
 
-def test_estimate_validates_first(client, mock):
+def test_estimate_validates_first(client, mocked):
     with pytest.raises(ValidationError):
         client.driver.estimate("380972000001", "hi", sender="FAR-TOO-LONG-NAME")
 
@@ -308,12 +308,12 @@ def _fields(call) -> dict[str, str]:
             for part in message.iter_parts()}
 
 
-def test_hlr_one_number_as_form_fields(connect, mock, payload):
+def test_hlr_one_number_as_form_fields(connect, mocked, payload):
     client = connect(tariff=9, callback_url="https://somelink.com/hlr")
-    mock.post(f"{BASE}/hlr/create", body=payload("hlr-create-one.json"))
+    mocked.post(f"{BASE}/hlr/create", body=payload("hlr-create-one.json"))
     [result] = client.hlr("380505142320", reference="sendHLR0407")
-    assert mock.calls[0].request.headers["Content-Type"].startswith("multipart/form-data")
-    assert _fields(mock.calls[0]) == {"msisdn": "380505142320", "reference": "sendHLR0407",
+    assert mocked.calls[0].request.headers["Content-Type"].startswith("multipart/form-data")
+    assert _fields(mocked.calls[0]) == {"msisdn": "380505142320", "reference": "sendHLR0407",
                                       "tariff": "9", "callback_url": "https://somelink.com/hlr"}
     assert result.id == "12123"
     assert result.status is HlrStatus.SENT
@@ -321,10 +321,10 @@ def test_hlr_one_number_as_form_fields(connect, mock, payload):
     assert result.price == Decimal("0.002") and result.currency == "EUR"
 
 
-def test_hlr_many_numbers_as_payload(client, mock, payload):
-    mock.post(f"{BASE}/hlr/create", body=payload("hlr-create-many.json"))
+def test_hlr_many_numbers_as_payload(client, mocked, payload):
+    mocked.post(f"{BASE}/hlr/create", body=payload("hlr-create-many.json"))
     results = client.hlr(["380972920000", "380972920001"], tariff=9)
-    entries = json.loads(_fields(mock.calls[0])["payload"])
+    entries = json.loads(_fields(mocked.calls[0])["payload"])
     assert [e["msisdn"] for e in entries] == ["380972920000", "380972920001"]
     assert all(e["tariff"] == 9 for e in entries)
     assert [r.id for r in results] == ["12345", "12346"]  # no reference of ours: by position
@@ -342,63 +342,63 @@ def _hlr_found(msisdn: str, id: str = "12345") -> dict[str, Any]:
             "statusDatetime": "2015-08-04T06:50:19+00:00"}
 
 
-def test_hlr_per_item_error(client, mock, payload):
-    mock.post(f"{BASE}/hlr/create", body=payload("hlr-create-many-duplicate.json"))
+def test_hlr_per_item_error(client, mocked, payload):
+    mocked.post(f"{BASE}/hlr/create", body=payload("hlr-create-many-duplicate.json"))
     # "exists": looked up by reference, it is a request for another number.
-    mock.get(HLR_BY_REFERENCE, body=payload("hlr-result.json"))
+    mocked.get(HLR_BY_REFERENCE, body=payload("hlr-result.json"))
     first, second = client.hlr(["380972920000", "380972920001"])
     assert first.status is HlrStatus.FAILED and first.id is None
     assert "already belongs to another HLR request" in first.error
     assert second.status is HlrStatus.SENT and second.error is None
 
 
-def test_hlr_duplicate_on_a_retry_is_success(client, mock, payload):
-    mock.post(f"{BASE}/hlr/create", body=requests.exceptions.ReadTimeout())
-    mock.post(f"{BASE}/hlr/create", body=payload("hlr-create-many-duplicate.json"))
-    mock.get(HLR_BY_REFERENCE, json=_hlr_found("380972920000"))
+def test_hlr_duplicate_on_a_retry_is_success(client, mocked, payload):
+    mocked.post(f"{BASE}/hlr/create", body=requests.exceptions.ReadTimeout())
+    mocked.post(f"{BASE}/hlr/create", body=payload("hlr-create-many-duplicate.json"))
+    mocked.get(HLR_BY_REFERENCE, json=_hlr_found("380972920000"))
     first, _second = client.hlr(["380972920000", "380972920001"])
     assert first.status is HlrStatus.ACTIVE and first.id == "12345" and first.error is None
-    assert _fields(mock.calls[0]) == _fields(mock.calls[1])
+    assert _fields(mocked.calls[0]) == _fields(mocked.calls[1])
 
 
-def test_hlr_reference_exists_in_a_fresh_client_returns_the_earlier_request(client, mock):
-    mock.post(f"{BASE}/hlr/create",
+def test_hlr_reference_exists_in_a_fresh_client_returns_the_earlier_request(client, mocked):
+    mocked.post(f"{BASE}/hlr/create",
               json={"error": "13", "errorDescription": "HLR already exists"})
-    mock.get(f"{BASE}/hlr/reference/check1", json=_hlr_found("380972920000", id="777"))
+    mocked.get(f"{BASE}/hlr/reference/check1", json=_hlr_found("380972920000", id="777"))
     [found] = client.hlr("380972920000", reference="check1")
     assert found.id == "777" and found.status is HlrStatus.ACTIVE
-    assert mock.calls[1].request.headers["X-API-KEY"] == API_KEY
+    assert mocked.calls[1].request.headers["X-API-KEY"] == API_KEY
 
 
-def test_hlr_reference_of_another_number_is_duplicate_message(client, mock, payload):
-    mock.post(f"{BASE}/hlr/create",
+def test_hlr_reference_of_another_number_is_duplicate_message(client, mocked, payload):
+    mocked.post(f"{BASE}/hlr/create",
               json={"error": "13", "errorDescription": "HLR already exists"})
-    mock.get(f"{BASE}/hlr/reference/check1", body=payload("hlr-result.json"))
+    mocked.get(f"{BASE}/hlr/reference/check1", body=payload("hlr-result.json"))
     with pytest.raises(DuplicateMessage) as caught:
         client.hlr("380972920000", reference="check1")
     assert "check1 already belongs to another HLR request" in str(caught.value)
 
 
-def test_hlr_error_14_creates_nothing(client, mock, payload):
-    mock.post(f"{BASE}/hlr/create", body=payload("hlr-create-many-error-14.json"))
+def test_hlr_error_14_creates_nothing(client, mocked, payload):
+    mocked.post(f"{BASE}/hlr/create", body=payload("hlr-create-many-error-14.json"))
     with pytest.raises(ProviderError) as caught:
         client.hlr(["380972920000", "380972920001"])
     assert caught.value.code == "14"
 
 
-def test_hlr_incorrect_msisdn(client, mock, payload):
-    mock.post(f"{BASE}/hlr/create", body=payload("hlr-create-one-error-11.json"))
+def test_hlr_incorrect_msisdn(client, mocked, payload):
+    mocked.post(f"{BASE}/hlr/create", body=payload("hlr-create-one-error-11.json"))
     with pytest.raises(InvalidRecipient):
         client.hlr("380972920000")
 
 
-def test_hlr_unknown_option(client, mock):
+def test_hlr_unknown_option(client, mocked):
     with pytest.raises(ValidationError):
         client.hlr("380972920000", colour="red")
 
 
-def test_hlr_wire_sample_answers(client, mock):
-    mock.post(f"{BASE}/hlr/create", json={"result": [{
+def test_hlr_wire_sample_answers(client, mocked):
+    mocked.post(f"{BASE}/hlr/create", json={"result": [{
         "error": 0, "errorDescription": "No errors", "msisdn": "380501111111",
         "reference": "1488536778", "tariff_code": "0", "callback_url": "", "price": 0.0025,
         "currency": "EUR", "id": "174568"}], "total_price": 0.0025, "currency": "EUR"})
@@ -406,8 +406,8 @@ def test_hlr_wire_sample_answers(client, mock):
     assert result.id == "174568" and result.price == Decimal("0.0025")
 
 
-def test_hlr_result(client, mock, payload):
-    mock.get(f"{BASE}/hlr/34298934543", body=payload("hlr-result.json"))
+def test_hlr_result(client, mocked, payload):
+    mocked.get(f"{BASE}/hlr/34298934543", body=payload("hlr-result.json"))
     result = client.hlr_result("34298934543")
     assert result.id == "34298934543"
     assert result.reference == "1234567"
@@ -417,8 +417,8 @@ def test_hlr_result(client, mock, payload):
     assert result.ported is False and result.roaming is False
 
 
-def test_hlr_by_reference_with_null_details(client, mock):
-    mock.get(f"{BASE}/hlr/reference/su1488546296", json={
+def test_hlr_by_reference_with_null_details(client, mocked):
+    mocked.get(f"{BASE}/hlr/reference/su1488546296", json={
         "error": 0, "errorDescription": "No errors", "msisdn": "380501111111",
         "id": "380501111111", "reference": "su1488546296", "network": "25501",
         "status": "failed", "details": None})
@@ -431,16 +431,16 @@ def test_hlr_by_reference_with_null_details(client, mock):
     ("sent", HlrStatus.SENT), ("absent", HlrStatus.ABSENT), ("active", HlrStatus.ACTIVE),
     ("unknown", HlrStatus.UNKNOWN), ("failed", HlrStatus.FAILED), ("odd", HlrStatus.UNKNOWN),
 ])
-def test_hlr_statuses(client, mock, word, status):
-    mock.get(f"{BASE}/hlr/1", json={"id": "1", "msisdn": "380501111111", "status": word,
+def test_hlr_statuses(client, mocked, word, status):
+    mocked.get(f"{BASE}/hlr/1", json={"id": "1", "msisdn": "380501111111", "status": word,
                                     "details": {"ported": "1", "roaming": 1}})
     result = client.hlr_result("1")
     assert result.status is status
     assert result.ported is True and result.roaming is True
 
 
-def test_hlr_not_found_example_code_10(client, mock, payload):
-    mock.get(f"{BASE}/hlr/1", body=payload("hlr-error-10.json"))
+def test_hlr_not_found_example_code_10(client, mocked, payload):
+    mocked.get(f"{BASE}/hlr/1", body=payload("hlr-error-10.json"))
     with pytest.raises(NotFound):
         client.hlr_result("1")
 

@@ -28,15 +28,15 @@ BASE = "https://ketchup.test/rest"
 API_KEY = "live_s3cret-key-42"
 
 
-def test_send_one_number_uses_destination_phone(client, mock, payload, sent_json):
-    mock.post(f"{BASE}/sms/create", body=payload("sms-create-phone.json"),
+def test_send_one_number_uses_destination_phone(client, mocked, payload, sent_json):
+    mocked.post(f"{BASE}/sms/create", body=payload("sms-create-phone.json"),
               match=[matchers.header_matcher({"X-API-KEY": API_KEY})])
     result = client.send("+380 97 200-00-00", "test sms", reference="12erdgm9")
 
-    body = sent_json(mock.calls[0])
+    body = sent_json(mocked.calls[0])
     assert body == {"destination": "phone", "originator": "ACME", "body": "test sms",
                     "msisdn": "380972000000", "reference": "12erdgm9"}
-    assert mock.calls[0].request.headers["Content-Type"] == "application/json"
+    assert mocked.calls[0].request.headers["Content-Type"] == "application/json"
     [sent] = result.messages
     assert sent.message_id == "22125"
     assert sent.ok and sent.error is None
@@ -47,28 +47,28 @@ def test_send_one_number_uses_destination_phone(client, mock, payload, sent_json
     assert result.ids == ["22125"]
 
 
-def test_send_options_validity_tariff_and_time(connect, mock, payload, sent_json):
+def test_send_options_validity_tariff_and_time(connect, mocked, payload, sent_json):
     client = connect(tariff=9)
-    mock.post(f"{BASE}/sms/create", body=payload("sms-create-phone.json"))
+    mocked.post(f"{BASE}/sms/create", body=payload("sms-create-phone.json"))
     at = datetime(2030, 5, 1, 15, 30, tzinfo=timezone(timedelta(hours=3)))
     client.send("380972000000", "test sms", sender="test", send_at=at,
                 validity=timedelta(hours=72), reference="12erdgm9")
-    body = sent_json(mock.calls[0])
+    body = sent_json(mocked.calls[0])
     assert body["originator"] == "test"
     assert body["validity"] == 72
     assert body["tariff"] == 9
     assert body["send_time"] == "2030-05-01T12:30:00+00:00"
 
 
-def test_partial_hours_of_validity_round_up(client, mock, payload, sent_json):
-    mock.post(f"{BASE}/sms/create", body=payload("sms-create-phone.json"))
+def test_partial_hours_of_validity_round_up(client, mocked, payload, sent_json):
+    mocked.post(f"{BASE}/sms/create", body=payload("sms-create-phone.json"))
     client.send("380972000000", "x", validity=timedelta(minutes=90), tariff=3)
-    body = sent_json(mock.calls[0])
+    body = sent_json(mocked.calls[0])
     assert body["validity"] == 2
     assert body["tariff"] == 3
 
 
-def test_send_many_numbers_uses_destination_phones(client, mock, payload, sent_json):
+def test_send_many_numbers_uses_destination_phones(client, mocked, payload, sent_json):
     refs: list[str] = []
 
     def capture(request):  # the references are derived, so read them back
@@ -77,10 +77,10 @@ def test_send_many_numbers_uses_destination_phones(client, mock, payload, sent_j
         text = payload("sms-create-phones.json")
         return 200, {}, text.replace("12erdgm9", refs[0]).replace("12erdgn0", refs[1])
 
-    mock.add_callback(responses.POST, f"{BASE}/sms/create", callback=capture)
+    mocked.add_callback(responses.POST, f"{BASE}/sms/create", callback=capture)
     result = client.send(["380972000001", "380972000002"], "test sms", reference="camp")
 
-    body = sent_json(mock.calls[0])
+    body = sent_json(mocked.calls[0])
     assert body["destination"] == "phones"
     assert body["originator"] == "ACME" and body["body"] == "test sms"
     assert [p["msisdn"] for p in body["phones"]] == ["380972000001", "380972000002"]
@@ -93,8 +93,8 @@ def test_send_many_numbers_uses_destination_phones(client, mock, payload, sent_j
     assert result.messages[0].raw["task_id"] == "21902"
 
 
-def test_phones_answer_matched_by_reference_not_position(client, mock, payload):
-    mock.post(f"{BASE}/sms/create", body=payload("sms-create-phones.json"))
+def test_phones_answer_matched_by_reference_not_position(client, mocked, payload):
+    mocked.post(f"{BASE}/sms/create", body=payload("sms-create-phones.json"))
     messages = [smsbridge.Message(to="380972000001", text="t", reference="12erdgn0"),
                 smsbridge.Message(to="380972000002", text="t", reference="12erdgm9")]
     result = client.send_many(messages)
@@ -108,10 +108,10 @@ def status_of(msisdn: str, reference: str, id: str = "22125") -> dict[str, str]:
             "status": "accepted", "price": "0.02", "currency": "EUR"}
 
 
-def test_per_recipient_error_beside_top_level_zero(client, mock, payload):
-    mock.post(f"{BASE}/sms/create", body=payload("sms-create-phones-one-refused.json"))
+def test_per_recipient_error_beside_top_level_zero(client, mocked, payload):
+    mocked.post(f"{BASE}/sms/create", body=payload("sms-create-phones-one-refused.json"))
     # "exists": the reference is looked up, and it belongs to a message to someone else.
-    mock.get(f"{BASE}/sms/reference/12erdgn0", json=status_of("380979999999", "12erdgn0"))
+    mocked.get(f"{BASE}/sms/reference/12erdgn0", json=status_of("380979999999", "12erdgn0"))
     messages = [smsbridge.Message(to="380972000001", text="t", reference="12erdgm9"),
                 smsbridge.Message(to="380972000002", text="t", reference="12erdgn0")]
     result = client.send_many(messages)
@@ -124,8 +124,8 @@ def test_per_recipient_error_beside_top_level_zero(client, mock, payload):
     assert result.failed == [second]
 
 
-def test_send_many_individual_texts(client, mock, payload, sent_json):
-    mock.post(f"{BASE}/sms/create", body=payload("sms-create-phones.json"))
+def test_send_many_individual_texts(client, mocked, payload, sent_json):
+    mocked.post(f"{BASE}/sms/create", body=payload("sms-create-phones.json"))
     at = datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)
     result = client.send_many([
         smsbridge.Message(to="380972000001", text="test sms1", sender="test1",
@@ -133,7 +133,7 @@ def test_send_many_individual_texts(client, mock, payload, sent_json):
         smsbridge.Message(to="380972000002", text="test sms2", sender="test2",
                           reference="12erdgn0", send_at=at),
     ])
-    body = sent_json(mock.calls[0])
+    body = sent_json(mocked.calls[0])
     assert body == {
         "destination": "individual",
         "phones": [
@@ -148,20 +148,20 @@ def test_send_many_individual_texts(client, mock, payload, sent_json):
     assert smsbridge.connect("ketchup", api_key="k").supports("send_many")
 
 
-def test_messages_with_different_validity_go_in_separate_requests(client, mock, sent_json):
-    mock.post(f"{BASE}/sms/create", json={"error": "0", "id": "1", "reference": "a"})
-    mock.post(f"{BASE}/sms/create", json={"error": "0", "id": "2", "reference": "b"})
+def test_messages_with_different_validity_go_in_separate_requests(client, mocked, sent_json):
+    mocked.post(f"{BASE}/sms/create", json={"error": "0", "id": "1", "reference": "a"})
+    mocked.post(f"{BASE}/sms/create", json={"error": "0", "id": "2", "reference": "b"})
     result = client.send_many([
         smsbridge.Message(to="380972000001", text="x", reference="a", validity=3600),
         smsbridge.Message(to="380972000002", text="x", reference="b", validity=7200),
     ])
-    assert [sent_json(c)["validity"] for c in mock.calls] == [1, 2]
+    assert [sent_json(c)["validity"] for c in mocked.calls] == [1, 2]
     assert result.ids == ["1", "2"]
 
 
-def test_one_refused_group_marks_its_recipients_only(client, mock, payload):
-    mock.post(f"{BASE}/sms/create", body=payload("sms-create-phone.json"))
-    mock.post(f"{BASE}/viber/create", body=payload("viber-create-error-11.json"))
+def test_one_refused_group_marks_its_recipients_only(client, mocked, payload):
+    mocked.post(f"{BASE}/sms/create", body=payload("sms-create-phone.json"))
+    mocked.post(f"{BASE}/viber/create", body=payload("viber-create-error-11.json"))
     result = client.send_many([
         smsbridge.Message(to="380972000000", text="x", reference="12erdgm9"),
         smsbridge.Message(to="380972000001", text="y", channel="viber"),
@@ -171,8 +171,8 @@ def test_one_refused_group_marks_its_recipients_only(client, mock, payload):
     assert isinstance(viber.error, InvalidRecipient)
 
 
-def test_whole_request_refused_raises(client, mock, payload):
-    mock.post(f"{BASE}/sms/create", body=payload("sms-create-error-25.json"))
+def test_whole_request_refused_raises(client, mocked, payload):
+    mocked.post(f"{BASE}/sms/create", body=payload("sms-create-error-25.json"))
     with pytest.raises(InvalidSender) as caught:
         client.send("380972000000", "x")
     assert caught.value.code == "25"
@@ -180,43 +180,43 @@ def test_whole_request_refused_raises(client, mock, payload):
     assert caught.value.provider == "ketchup"
 
 
-def test_incorrect_msisdn_example_maps_to_invalid_recipient(client, mock, payload):
-    mock.post(f"{BASE}/sms/create", body=payload("sms-create-error-11.json"))
+def test_incorrect_msisdn_example_maps_to_invalid_recipient(client, mocked, payload):
+    mocked.post(f"{BASE}/sms/create", body=payload("sms-create-error-11.json"))
     with pytest.raises(InvalidRecipient):
         client.send("380972000000", "x")
 
 
-def test_insufficient_funds(client, mock):
-    mock.post(f"{BASE}/sms/create", json={"error": 8, "errorDescription": "Not enough money"})
+def test_insufficient_funds(client, mocked):
+    mocked.post(f"{BASE}/sms/create", json={"error": 8, "errorDescription": "Not enough money"})
     with pytest.raises(InsufficientFunds):
         client.send("380972000000", "x")
 
 
-def test_send_retried_with_the_same_body_after_read_timeout(client, mock, payload, sleeps):
-    mock.post(f"{BASE}/sms/create", body=requests.exceptions.ReadTimeout())
-    mock.post(f"{BASE}/sms/create", body=payload("sms-create-phone.json"))
+def test_send_retried_with_the_same_body_after_read_timeout(client, mocked, payload, sms_sleeps):
+    mocked.post(f"{BASE}/sms/create", body=requests.exceptions.ReadTimeout())
+    mocked.post(f"{BASE}/sms/create", body=payload("sms-create-phone.json"))
     result = client.send("380972000000", "x")
-    assert len(mock.calls) == 2
-    assert mock.calls[0].request.body == mock.calls[1].request.body
+    assert len(mocked.calls) == 2
+    assert mocked.calls[0].request.body == mocked.calls[1].request.body
     assert result.ids == ["22125"]
-    assert len(sleeps) == 1
+    assert len(sms_sleeps) == 1
 
 
-def test_reference_exists_on_a_retry_is_the_first_attempt_succeeding(client, mock):
-    mock.post(f"{BASE}/sms/create", body=requests.exceptions.ConnectionError("reset"))
-    mock.post(f"{BASE}/sms/create",
+def test_reference_exists_on_a_retry_is_the_first_attempt_succeeding(client, mocked):
+    mocked.post(f"{BASE}/sms/create", body=requests.exceptions.ConnectionError("reset"))
+    mocked.post(f"{BASE}/sms/create",
               json={"error": "23", "errorDescription": "SMS already exists"})
-    mock.get(f"{BASE}/sms/reference/order42", json=status_of("380972000000", "order42"))
+    mocked.get(f"{BASE}/sms/reference/order42", json=status_of("380972000000", "order42"))
     result = client.send("380972000000", "x", reference="order42")
     [sent] = result.messages
     assert sent.ok and sent.error is None
     assert sent.message_id == "22125" and sent.price == Decimal("0.02")
 
 
-def test_batch_duplicate_on_a_retry_keeps_the_provider_id(client, mock, payload):
-    mock.post(f"{BASE}/sms/create", body=requests.exceptions.ReadTimeout())
-    mock.post(f"{BASE}/sms/create", body=payload("sms-create-phones-one-refused.json"))
-    mock.get(f"{BASE}/sms/reference/12erdgn0",
+def test_batch_duplicate_on_a_retry_keeps_the_provider_id(client, mocked, payload):
+    mocked.post(f"{BASE}/sms/create", body=requests.exceptions.ReadTimeout())
+    mocked.post(f"{BASE}/sms/create", body=payload("sms-create-phones-one-refused.json"))
+    mocked.get(f"{BASE}/sms/reference/12erdgn0",
              json=status_of("380972000002", "12erdgn0", id="12346"))
     result = client.send_many([
         smsbridge.Message(to="380972000001", text="t", reference="12erdgm9"),
@@ -226,24 +226,24 @@ def test_batch_duplicate_on_a_retry_keeps_the_provider_id(client, mock, payload)
     assert result.ids == ["12345", "12346"]
 
 
-def test_reference_exists_in_a_fresh_client_returns_the_earlier_acceptance(client, mock):
+def test_reference_exists_in_a_fresh_client_returns_the_earlier_acceptance(client, mocked):
     # A redelivered task: this process's first attempt is answered "exists".
-    mock.post(f"{BASE}/sms/create",
+    mocked.post(f"{BASE}/sms/create",
               json={"error": "23", "errorDescription": "SMS already exists"})
-    mock.get(f"{BASE}/sms/reference/order42", json=status_of("380972000000", "order42"))
+    mocked.get(f"{BASE}/sms/reference/order42", json=status_of("380972000000", "order42"))
     [sent] = client.send("380972000000", "x", reference="order42").messages
-    assert len(mock.calls) == 2
-    assert mock.calls[1].request.method == "GET"
-    assert mock.calls[1].request.headers["X-API-KEY"] == API_KEY
+    assert len(mocked.calls) == 2
+    assert mocked.calls[1].request.method == "GET"
+    assert mocked.calls[1].request.headers["X-API-KEY"] == API_KEY
     assert sent.ok and sent.message_id == "22125" and sent.reference == "order42"
 
 
-def test_reference_exists_and_the_lookup_names_no_number_is_delivery_unknown(client, mock):
-    mock.post(f"{BASE}/sms/create",
+def test_reference_exists_and_the_lookup_names_no_number_is_delivery_unknown(client, mocked):
+    mocked.post(f"{BASE}/sms/create",
               json={"error": "23", "errorDescription": "SMS already exists"})
     found = status_of("380972000000", "order42")
     del found["msisdn"]
-    mock.get(f"{BASE}/sms/reference/order42", json=found)
+    mocked.get(f"{BASE}/sms/reference/order42", json=found)
     with pytest.raises(DeliveryUnknown) as caught:
         client.send("380972000000", "x", reference="order42")
     assert "does not say to which number" in str(caught.value)
@@ -251,10 +251,10 @@ def test_reference_exists_and_the_lookup_names_no_number_is_delivery_unknown(cli
 
 
 def test_reference_exists_but_the_lookup_fails_is_delivery_unknown_keeping_the_rest(
-        client, mock, payload):
-    mock.post(f"{BASE}/sms/create", body=payload("sms-create-phones-one-refused.json"))
+        client, mocked, payload):
+    mocked.post(f"{BASE}/sms/create", body=payload("sms-create-phones-one-refused.json"))
     for _ in range(3):
-        mock.get(f"{BASE}/sms/reference/12erdgn0", status=503, body="busy")
+        mocked.get(f"{BASE}/sms/reference/12erdgn0", status=503, body="busy")
     with pytest.raises(DeliveryUnknown) as caught:
         client.send_many([
             smsbridge.Message(to="380972000001", text="t", reference="12erdgm9"),
@@ -263,32 +263,32 @@ def test_reference_exists_but_the_lookup_fails_is_delivery_unknown_keeping_the_r
     assert caught.value.partial.ids == ["12345"]
 
 
-def test_reference_exists_on_first_attempt_is_an_error(client, mock):
-    mock.post(f"{BASE}/sms/create",
+def test_reference_exists_on_first_attempt_is_an_error(client, mocked):
+    mocked.post(f"{BASE}/sms/create",
               json={"error": "23", "errorDescription": "SMS already exists"})
-    mock.get(f"{BASE}/sms/reference/order42", json=status_of("380970000001", "order42"))
+    mocked.get(f"{BASE}/sms/reference/order42", json=status_of("380970000001", "order42"))
     with pytest.raises(DuplicateMessage) as caught:
         client.send("380972000000", "x", reference="order42")
     assert caught.value.code == "23"
     assert "order42 already belongs to another message" in str(caught.value)
 
 
-def test_send_gives_up_as_delivery_unknown_after_retries(client, mock):
+def test_send_gives_up_as_delivery_unknown_after_retries(client, mocked):
     for _ in range(3):
-        mock.post(f"{BASE}/sms/create", body=requests.exceptions.ReadTimeout())
+        mocked.post(f"{BASE}/sms/create", body=requests.exceptions.ReadTimeout())
     with pytest.raises(DeliveryUnknown):
         client.send("380972000000", "x")
-    assert len(mock.calls) == 3
+    assert len(mocked.calls) == 3
 
 
-def test_send_http_502_without_body_is_retried_then_accepted(client, mock, payload):
-    mock.post(f"{BASE}/sms/create", status=502, body="")
-    mock.post(f"{BASE}/sms/create", body=payload("sms-create-phone.json"))
+def test_send_http_502_without_body_is_retried_then_accepted(client, mocked, payload):
+    mocked.post(f"{BASE}/sms/create", status=502, body="")
+    mocked.post(f"{BASE}/sms/create", body=payload("sms-create-phone.json"))
     assert client.send("380972000000", "x").ids == ["22125"]
 
 
-def test_answer_with_wrong_item_count_is_invalid(client, mock):
-    mock.post(f"{BASE}/sms/create", json={"error": "0", "result": [], "task_id": "1"})
+def test_answer_with_wrong_item_count_is_invalid(client, mocked):
+    mocked.post(f"{BASE}/sms/create", json={"error": "0", "result": [], "task_id": "1"})
     with pytest.raises(DeliveryUnknown) as caught:
         client.send(["380972000001", "380972000002"], "x")
     assert caught.value.body
@@ -302,8 +302,8 @@ def test_answer_with_wrong_item_count_is_invalid(client, mock):
     '"price":0.02,"currency":"EUR"}],"total_price":0.02,"currency":"EUR"}',
     '{"id":22125,"reference":"r1","price":"0.02","currency":"EUR"}',
 ])
-def test_single_answer_flat_or_wrapped(client, mock, body):
-    mock.post(f"{BASE}/sms/create", body=body)
+def test_single_answer_flat_or_wrapped(client, mocked, body):
+    mocked.post(f"{BASE}/sms/create", body=body)
     [sent] = client.send("380972000000", "x", reference="r1").messages
     assert sent.message_id == "22125"
     assert sent.price == Decimal("0.02")
@@ -312,9 +312,9 @@ def test_single_answer_flat_or_wrapped(client, mock, body):
 # -- Viber ----------------------------------------------------------------------------
 
 
-def test_viber_send_body_and_ids(connect, mock, payload, sent_json):
+def test_viber_send_body_and_ids(connect, mocked, payload, sent_json):
     client = connect(callback_url="https://my-cool-webpage.com/viber-dlr", tariff=9)
-    mock.post(f"{BASE}/viber/create", body=payload("viber-create.json"))
+    mocked.post(f"{BASE}/viber/create", body=payload("viber-create.json"))
     at = datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)
     result = client.send_many([
         smsbridge.Message(to="380972920283", text="My Viber message", sender="My Company",
@@ -332,7 +332,7 @@ def test_viber_send_body_and_ids(connect, mock, payload, sent_json):
                                    "caption": "Join us!",
                                    "action": "http://my-cool-webpage.com"}),
     ])
-    body = sent_json(mock.calls[0])
+    body = sent_json(mocked.calls[0])
     assert body == {
         "tariff": 9,
         "validity": 86400,
@@ -357,13 +357,13 @@ def test_viber_send_body_and_ids(connect, mock, payload, sent_json):
     assert result.messages[0].price == Decimal("0.02")
 
 
-def test_viber_through_send_channel_option(client, mock, sent_json):
-    mock.post(f"{BASE}/viber/create",
+def test_viber_through_send_channel_option(client, mocked, sent_json):
+    mocked.post(f"{BASE}/viber/create",
               json={"result": [{"error": 0, "errorDescription": "No errors", "id": "174592",
                                 "price": 0, "currency": "EUR"}],
                     "currency": "EUR", "total_price": 0})
     result = client.send("380972920283", "hi", channel="viber", is_promotional=True)
-    body = sent_json(mock.calls[0])
+    body = sent_json(mocked.calls[0])
     assert body["messages"][0]["is_promotional"] is True
     assert body["messages"][0]["alpha_name"] == "ACME"
     assert "validity" not in body and "tariff" not in body
@@ -371,14 +371,14 @@ def test_viber_through_send_channel_option(client, mock, sent_json):
     assert client.supports("viber")
 
 
-def test_viber_different_texts_are_separate_message_objects(client, mock, sent_json):
-    mock.post(f"{BASE}/viber/create", json=[{"error": "0", "messages": [
+def test_viber_different_texts_are_separate_message_objects(client, mocked, sent_json):
+    mocked.post(f"{BASE}/viber/create", json=[{"error": "0", "messages": [
         {"id": "1", "reference": "a"}, {"id": "2", "reference": "b"}]}])
     result = client.send_many([
         smsbridge.Message(to="380972000001", text="one", reference="a", channel="viber"),
         smsbridge.Message(to="380972000002", text="two", reference="b", channel="viber"),
     ])
-    body = sent_json(mock.calls[0])
+    body = sent_json(mocked.calls[0])
     assert [m["text"] for m in body["messages"]] == ["one", "two"]
     assert result.ids == ["viber:1", "viber:2"]
 
@@ -403,42 +403,42 @@ def test_viber_different_texts_are_separate_message_objects(client, mock, sent_j
     (lambda c: c.send("12", "x"), "to"),
     (lambda c: c.send("380972000000", "   "), "text"),
 ])
-def test_invalid_input_is_refused_before_any_request(client, mock, call, field):
+def test_invalid_input_is_refused_before_any_request(client, mocked, call, field):
     with pytest.raises(ValidationError) as caught:
         call(client)
     assert caught.value.field == field
-    assert len(mock.calls) == 0
+    assert len(mocked.calls) == 0
 
 
-def test_sender_is_required(connect, mock):
+def test_sender_is_required(connect, mocked):
     client = connect(sender=None)
     with pytest.raises(ValidationError, match="sender"):
         client.send("380972000000", "x")
-    assert len(mock.calls) == 0
+    assert len(mocked.calls) == 0
 
 
-def test_one_bad_message_stops_the_whole_send_many(client, mock):
+def test_one_bad_message_stops_the_whole_send_many(client, mocked):
     with pytest.raises(ValidationError):
         client.send_many([smsbridge.Message(to="380972000001", text="fine"),
                           smsbridge.Message(to="380972000002", text="x",
                                             sender="WAY-TOO-LONG-SENDER")])
-    assert len(mock.calls) == 0
+    assert len(mocked.calls) == 0
 
 
-def test_unknown_channel_is_not_supported(client, mock):
+def test_unknown_channel_is_not_supported(client, mocked):
     with pytest.raises(NotSupported):
         client.send("380972000000", "x", channel="whatsapp")
 
 
-def test_chunks_follow_the_chunk_size_setting(connect, mock, sent_json):
+def test_chunks_follow_the_chunk_size_setting(connect, mocked, sent_json):
     client = connect(chunk_size=2)
     for ids in (["1", "2"], ["3"]):
         items = [{"error": "0", "id": i} for i in ids]
-        mock.post(f"{BASE}/sms/create",
+        mocked.post(f"{BASE}/sms/create",
                   json={"result": items, "error": "0"} if len(ids) > 1 else items[0])
     result = client.send(["380972000001", "380972000002", "380972000003"], "x",
                          reference="bulk")
-    assert [len(sent_json(c).get("phones", [1])) for c in mock.calls] == [2, 1]
+    assert [len(sent_json(c).get("phones", [1])) for c in mocked.calls] == [2, 1]
     assert result.ids == ["1", "2", "3"]
     refs = [m.reference for m in result]
     assert len(set(refs)) == 3
@@ -453,8 +453,8 @@ def test_references_stay_distinct_for_a_repeated_number():
     assert message_references(messages) == [first, second]
 
 
-def test_provider_error_keeps_http_status(client, mock):
-    mock.post(f"{BASE}/sms/create", status=400,
+def test_provider_error_keeps_http_status(client, mocked):
+    mocked.post(f"{BASE}/sms/create", status=400,
               json={"error": "24", "errorDescription": "Invalid request payload"})
     with pytest.raises(ProviderError) as caught:
         client.send("380972000000", "x")

@@ -19,6 +19,7 @@ from smsbridge.errors import (
     NotFound,
 )
 from smsbridge.models import DeliveryState, HlrStatus
+from smsbridge.testing.fixtures import until_final
 from smsbridge.transport import RetryPolicy
 from smsbridge_ketchup.simulator import KetchupSimulator
 
@@ -50,30 +51,19 @@ def sms(sim: KetchupSimulator, served: str) -> Iterator[smsbridge.Client]:
         yield client
 
 
-def _until_final(sms: smsbridge.Client, message_id: str,
-                 last: DeliveryState | None = None) -> list[DeliveryState]:
-    """States seen until a final one (or ``last``), within a bound."""
-    seen: list[DeliveryState] = []
-    for _ in range(10):
-        seen.append(sms.status(message_id).state)
-        if seen[-1] is last or (last is None and seen[-1].is_final):
-            break
-    return seen
-
-
 def test_send_then_status_until_delivered(sim, sms):
     before = sim.balance
     result = sms.send(NUMBER, "hello")
     assert result.ok
     assert sim.balance == before - Decimal("0.02")
-    states = _until_final(sms, result.ids[0])
+    states = until_final(sms, result.ids[0]).states
     assert states == [DeliveryState.SENT, DeliveryState.DELIVERED]
 
 
 def test_a_failing_number_ends_undelivered(sms):
     result = sms.send(["380972000099", NUMBER], "hello", reference="camp1")
     failing = result.messages[0]
-    assert _until_final(sms, failing.message_id)[-1] is DeliveryState.UNDELIVERED
+    assert until_final(sms, failing.message_id).states[-1] is DeliveryState.UNDELIVERED
     stats = sms.driver.task_status(failing.raw["task_id"])
     assert stats.undelivered == 1
 
@@ -96,13 +86,13 @@ def test_send_many_individual_and_viber(sim, sms):
     _sms_id, _, viber_id = result.ids
     assert viber_id.startswith("viber:")
     assert {m.originator for m in sim.messages.values()} == {"ACME", "Other"}
-    assert _until_final(sms, viber_id)[-1] is DeliveryState.UNDELIVERED
+    assert until_final(sms, viber_id).states[-1] is DeliveryState.UNDELIVERED
     assert sms.status(viber_id).provider_state == "not-viber-user"
 
 
 def test_viber_reaches_read(sms):
     result = sms.send(NUMBER, "hi", channel="viber", validity=3600)
-    assert _until_final(sms, result.ids[0], DeliveryState.READ) == [
+    assert until_final(sms, result.ids[0], until=DeliveryState.READ).states == [
         DeliveryState.SENT, DeliveryState.DELIVERED, DeliveryState.READ]
 
 
@@ -132,7 +122,9 @@ def test_simulator_answers_documented_errors(sim, served, sms):
             "destination": "phone", "originator": "ACME", "body": "x", "msisdn": "12",
             "reference": "r2"}).json()
     assert long_sender == {"error": "25", "errorDescription": "Invalid originator"}
-    assert bad_number == {"error": "11", "errorDescription": "Incorrect msisdn"}
+    # A refused single SMS is a failed message inside "result", as the platform answers.
+    assert bad_number == {"result": {"error": 21, "errorDescription": "Incorrect msisdn",
+                                     "reference": "r2"}}
     with pytest.raises(NotFound):
         sms.status("424242")
     with pytest.raises(NotFound):
@@ -190,7 +182,7 @@ def test_prices_and_estimates(sms):
 def test_report_and_exports(sim, sms):
     result = sms.send([NUMBER, "380972000099"], "hello")
     for message_id in result.ids:
-        _until_final(sms, message_id)
+        until_final(sms, message_id)
     start = datetime.now(timezone.utc) - timedelta(days=1)
     stats = sms.report(start, start + timedelta(days=2))
     assert (stats.total, stats.delivered, stats.undelivered) == (2, 1, 1)

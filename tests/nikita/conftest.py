@@ -1,14 +1,14 @@
-"""Fixtures of the Nikita driver's tests: clients, payload files, the mocked wire."""
+"""Fixtures of the Nikita driver's tests: its settings, clients, payload files and XML
+readers (the plugin gives ``sms_connect``, ``sms_sleeps``; tests/conftest.py ``mocked``)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import responses
 
 import smsbridge
 from smsbridge.xmlutil import parse_xml
@@ -40,28 +40,15 @@ def payload() -> Callable[..., bytes]:
 
 
 @pytest.fixture
-def sleeps(sms_sleeps: list[float]) -> list[float]:
-    """The waits the retry policy asked for (nothing really sleeps)."""
-    return sms_sleeps
-
-
-@pytest.fixture
-def make_client(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbridge.Client]:
+def connect(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbridge.Client]:
     """Make nikita clients (test settings, overridable) with a fake sleep and fixed jitter."""
     return functools.partial(sms_connect, "nikita", **SETTINGS)
 
 
 @pytest.fixture
-def client(make_client: Callable[..., smsbridge.Client]) -> smsbridge.Client:
+def client(connect: Callable[..., smsbridge.Client]) -> smsbridge.Client:
     """A nikita client pointed at https://nikita.test/api."""
-    return make_client()
-
-
-@pytest.fixture
-def wire() -> Iterator[responses.RequestsMock]:
-    """The mocked HTTP wire; every registered answer must be used."""
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
+    return connect()
 
 
 def body_of(call: Any) -> dict[str, Any]:

@@ -31,14 +31,14 @@ ParseBody = Callable[[Any], dict[str, Any]]
 
 
 def test_balance_request_and_doc_answer(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
     request_xml: ParseBody, request_bytes: Callable[[Any], bytes],
 ) -> None:
-    wire.post(INFO, body=payload("info-doc.xml"))
+    mocked.post(INFO, body=payload("info-doc.xml"))
 
     balance = client.balance()
 
-    call = wire.calls[0]
+    call = mocked.calls[0]
     assert call.request.method == "POST" and call.request.url == INFO
     assert b'<info xmlns="http://Giper.mobi/schema/Info">' in request_bytes(call)
     assert request_xml(call) == {"info": {"login": "acme", "pwd": "s3cret-pw"}}
@@ -49,11 +49,11 @@ def test_balance_request_and_doc_answer(
 
 
 def test_inactive_account_still_reports_its_money_and_warns(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    wire.post(INFO, body=payload("info-inactive-no-namespace.xml"))
-    wire.post(INFO, body=payload("info-inactive-no-namespace.xml"))
+    mocked.post(INFO, body=payload("info-inactive-no-namespace.xml"))
+    mocked.post(INFO, body=payload("info-inactive-no-namespace.xml"))
     caplog.set_level(logging.WARNING, logger="smsbridge")
 
     balance = client.balance()
@@ -64,18 +64,18 @@ def test_inactive_account_still_reports_its_money_and_warns(
 
 
 def test_account_active_extra(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(INFO, body=payload("info-doc.xml"))
+    mocked.post(INFO, body=payload("info-doc.xml"))
 
     assert client.driver.account_active() is True  # type: ignore[attr-defined]
 
 
 def test_prices_are_the_per_sms_price(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(INFO, body=payload("info-doc.xml"))
-    wire.post(INFO, body=payload("info-doc.xml"))
+    mocked.post(INFO, body=payload("info-doc.xml"))
+    mocked.post(INFO, body=payload("info-doc.xml"))
 
     prices = client.prices()
     sms_only = client.prices(channel="sms")
@@ -98,10 +98,10 @@ def test_prices_for_other_channels_are_empty_without_a_request(
 
 @pytest.mark.parametrize(("code", "error"), sorted(INFO_ERRORS.items()))
 def test_every_info_status_maps_to_its_error(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
     code: int, error: type[ProviderError],
 ) -> None:
-    wire.post(INFO, body=payload("info-status.xml", status=code))
+    mocked.post(INFO, body=payload("info-status.xml", status=code))
 
     with pytest.raises(error) as caught:
         client.balance()
@@ -110,9 +110,9 @@ def test_every_info_status_maps_to_its_error(
 
 
 def test_wrong_password_is_an_auth_error(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(INFO, body=payload("info-status.xml", status=2))
+    mocked.post(INFO, body=payload("info-status.xml", status=2))
 
     with pytest.raises(AuthError) as caught:
         client.prices()
@@ -128,18 +128,18 @@ def test_wrong_password_is_an_auth_error(
      b"{\"status\": 0}"],
 )
 def test_unreadable_info_answers_raise_invalid_response(
-    client: smsbridge.Client, wire: responses.RequestsMock, body: bytes,
+    client: smsbridge.Client, mocked: responses.RequestsMock, body: bytes,
 ) -> None:
-    wire.post(INFO, body=body)
+    mocked.post(INFO, body=body)
 
     with pytest.raises(InvalidResponse):
         client.balance()
 
 
 def test_numbers_given_as_numbers_with_spaces_are_read(
-    client: smsbridge.Client, wire: responses.RequestsMock,
+    client: smsbridge.Client, mocked: responses.RequestsMock,
 ) -> None:
-    wire.post(INFO, body=b"<response><status> 0 </status><state>0</state>"
+    mocked.post(INFO, body=b"<response><status> 0 </status><state>0</state>"
                          b"<account>1 500,25</account><smsprice>1</smsprice></response>")
 
     assert client.balance().amount == Decimal("1500.25")
@@ -149,14 +149,14 @@ def test_numbers_given_as_numbers_with_spaces_are_read(
 
 
 def test_lookup_request_and_doc_answer(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
     request_xml: ParseBody, request_bytes: Callable[[Any], bytes],
 ) -> None:
-    wire.post(DEF, body=payload("def-doc.xml"))
+    mocked.post(DEF, body=payload("def-doc.xml"))
 
     found = client.lookup("+996 550 123 456")
 
-    call = wire.calls[0]
+    call = mocked.calls[0]
     assert call.request.method == "POST" and call.request.url == DEF
     assert b'<def xmlns="http://Giper.mobi/schema/PhoneDEF">' in request_bytes(call)
     assert request_xml(call) == {"def": {"login": "acme", "pwd": "s3cret-pw",
@@ -169,9 +169,9 @@ def test_lookup_request_and_doc_answer(
 
 
 def test_unknown_timezone_is_none(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(DEF, body=payload("def-unknown-timezone.xml"))
+    mocked.post(DEF, body=payload("def-unknown-timezone.xml"))
 
     found = client.lookup("996510123456")
 
@@ -180,10 +180,10 @@ def test_unknown_timezone_is_none(
 
 @pytest.mark.parametrize(("code", "error"), sorted(LOOKUP_ERRORS.items()))
 def test_every_def_status_maps_to_its_error(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
     code: int, error: type[ProviderError],
 ) -> None:
-    wire.post(DEF, body=payload("def-status.xml", status=code))
+    mocked.post(DEF, body=payload("def-status.xml", status=code))
 
     with pytest.raises(error) as caught:
         client.lookup("996550123456")
@@ -192,19 +192,19 @@ def test_every_def_status_maps_to_its_error(
 
 
 def test_concrete_def_errors(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
     for code in (2, 3, 4):
-        wire.post(DEF, body=payload("def-status.xml", status=code))
+        mocked.post(DEF, body=payload("def-status.xml", status=code))
     for error in (AuthError, InvalidRecipient, NotFound):
         with pytest.raises(error):
             client.lookup("996550123456")
 
 
 def test_lookup_garbage_timezone_is_invalid_response(
-    client: smsbridge.Client, wire: responses.RequestsMock,
+    client: smsbridge.Client, mocked: responses.RequestsMock,
 ) -> None:
-    wire.post(DEF, body=b"<response><status>0</status><timezone>GMT+6</timezone></response>")
+    mocked.post(DEF, body=b"<response><status>0</status><timezone>GMT+6</timezone></response>")
 
     with pytest.raises(InvalidResponse):
         client.lookup("996550123456")

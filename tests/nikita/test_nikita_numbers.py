@@ -20,45 +20,45 @@ def answer(payload: Callable[..., bytes], phones: int) -> bytes:
 
 
 def test_national_numbers_are_sent_with_the_country_code(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Callable[..., bytes],
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Callable[..., bytes],
     request_xml: Callable[[Any], dict[str, Any]],
 ) -> None:
-    wire.post(URL, body=answer(payload, phones=3))
+    mocked.post(URL, body=answer(payload, phones=3))
 
     result = client.send(["0550 123 456", "555 123 457", "+996 550 123 458"], "hi")
 
-    phones = request_xml(wire.calls[0])["message"]["phones"]["phone"]
+    phones = request_xml(mocked.calls[0])["message"]["phones"]["phone"]
     assert phones == ["996550123456", "996555123457", "996550123458"]
     assert [m.recipient for m in result] == ["996550123456", "996555123457", "996550123458"]
 
 
 def test_the_default_country_can_be_changed_or_turned_off(
-    make_client: Callable[..., smsbridge.Client], wire: responses.RequestsMock,
+    connect: Callable[..., smsbridge.Client], mocked: responses.RequestsMock,
     payload: Callable[..., bytes], request_xml: Callable[[Any], dict[str, Any]],
 ) -> None:
-    wire.post(URL, body=answer(payload, phones=1))
-    wire.post(URL, body=answer(payload, phones=1))
+    mocked.post(URL, body=answer(payload, phones=1))
+    mocked.post(URL, body=answer(payload, phones=1))
 
-    make_client(default_country="kz").send("8 701 123 45 67", "hi")
-    make_client(default_country="").send("77011234567", "hi")
+    connect(default_country="kz").send("8 701 123 45 67", "hi")
+    connect(default_country="").send("77011234567", "hi")
 
-    assert [request_xml(c)["message"]["phones"]["phone"] for c in wire.calls] == [
+    assert [request_xml(c)["message"]["phones"]["phone"] for c in mocked.calls] == [
         ["77011234567"], ["77011234567"]]
 
 
 def test_an_unknown_default_country_is_a_config_error(
-        make_client: Callable[..., smsbridge.Client]) -> None:
+        connect: Callable[..., smsbridge.Client]) -> None:
     with pytest.raises(ConfigError, match="unknown country 'XX'") as caught:
-        make_client(default_country="XX")
+        connect(default_country="XX")
     assert caught.value.key == "default_country"
 
 
 def test_lookup_takes_a_national_number_too(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Callable[..., bytes],
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Callable[..., bytes],
     request_xml: Callable[[Any], dict[str, Any]],
 ) -> None:
-    wire.post("https://nikita.test/api/def", body=payload("def-doc.xml"))
+    mocked.post("https://nikita.test/api/def", body=payload("def-doc.xml"))
 
     client.lookup("0550 123 456")
 
-    assert request_xml(wire.calls[0])["def"]["phone"] == ["996550123456"]
+    assert request_xml(mocked.calls[0])["def"]["phone"] == ["996550123456"]

@@ -44,10 +44,10 @@ def answer(payload: Payload, status: int | str = 0, *, id: str = "A88726", phone
 
 
 def test_request_on_the_wire_matches_the_document(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
     request_xml: ParseBody, request_bytes: Callable[[Any], bytes],
 ) -> None:
-    wire.post(URL, body=payload("message-success-doc.xml"))
+    mocked.post(URL, body=payload("message-success-doc.xml"))
     # The document's 2010-09-21 23:59:57 Bishkek time, a century later (a past send_at is
     # refused before any request).
     send_at = datetime(2110, 9, 21, 17, 59, 57, tzinfo=timezone.utc)
@@ -55,7 +55,7 @@ def test_request_on_the_wire_matches_the_document(
     client.send(["+996 550 123 456", "996550123457"], "Any SMS message text",
                 sender="My-company", send_at=send_at, reference="A88726")
 
-    call = wire.calls[0]
+    call = mocked.calls[0]
     assert call.request.method == "POST"
     assert call.request.url == URL
     assert call.request.headers["Content-Type"] == "application/xml; charset=utf-8"
@@ -72,9 +72,9 @@ def test_request_on_the_wire_matches_the_document(
 
 
 def test_doc_answer_gives_one_message_per_recipient(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(URL, body=payload("message-success-doc.xml"))
+    mocked.post(URL, body=payload("message-success-doc.xml"))
 
     result = client.send(["996550123456", "996550123457"], "hello", reference="A88726")
 
@@ -86,30 +86,30 @@ def test_doc_answer_gives_one_message_per_recipient(
 
 
 def test_without_time_and_test_those_fields_are_absent(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
     request_xml: ParseBody,
 ) -> None:
-    wire.post(URL, body=answer(payload))
+    mocked.post(URL, body=answer(payload))
 
     client.send("996550123456", "hi")
 
-    sent = request_xml(wire.calls[0])["message"]
+    sent = request_xml(mocked.calls[0])["message"]
     assert "time" not in sent and "test" not in sent
     assert sent["sender"] == "ACME"  # the default sender setting
     assert sent["phones"] == {"phone": ["996550123456"]}
 
 
 def test_cyrillic_and_markup_text_round_trips_as_utf8(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
     request_xml: ParseBody, request_bytes: Callable[[Any], bytes],
 ) -> None:
-    wire.post(URL, body=answer(payload))
+    mocked.post(URL, body=answer(payload))
     text = "Код <1234> & \"привет\""
 
     client.send("996550123456", text)
 
-    assert "Код &lt;1234&gt; &amp;".encode() in request_bytes(wire.calls[0])
-    assert request_xml(wire.calls[0])["message"]["text"] == text
+    assert "Код &lt;1234&gt; &amp;".encode() in request_bytes(mocked.calls[0])
+    assert request_xml(mocked.calls[0])["message"]["text"] == text
 
 
 @pytest.mark.parametrize(
@@ -122,14 +122,14 @@ def test_cyrillic_and_markup_text_round_trips_as_utf8(
     ],
 )
 def test_send_at_is_bishkek_time(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
     request_xml: ParseBody, send_at: datetime, expected: str,
 ) -> None:
-    wire.post(URL, body=answer(payload))
+    mocked.post(URL, body=answer(payload))
 
     client.send("996550123456", "later", send_at=send_at)
 
-    assert request_xml(wire.calls[0])["message"]["time"] == expected
+    assert request_xml(mocked.calls[0])["message"]["time"] == expected
     assert client.supports("send_at")
 
 
@@ -137,18 +137,18 @@ def test_send_at_is_bishkek_time(
 
 
 def test_usable_reference_is_the_id_and_others_are_hashed(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
     request_xml: ParseBody,
 ) -> None:
-    wire.post(URL, body=answer(payload))
-    wire.post(URL, body=answer(payload))
-    wire.post(URL, body=answer(payload))
+    mocked.post(URL, body=answer(payload))
+    mocked.post(URL, body=answer(payload))
+    mocked.post(URL, body=answer(payload))
 
     client.send("996550123456", "a", reference="order17")
     long_ref = client.send("996550123456", "b", reference="order-2024-000017")
     client.send("996550123456", "c")
 
-    ids = [request_xml(c)["message"]["id"] for c in wire.calls]
+    ids = [request_xml(c)["message"]["id"] for c in mocked.calls]
     assert ids[0] == "order17"
     assert ids[1] == fit_reference("order-2024-000017", 12)
     assert ids[1].isalnum() and len(ids[1]) == 12
@@ -157,16 +157,16 @@ def test_usable_reference_is_the_id_and_others_are_hashed(
 
 
 def test_more_than_50_numbers_are_chunked_each_with_its_own_id(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
     request_xml: ParseBody,
 ) -> None:
     numbers = [f"99655{n:07d}" for n in range(120)]
     for size in (50, 50, 20):
-        wire.post(URL, body=answer(payload, phones=size))
+        mocked.post(URL, body=answer(payload, phones=size))
 
     result = client.send(numbers, "campaign", reference="camp1")
 
-    bodies = [request_xml(c)["message"] for c in wire.calls]
+    bodies = [request_xml(c)["message"] for c in mocked.calls]
     assert [len(b["phones"]["phone"]) for b in bodies] == [50, 50, 20]
     assert [p for b in bodies for p in b["phones"]["phone"]] == numbers
     ids = [b["id"] for b in bodies]
@@ -200,23 +200,23 @@ def test_send_iter_pulls_numbers_lazily_chunk_by_chunk(
 
 
 def test_test_mode_sends_test_flag_and_status_11_is_success(
-    make_client: Callable[..., smsbridge.Client], wire: responses.RequestsMock,
+    connect: Callable[..., smsbridge.Client], mocked: responses.RequestsMock,
     payload: Payload, request_xml: ParseBody,
 ) -> None:
-    client = make_client(test=True)
-    wire.post(URL, body=answer(payload, 11, phones=2, smscnt=1))
+    client = connect(test=True)
+    mocked.post(URL, body=answer(payload, 11, phones=2, smscnt=1))
 
     result = client.send(["996550123456", "996550123457"], "dry run", reference="T1")
 
-    assert request_xml(wire.calls[0])["message"]["test"] == "1"
+    assert request_xml(mocked.calls[0])["message"]["test"] == "1"
     assert result.ok and result.ids == ["T1:996550123456", "T1:996550123457"]
     assert all(m.parts == 1 for m in result)
 
 
 def test_status_11_without_test_mode_is_an_error(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(URL, body=answer(payload, 11))
+    mocked.post(URL, body=answer(payload, 11))
 
     with pytest.raises(ProviderError) as caught:
         client.send("996550123456", "real send")
@@ -237,13 +237,13 @@ def test_test_setting_reads_from_a_url() -> None:
 
 @pytest.mark.parametrize(("code", "error"), sorted(PROVIDER_ERRORS.items()))
 def test_every_send_status_maps_to_its_error(
-    make_client: Callable[..., smsbridge.Client], wire: responses.RequestsMock,
+    connect: Callable[..., smsbridge.Client], mocked: responses.RequestsMock,
     payload: Payload, code: int, error: type[ProviderError],
 ) -> None:
-    client = make_client(busy_retries=0)
-    wire.post(URL, body=answer(payload, code))
+    client = connect(busy_retries=0)
+    mocked.post(URL, body=answer(payload, code))
     if code == 10:  # a repeated id: dr has no report for it, so it is someone else's
-        wire.post(DR_URL, body=payload("dr-status.xml", status=4))
+        mocked.post(DR_URL, body=payload("dr-status.xml", status=4))
 
     with pytest.raises(error) as caught:
         client.send("996550123456", "hello")
@@ -254,15 +254,15 @@ def test_every_send_status_maps_to_its_error(
 
 
 def test_concrete_send_errors(
-    make_client: Callable[..., smsbridge.Client], wire: responses.RequestsMock,
+    connect: Callable[..., smsbridge.Client], mocked: responses.RequestsMock,
     payload: Payload,
 ) -> None:
-    client = make_client(busy_retries=0)
+    client = connect(busy_retries=0)
     cases = [(2, AuthError), (3, AuthError), (4, InsufficientFunds), (5, InvalidSender),
              (7, InvalidRecipient), (9, RateLimited), (10, DuplicateMessage)]
     for code, _ in cases:
-        wire.post(URL, body=answer(payload, code))
-    wire.post(DR_URL, body=payload("dr-status.xml", status=4))
+        mocked.post(URL, body=answer(payload, code))
+    mocked.post(DR_URL, body=payload("dr-status.xml", status=4))
     for _code, error in cases:
         with pytest.raises(error):
             client.send("996550123456", "hello")
@@ -271,10 +271,10 @@ def test_concrete_send_errors(
 
 
 def test_error_description_prefers_the_providers_text(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(URL, body=answer(payload, 4, message="Недостаточно средств"))
-    wire.post(URL, body=answer(payload, 6))
+    mocked.post(URL, body=answer(payload, 4, message="Недостаточно средств"))
+    mocked.post(URL, body=answer(payload, 6))
 
     with pytest.raises(InsufficientFunds) as funds:
         client.send("996550123456", "hello")
@@ -286,18 +286,18 @@ def test_error_description_prefers_the_providers_text(
 
 
 def test_namespaced_error_answer(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(URL, body=payload("message-error-namespaced.xml"))
+    mocked.post(URL, body=payload("message-error-namespaced.xml"))
 
     with pytest.raises(InsufficientFunds):
         client.send("996550123456", "hello")
 
 
 def test_one_refused_number_is_that_recipients_error(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(URL, body=payload("message-one-number-refused.xml"))
+    mocked.post(URL, body=payload("message-one-number-refused.xml"))
 
     result = client.send(["996550123456", "99655012345"], "hi", reference="A88726")
 
@@ -309,17 +309,17 @@ def test_one_refused_number_is_that_recipients_error(
 
 
 def test_short_phone_count_without_names_asks_dr_which_numbers_were_taken(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
     request_xml: ParseBody,
 ) -> None:
     # The document's success answer, but with <phones>1</phones> for two numbers sent and
     # no <message>: dr (the document's form without <phone>) lists what the id holds.
-    wire.post(URL, body=answer(payload, phones=1, id="A88726"))
-    wire.post(DR_URL, body=payload("dr-one-of-two.xml"))
+    mocked.post(URL, body=answer(payload, phones=1, id="A88726"))
+    mocked.post(DR_URL, body=payload("dr-one-of-two.xml"))
 
     result = client.send(["996550123456", "996550123457"], "hi", reference="A88726")
 
-    asked = request_xml(wire.calls[1])["dr"]
+    asked = request_xml(mocked.calls[1])["dr"]
     assert asked == {"login": "acme", "pwd": "s3cret-pw", "id": "A88726"}
     taken, missing = result.messages
     assert taken.ok and taken.message_id == "A88726:996550123456" and taken.parts == 1
@@ -329,11 +329,11 @@ def test_short_phone_count_without_names_asks_dr_which_numbers_were_taken(
 
 
 def test_short_phone_count_when_dr_cannot_tell_is_delivery_unknown(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(URL, body=answer(payload, phones=1))
+    mocked.post(URL, body=answer(payload, phones=1))
     for _ in range(3):
-        wire.post(DR_URL, status=503, body=b"Service Unavailable")
+        mocked.post(DR_URL, status=503, body=b"Service Unavailable")
 
     with pytest.raises(DeliveryUnknown) as caught:
         client.send(["996550123456", "996550123457"], "hi", reference="S1")
@@ -342,67 +342,67 @@ def test_short_phone_count_when_dr_cannot_tell_is_delivery_unknown(
 
 
 def test_full_phone_count_asks_nothing_more(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(URL, body=answer(payload, phones=2))
+    mocked.post(URL, body=answer(payload, phones=2))
 
     result = client.send(["996550123456", "996550123457"], "hi")
 
-    assert result.ok and len(wire.calls) == 1
+    assert result.ok and len(mocked.calls) == 1
 
 
 # -- status 9 and 10: repeats with the same id -----------------------------------------
 
 
 def test_busy_status_9_waits_and_repeats_with_the_same_id(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
-    request_xml: ParseBody, sleeps: list[float],
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
+    request_xml: ParseBody, sms_sleeps: list[float],
 ) -> None:
-    wire.post(URL, body=answer(payload, 9))
-    wire.post(URL, body=answer(payload, 9))
-    wire.post(URL, body=answer(payload, 0, smscnt=3))
+    mocked.post(URL, body=answer(payload, 9))
+    mocked.post(URL, body=answer(payload, 9))
+    mocked.post(URL, body=answer(payload, 0, smscnt=3))
 
     result = client.send("996550123456", "hello", reference="R9")
 
-    assert [request_xml(c)["message"]["id"] for c in wire.calls] == ["R9", "R9", "R9"]
-    assert sleeps == [7.5, 7.5]  # between 5 and 10 s: jitter 0.5
+    assert [request_xml(c)["message"]["id"] for c in mocked.calls] == ["R9", "R9", "R9"]
+    assert sms_sleeps == [7.5, 7.5]  # between 5 and 10 s: jitter 0.5
     assert result.ok and result.messages[0].parts == 3
 
 
 def test_busy_beyond_the_bound_is_rate_limited(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
-    sleeps: list[float],
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
+    sms_sleeps: list[float],
 ) -> None:
     for _ in range(4):
-        wire.post(URL, body=answer(payload, 9))
+        mocked.post(URL, body=answer(payload, 9))
 
     with pytest.raises(RateLimited) as caught:
         client.send("996550123456", "hello")
 
-    assert len(wire.calls) == 4 and len(sleeps) == 3
+    assert len(mocked.calls) == 4 and len(sms_sleeps) == 3
     assert caught.value.code == "9" and caught.value.retry_after == 10.0
 
 
 def test_busy_delays_follow_the_settings(
-    make_client: Callable[..., smsbridge.Client], wire: responses.RequestsMock,
-    payload: Payload, sleeps: list[float],
+    connect: Callable[..., smsbridge.Client], mocked: responses.RequestsMock,
+    payload: Payload, sms_sleeps: list[float],
 ) -> None:
-    client = make_client(busy_delay_min=1, busy_delay_max=3, busy_retries=1)
-    wire.post(URL, body=answer(payload, 9))
-    wire.post(URL, body=answer(payload, 9))
+    client = connect(busy_delay_min=1, busy_delay_max=3, busy_retries=1)
+    mocked.post(URL, body=answer(payload, 9))
+    mocked.post(URL, body=answer(payload, 9))
 
     with pytest.raises(RateLimited):
         client.send("996550123456", "hello")
 
-    assert sleeps == [2.0]
+    assert sms_sleeps == [2.0]
 
 
 def test_duplicate_after_a_busy_answer_means_the_earlier_one_was_taken(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(URL, body=answer(payload, 9))
-    wire.post(URL, body=answer(payload, 10))
-    wire.post(DR_URL, body=payload("dr-one-of-two.xml"))
+    mocked.post(URL, body=answer(payload, 9))
+    mocked.post(URL, body=answer(payload, 10))
+    mocked.post(DR_URL, body=payload("dr-one-of-two.xml"))
 
     result = client.send("996550123456", "hello", reference="R10")
 
@@ -410,26 +410,26 @@ def test_duplicate_after_a_busy_answer_means_the_earlier_one_was_taken(
 
 
 def test_repeated_id_in_a_fresh_client_returns_the_earlier_acceptance(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
     request_xml: ParseBody,
 ) -> None:
     # A redelivered task: the first answer this process sees is "repeated id" (status 10).
-    wire.post(URL, body=answer(payload, 10, id="A88726", phones=2, smscnt=1))
-    wire.post(DR_URL, body=payload("dr-doc.xml"))
+    mocked.post(URL, body=answer(payload, 10, id="A88726", phones=2, smscnt=1))
+    mocked.post(DR_URL, body=payload("dr-doc.xml"))
 
     result = client.send(["996550123456", "996550123457"], "hello", reference="A88726")
 
-    assert request_xml(wire.calls[1])["dr"] == {"login": "acme", "pwd": "s3cret-pw",
+    assert request_xml(mocked.calls[1])["dr"] == {"login": "acme", "pwd": "s3cret-pw",
                                                 "id": "A88726"}
     assert result.ids == ["A88726:996550123456", "A88726:996550123457"]
     assert all(m.ok and m.parts == 1 and m.reference == "A88726" for m in result)
 
 
 def test_repeated_id_holding_fewer_numbers_marks_the_others_not_taken(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(URL, body=answer(payload, 10, id="A88726", phones=3))
-    wire.post(DR_URL, body=payload("dr-doc.xml"))
+    mocked.post(URL, body=answer(payload, 10, id="A88726", phones=3))
+    mocked.post(DR_URL, body=payload("dr-doc.xml"))
 
     result = client.send(["996550123456", "996550123457", "996550123458"], "hello",
                          reference="A88726")
@@ -439,10 +439,10 @@ def test_repeated_id_holding_fewer_numbers_marks_the_others_not_taken(
 
 
 def test_repeated_id_of_another_send_is_duplicate_message(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(URL, body=answer(payload, 10, id="A88726"))
-    wire.post(DR_URL, body=payload("dr-doc.xml"))  # holds ...456 and ...457
+    mocked.post(URL, body=answer(payload, 10, id="A88726"))
+    mocked.post(DR_URL, body=payload("dr-doc.xml"))  # holds ...456 and ...457
 
     with pytest.raises(DuplicateMessage) as caught:
         client.send("996550123999", "hello", reference="A88726")
@@ -452,10 +452,10 @@ def test_repeated_id_of_another_send_is_duplicate_message(
 
 
 def test_duplicate_on_the_first_attempt_without_a_report_is_duplicate_message(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(URL, body=answer(payload, 10))
-    wire.post(DR_URL, body=payload("dr-status.xml", status=4))
+    mocked.post(URL, body=answer(payload, 10))
+    mocked.post(DR_URL, body=payload("dr-status.xml", status=4))
 
     with pytest.raises(DuplicateMessage) as caught:
         client.send("996550123456", "hello", reference="used1")
@@ -464,27 +464,27 @@ def test_duplicate_on_the_first_attempt_without_a_report_is_duplicate_message(
 
 
 def test_lost_answer_then_duplicate_is_accepted(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
-    request_xml: ParseBody, sleeps: list[float],
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
+    request_xml: ParseBody, sms_sleeps: list[float],
 ) -> None:
-    wire.post(URL, body=requests.exceptions.ReadTimeout("read timed out"))
-    wire.post(URL, body=answer(payload, 10))
-    wire.post(DR_URL, body=payload("dr-one-of-two.xml"))
+    mocked.post(URL, body=requests.exceptions.ReadTimeout("read timed out"))
+    mocked.post(URL, body=answer(payload, 10))
+    mocked.post(DR_URL, body=payload("dr-one-of-two.xml"))
 
     result = client.send("996550123456", "hello", reference="L1")
 
-    assert [request_xml(c)["message"]["id"] for c in wire.calls[:2]] == ["L1", "L1"]
+    assert [request_xml(c)["message"]["id"] for c in mocked.calls[:2]] == ["L1", "L1"]
     assert result.ok and result.ids == ["L1:996550123456"]
-    assert len(sleeps) == 1
+    assert len(sms_sleeps) == 1
 
 
 def test_lost_answer_then_duplicate_without_a_report_is_delivery_unknown(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
     # Our own first attempt may have been taken: "no report" proves nothing either way.
-    wire.post(URL, body=requests.exceptions.ReadTimeout("read timed out"))
-    wire.post(URL, body=answer(payload, 10))
-    wire.post(DR_URL, body=payload("dr-status.xml", status=4))
+    mocked.post(URL, body=requests.exceptions.ReadTimeout("read timed out"))
+    mocked.post(URL, body=answer(payload, 10))
+    mocked.post(DR_URL, body=payload("dr-status.xml", status=4))
 
     with pytest.raises(DeliveryUnknown):
         client.send("996550123456", "hello", reference="L2")
@@ -492,63 +492,63 @@ def test_lost_answer_then_duplicate_without_a_report_is_delivery_unknown(
 
 @pytest.mark.parametrize("status", [4, 7])
 def test_a_refusal_after_a_lost_answer_is_delivery_unknown(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload, status: int,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload, status: int,
 ) -> None:
     """The first attempt may have been taken (and charged): the repeat's refusal proves
     nothing about it."""
-    wire.post(URL, body=requests.exceptions.ReadTimeout("read timed out"))
-    wire.post(URL, body=answer(payload, status))
+    mocked.post(URL, body=requests.exceptions.ReadTimeout("read timed out"))
+    mocked.post(URL, body=answer(payload, status))
 
     with pytest.raises(DeliveryUnknown) as caught:
         client.send("996550123456", "hello", reference="L2")
 
     assert caught.value.__cause__ is not None
     assert caught.value.retry_safe is True  # Nikita deduplicates by id L2
-    assert len(wire.calls) == 2
+    assert len(mocked.calls) == 2
 
 
 def test_a_refusal_after_a_busy_answer_is_a_refusal(
-    make_client: Callable[..., smsbridge.Client], wire: responses.RequestsMock,
+    connect: Callable[..., smsbridge.Client], mocked: responses.RequestsMock,
     payload: Payload,
 ) -> None:
     """Status 9 (busy) is a readable refusal: nothing was taken before the repeat."""
-    client = make_client(busy_retries=1)
-    wire.post(URL, body=answer(payload, 9))
-    wire.post(URL, body=answer(payload, 4))
+    client = connect(busy_retries=1)
+    mocked.post(URL, body=answer(payload, 9))
+    mocked.post(URL, body=answer(payload, 4))
 
     with pytest.raises(InsufficientFunds):
         client.send("996550123456", "hello", reference="L3")
 
 
 def test_lost_answers_until_the_retries_end_raise_delivery_unknown(
-    client: smsbridge.Client, wire: responses.RequestsMock,
+    client: smsbridge.Client, mocked: responses.RequestsMock,
 ) -> None:
     for _ in range(3):
-        wire.post(URL, body=requests.exceptions.ReadTimeout("read timed out"))
+        mocked.post(URL, body=requests.exceptions.ReadTimeout("read timed out"))
 
     with pytest.raises(DeliveryUnknown):
         client.send("996550123456", "hello")
 
-    assert len(wire.calls) == 3
+    assert len(mocked.calls) == 3
 
 
 def test_gateway_error_is_retried_with_the_same_body(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(URL, status=502, body=b"Bad Gateway")
-    wire.post(URL, body=answer(payload))
+    mocked.post(URL, status=502, body=b"Bad Gateway")
+    mocked.post(URL, body=answer(payload))
 
     result = client.send("996550123456", "hello")
 
     assert result.ok
-    assert wire.calls[0].request.body == wire.calls[1].request.body
+    assert mocked.calls[0].request.body == mocked.calls[1].request.body
 
 
 def test_gateway_error_to_the_end_is_delivery_unknown(
-    make_client: Callable[..., smsbridge.Client], wire: responses.RequestsMock,
+    connect: Callable[..., smsbridge.Client], mocked: responses.RequestsMock,
 ) -> None:
-    client = make_client(retries=0)
-    wire.post(URL, status=504, body=b"")
+    client = connect(retries=0)
+    mocked.post(URL, status=504, body=b"")
 
     with pytest.raises(DeliveryUnknown):
         client.send("996550123456", "hello")
@@ -558,11 +558,11 @@ def test_gateway_error_to_the_end_is_delivery_unknown(
 
 
 def test_http_500_without_a_status_is_delivery_unknown(
-    make_client: Callable[..., smsbridge.Client], wire: responses.RequestsMock,
+    connect: Callable[..., smsbridge.Client], mocked: responses.RequestsMock,
 ) -> None:
     """A 5xx may come after the gateway took the message: never a refusal."""
-    client = make_client(retries=0)
-    wire.post(URL, status=500, body=b"Internal Server Error")
+    client = connect(retries=0)
+    mocked.post(URL, status=500, body=b"Internal Server Error")
 
     with pytest.raises(DeliveryUnknown) as caught:
         client.send("996550123456", "hello", reference="order17")
@@ -575,10 +575,10 @@ def test_http_500_without_a_status_is_delivery_unknown(
 
 
 def test_http_500_to_a_send_without_a_reference_is_not_retry_safe(
-    make_client: Callable[..., smsbridge.Client], wire: responses.RequestsMock,
+    connect: Callable[..., smsbridge.Client], mocked: responses.RequestsMock,
 ) -> None:
-    client = make_client(retries=0)
-    wire.post(URL, status=500, body=b"Internal Server Error")
+    client = connect(retries=0)
+    mocked.post(URL, status=500, body=b"Internal Server Error")
 
     with pytest.raises(DeliveryUnknown) as caught:
         client.send("996550123456", "hello")
@@ -588,9 +588,9 @@ def test_http_500_to_a_send_without_a_reference_is_not_retry_safe(
 
 
 def test_http_401_without_a_status_is_an_auth_error(
-    client: smsbridge.Client, wire: responses.RequestsMock,
+    client: smsbridge.Client, mocked: responses.RequestsMock,
 ) -> None:
-    wire.post(URL, status=401, body=b"<html>Unauthorized</html>")
+    mocked.post(URL, status=401, body=b"<html>Unauthorized</html>")
 
     with pytest.raises(AuthError) as caught:
         client.send("996550123456", "hello")
@@ -599,9 +599,9 @@ def test_http_401_without_a_status_is_an_auth_error(
 
 
 def test_body_status_wins_over_the_http_status(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(URL, status=400, body=answer(payload, 5))
+    mocked.post(URL, status=400, body=answer(payload, 5))
 
     with pytest.raises(InvalidSender) as caught:
         client.send("996550123456", "hello")
@@ -621,9 +621,9 @@ def test_body_status_wins_over_the_http_status(
     ],
 )
 def test_unreadable_answers_to_a_send_are_delivery_unknown(
-    client: smsbridge.Client, wire: responses.RequestsMock, body: bytes,
+    client: smsbridge.Client, mocked: responses.RequestsMock, body: bytes,
 ) -> None:
-    wire.post(URL, body=body)
+    mocked.post(URL, body=body)
 
     with pytest.raises(DeliveryUnknown) as caught:
         client.send("996550123456", "hello")
@@ -633,13 +633,13 @@ def test_unreadable_answers_to_a_send_are_delivery_unknown(
 
 
 def test_password_never_in_errors_or_logs(
-    make_client: Callable[..., smsbridge.Client], wire: responses.RequestsMock,
+    connect: Callable[..., smsbridge.Client], mocked: responses.RequestsMock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    client = make_client(retries=1)
+    client = connect(retries=1)
     caplog.set_level(logging.DEBUG)
-    wire.post(URL, status=500, body=b"<error>echo <pwd>s3cret-pw</pwd></error>")
-    wire.post(URL, status=500, body=b"<error>echo s3cret-pw</error>")
+    mocked.post(URL, status=500, body=b"<error>echo <pwd>s3cret-pw</pwd></error>")
+    mocked.post(URL, status=500, body=b"<error>echo s3cret-pw</error>")
 
     with pytest.raises(DeliveryUnknown) as caught:
         client.send("996550123456", "hello")

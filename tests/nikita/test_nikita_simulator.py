@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
 
 import pytest
 import requests
@@ -25,6 +25,7 @@ from smsbridge.errors import (
     RateLimited,
 )
 from smsbridge.models import DeliveryState
+from smsbridge.testing.fixtures import FakeClock, Served, until_final
 from smsbridge.transport import RetryPolicy
 from smsbridge.xmlutil import parse_xml
 from smsbridge_nikita.simulator import NikitaSimulator
@@ -33,62 +34,35 @@ NUMBER = "996550123456"
 FAILING = "996550120000"
 
 
-class Clock:
-    """A settable clock for the simulator."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc).timestamp()
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc))
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def sim(clock: Clock) -> NikitaSimulator:
+def sim(clock: FakeClock) -> NikitaSimulator:
     return NikitaSimulator(clock=clock)
 
 
 @pytest.fixture
-def url(sim: NikitaSimulator) -> Iterator[str]:
-    with sim.serve() as base:
-        yield base
+def served(sim: NikitaSimulator, sms_simulator: Callable[..., Served]) -> Served:
+    return sms_simulator(sim)
 
 
 @pytest.fixture
-def connect(sim: NikitaSimulator, url: str,
-            sleeps: list[float]) -> Iterator[Callable[..., smsbridge.Client]]:
-    made: list[smsbridge.Client] = []
+def url(served: Served) -> str:
+    return served.url
 
-    def make(retries: int = 2, **overrides: Any) -> smsbridge.Client:
-        retry = RetryPolicy(retries=retries, sleep=sleeps.append, jitter=lambda: 0.0)
-        client = smsbridge.connect("nikita", retry=retry,
-                                   **{**sim.client_settings(url), **overrides})
-        made.append(client)
-        return client
 
-    yield make
-    for client in made:
-        client.close()
+@pytest.fixture
+def connect(served: Served) -> Callable[..., smsbridge.Client]:
+    """Make nikita clients for the simulator (sms_connect: waits go to sms_sleeps)."""
+    return functools.partial(served.connect, jitter=0.0)
 
 
 @pytest.fixture
 def sms(connect: Callable[..., smsbridge.Client]) -> smsbridge.Client:
     return connect()
-
-
-def until_final(sms: smsbridge.Client, message_id: str) -> list[DeliveryState]:
-    states = []
-    for _ in range(10):
-        report = sms.status(message_id)
-        states.append(report.state)
-        if report.state.is_final:
-            return states
-    raise AssertionError(f"{message_id} never reached a final state: {states}")
 
 
 def test_send_then_status_until_delivered_and_balance_goes_down(
@@ -99,8 +73,8 @@ def test_send_then_status_until_delivered_and_balance_goes_down(
     result = sms.send([NUMBER, FAILING], "Привет! " * 10)  # 80 UCS-2 chars: 2 parts
 
     assert result.ok and [m.parts for m in result] == [2, 2]
-    assert until_final(sms, result.ids[0]) == [DeliveryState.SENT, DeliveryState.DELIVERED]
-    assert until_final(sms, result.ids[1]) == [DeliveryState.SENT, DeliveryState.UNDELIVERED]
+    assert until_final(sms, result.ids[0]).states == [DeliveryState.SENT, DeliveryState.DELIVERED]
+    assert until_final(sms, result.ids[1]).states == [DeliveryState.SENT, DeliveryState.UNDELIVERED]
     assert sms.balance().amount == before - Decimal("0.50") * 2 * 2
     final = sms.status(result.ids[0])
     assert final.sent_at is not None and final.delivered_at is not None
@@ -145,12 +119,12 @@ def test_insufficient_funds(sim: NikitaSimulator,
 
 
 def test_5xx_on_a_read_is_retried(sms: smsbridge.Client, sim: NikitaSimulator,
-                                  sleeps: list[float]) -> None:
+                                  sms_sleeps: list[float]) -> None:
     sim.inject("status", path="/info", status=503, body=b"Service Unavailable")
 
     assert sms.balance().amount == Decimal("100.00")
     assert [r.path for r in sim.requests] == ["/api/info", "/api/info"]
-    assert len(sleeps) == 1
+    assert len(sms_sleeps) == 1
 
 
 def test_a_slow_read_times_out_and_is_retried(
@@ -201,12 +175,12 @@ def test_dropped_connection_before_handling_is_retried(
 
 
 def test_busy_gateway_is_waited_for(sim: NikitaSimulator, sms: smsbridge.Client,
-                                    sleeps: list[float]) -> None:
+                                    sms_sleeps: list[float]) -> None:
     sim.busy(2)
 
     result = sms.send(NUMBER, "hello", reference="busy1")
 
-    assert result.ok and sleeps == [5.0, 5.0]
+    assert result.ok and sms_sleeps == [5.0, 5.0]
     ids = [parse_xml(r.body)["message"]["id"] for r in sim.requests]
     assert ids == ["busy1"] * 3
 
@@ -257,7 +231,7 @@ def test_test_mode_charges_nothing(sim: NikitaSimulator,
         sms.status(result.ids[0])
 
 
-def test_unapproved_sender_and_stop_words(clock: Clock, sleeps: list[float]) -> None:
+def test_unapproved_sender_and_stop_words(clock: FakeClock, sms_sleeps: list[float]) -> None:
     sim = NikitaSimulator(senders=["SMSBRIDGE"], stop_words=["forbidden"], clock=clock)
     with sim.serve() as url:
         sms = smsbridge.connect("nikita", **sim.client_settings(url))
@@ -271,7 +245,7 @@ def test_unapproved_sender_and_stop_words(clock: Clock, sleeps: list[float]) -> 
 
 
 def test_scheduled_send_stays_queued_until_its_time(
-    sms: smsbridge.Client, clock: Clock, sim: NikitaSimulator,
+    sms: smsbridge.Client, clock: FakeClock, sim: NikitaSimulator,
 ) -> None:
     clock.now = datetime(2099, 3, 1, 6, 0, tzinfo=timezone.utc).timestamp()  # not past
     later = datetime.fromtimestamp(clock.now, timezone.utc) + timedelta(hours=2)
@@ -281,7 +255,7 @@ def test_scheduled_send_stays_queued_until_its_time(
     assert parse_xml(sim.requests[-1].body)["message"]["time"] == "20990301140000"
     assert sms.status(result.ids[0]).state is DeliveryState.QUEUED
     clock.now += 3 * 3600
-    assert until_final(sms, result.ids[0]) == [DeliveryState.SENT, DeliveryState.DELIVERED]
+    assert until_final(sms, result.ids[0]).states == [DeliveryState.SENT, DeliveryState.DELIVERED]
 
 
 def test_lookup(sms: smsbridge.Client) -> None:
@@ -397,11 +371,11 @@ def test_simulator_answers_info_and_def_with_namespaces(url: str) -> None:
 
 
 def test_numbers_the_gateway_did_not_take_are_those_recipients_errors(
-    clock: Clock, sleeps: list[float],
+    clock: FakeClock, sms_sleeps: list[float],
 ) -> None:
     sim = NikitaSimulator(clock=clock, unrecognized={FAILING})
     with sim.serve() as base:
-        sms = smsbridge.connect("nikita", retry=RetryPolicy(sleep=sleeps.append),
+        sms = smsbridge.connect("nikita", retry=RetryPolicy(sleep=sms_sleeps.append),
                                 **sim.client_settings(base))
         with sms:
             result = sms.send([NUMBER, FAILING], "hello", reference="short1")

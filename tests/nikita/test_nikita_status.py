@@ -31,14 +31,14 @@ def utc(year: int, month: int, day: int, hour: int, minute: int, second: int) ->
 
 
 def test_request_on_the_wire(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
     request_xml: ParseBody,
 ) -> None:
-    wire.post(URL, body=payload("dr-doc.xml"))
+    mocked.post(URL, body=payload("dr-doc.xml"))
 
     client.status("A88726:996550123456")
 
-    call = wire.calls[0]
+    call = mocked.calls[0]
     assert call.request.method == "POST" and call.request.url == URL
     assert call.request.headers["Content-Type"] == "application/xml; charset=utf-8"
     assert request_xml(call) == {"dr": {"login": "acme", "pwd": "s3cret-pw", "id": "A88726",
@@ -46,10 +46,10 @@ def test_request_on_the_wire(
 
 
 def test_doc_answer_picks_the_asked_phone(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(URL, body=payload("dr-doc.xml"))
-    wire.post(URL, body=payload("dr-doc.xml"))
+    mocked.post(URL, body=payload("dr-doc.xml"))
+    mocked.post(URL, body=payload("dr-doc.xml"))
 
     sent = client.status("A88726:996550123456")
     delivered = client.status("A88726:996550123457")
@@ -68,10 +68,10 @@ def test_doc_answer_picks_the_asked_phone(
 
 @pytest.mark.parametrize(("code", "state"), sorted(REPORT_STATES.items()))
 def test_every_report_code_maps_to_a_state(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
     code: int, state: DeliveryState,
 ) -> None:
-    wire.post(URL, body=payload("dr-report.xml", number="996550123456", report=code,
+    mocked.post(URL, body=payload("dr-report.xml", number="996550123456", report=code,
                                 send_time="", rcv_time=""))
 
     report = client.status("A1:996550123456")
@@ -90,9 +90,9 @@ def test_report_code_table_explicitly() -> None:
 
 
 def test_an_undocumented_report_code_is_unknown_keeping_the_code(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(URL, body=payload("dr-report.xml", number="996550123456", report=42,
+    mocked.post(URL, body=payload("dr-report.xml", number="996550123456", report=42,
                                 send_time="", rcv_time=""))
 
     report = client.status("A1:996550123456")
@@ -101,9 +101,9 @@ def test_an_undocumented_report_code_is_unknown_keeping_the_code(
 
 
 def test_undelivered_keeps_no_delivery_time_and_namespaces_are_ignored(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post(URL, body=payload("dr-namespaced-plus-number.xml"))
+    mocked.post(URL, body=payload("dr-namespaced-plus-number.xml"))
 
     report = client.status("A1:996550123456")
 
@@ -115,10 +115,10 @@ def test_undelivered_keeps_no_delivery_time_and_namespaces_are_ignored(
 
 @pytest.mark.parametrize(("code", "error"), sorted(DR_ERRORS.items()))
 def test_every_dr_status_maps_to_its_error(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
     code: int, error: type[ProviderError],
 ) -> None:
-    wire.post(URL, body=payload("dr-status.xml", status=code))
+    mocked.post(URL, body=payload("dr-status.xml", status=code))
 
     with pytest.raises(error) as caught:
         client.status("A1:996550123456")
@@ -128,10 +128,10 @@ def test_every_dr_status_maps_to_its_error(
 
 
 def test_concrete_dr_errors(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
     for code in (2, 3, 4, 5):
-        wire.post(URL, body=payload("dr-status.xml", status=code))
+        mocked.post(URL, body=payload("dr-status.xml", status=code))
     for error in (AuthError, AuthError, NotFound, RateLimited):
         with pytest.raises(error):
             client.status("A1:996550123456")
@@ -163,23 +163,23 @@ def test_malformed_message_ids_are_validation_errors(
     ],
 )
 def test_unreadable_dr_answers_raise_invalid_response(
-    client: smsbridge.Client, wire: responses.RequestsMock, body: bytes,
+    client: smsbridge.Client, mocked: responses.RequestsMock, body: bytes,
 ) -> None:
-    wire.post(URL, body=body)
+    mocked.post(URL, body=body)
 
     with pytest.raises(InvalidResponse):
         client.status("A1:996550123456")
 
 
 def test_a_read_is_retried_after_5xx(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
-    sleeps: list[float],
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
+    sms_sleeps: list[float],
 ) -> None:
-    wire.post(URL, status=503, body=b"busy")
-    wire.post(URL, body=payload("dr-doc.xml"))
+    mocked.post(URL, status=503, body=b"busy")
+    mocked.post(URL, body=payload("dr-doc.xml"))
 
     assert client.status("A1:996550123457").state is DeliveryState.DELIVERED
-    assert len(sleeps) == 1
+    assert len(sms_sleeps) == 1
 
 
 # -- pushes -----------------------------------------------------------------------------
@@ -196,9 +196,9 @@ def test_push_from_the_document(client: smsbridge.Client, payload: Payload) -> N
 
 
 def test_push_ids_match_what_send_returned(
-    client: smsbridge.Client, wire: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
 ) -> None:
-    wire.post("https://nikita.test/api/message", body=payload("message-success-doc.xml"))
+    mocked.post("https://nikita.test/api/message", body=payload("message-success-doc.xml"))
     sent = client.send("996550123456", "hi", reference="A88726")
 
     reports = client.parse_callback(payload("push-delivered-one.xml").decode())

@@ -77,9 +77,9 @@ def test_control_characters_cannot_travel_in_xml(client: smsbridge.Client,
         client.send("996550123456", "bell\x07")
 
 
-def test_a_sender_is_required(make_client: Callable[..., smsbridge.Client],
+def test_a_sender_is_required(connect: Callable[..., smsbridge.Client],
                               no_requests: Any) -> None:
-    client = make_client(sender=None)
+    client = connect(sender=None)
 
     with pytest.raises(ValidationError, match="needs a sender") as caught:
         client.send("996550123456", "hello")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import responses
 
 import smsbridge
 
@@ -19,7 +18,7 @@ BASE_URL = "https://phoenix.test"
 TOKEN = "tok-S3cret-phoenix"
 
 
-class Wire:
+class ProviderApi:
     """Helpers to build provider URLs and read the requests the driver made."""
 
     base_url = BASE_URL
@@ -50,14 +49,9 @@ class Wire:
 
 
 @pytest.fixture
-def wire() -> Wire:
-    return Wire()
-
-
-@pytest.fixture
-def sleeps(sms_sleeps: list[float]) -> list[float]:
-    """Every backoff delay the client asked for (nothing really sleeps)."""
-    return sms_sleeps
+def api() -> ProviderApi:
+    """Phoenix's URLs and payloads, and readers of the requests the driver made."""
+    return ProviderApi()
 
 
 @pytest.fixture
@@ -67,13 +61,6 @@ def connect(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbr
 
 
 @pytest.fixture
-def client(connect: Callable[..., smsbridge.Client]) -> Iterator[smsbridge.Client]:
-    sms = connect()
-    yield sms
-    sms.close()
-
-
-@pytest.fixture
-def mocked() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock() as mock:
-        yield mock
+def client(connect: Callable[..., smsbridge.Client]) -> smsbridge.Client:
+    """A Phoenix client with the test settings (closed by ``sms_connect``)."""
+    return connect()

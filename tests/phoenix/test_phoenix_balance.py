@@ -13,16 +13,16 @@ from smsbridge.errors import AuthError, InvalidResponse
 
 
 def test_balance_of_the_document_example(client: smsbridge.Client,
-                                         mocked: responses.RequestsMock, wire: Any) -> None:
-    mocked.get(wire.url("finance/balance"), body=wire.payload("balance.json"),
+                                         mocked: responses.RequestsMock, api: Any) -> None:
+    mocked.get(api.url("finance/balance"), body=api.payload("balance.json"),
                content_type="application/json")
 
     balance = client.balance()
 
     call = mocked.calls[0]
     assert call.request.method == "GET"
-    assert wire.path(call) == "/sms-api/finance/balance"
-    assert wire.query(call) == {"token": [wire.token]}
+    assert api.path(call) == "/sms-api/finance/balance"
+    assert api.query(call) == {"token": [api.token]}
     assert balance.amount == Decimal("42.0")
     assert balance.credit_limit == Decimal("200.0")
     assert balance.currency is None
@@ -34,8 +34,8 @@ def test_balance_of_the_document_example(client: smsbridge.Client,
 
 
 def test_strings_and_an_empty_credit_limit(client: smsbridge.Client,
-                                           mocked: responses.RequestsMock, wire: Any) -> None:
-    mocked.get(wire.url("finance/balance"), body=wire.payload("balance-strings-no-credit.json"))
+                                           mocked: responses.RequestsMock, api: Any) -> None:
+    mocked.get(api.url("finance/balance"), body=api.payload("balance-strings-no-credit.json"))
 
     balance = client.balance()
 
@@ -44,8 +44,8 @@ def test_strings_and_an_empty_credit_limit(client: smsbridge.Client,
 
 
 def test_null_credit_limit(client: smsbridge.Client, mocked: responses.RequestsMock,
-                           wire: Any) -> None:
-    mocked.get(wire.url("finance/balance"),
+                           api: Any) -> None:
+    mocked.get(api.url("finance/balance"),
                json={"balance": -5, "beginningPeriodBalance": 0, "limit": 0, "creditLimit": None,
                      "currentPayments": 0, "currentFees": 5})
 
@@ -65,8 +65,8 @@ def test_null_credit_limit(client: smsbridge.Client, mocked: responses.RequestsM
     '{"balance": 1, "currentFees": "x"}',
 ])
 def test_unreadable_balances(client: smsbridge.Client, mocked: responses.RequestsMock,
-                             wire: Any, body: str) -> None:
-    mocked.get(wire.url("finance/balance"), body=body)
+                             api: Any, body: str) -> None:
+    mocked.get(api.url("finance/balance"), body=body)
 
     with pytest.raises(InvalidResponse) as caught:
         client.balance()
@@ -74,8 +74,8 @@ def test_unreadable_balances(client: smsbridge.Client, mocked: responses.Request
 
 
 def test_blocked_account_is_an_auth_error(client: smsbridge.Client,
-                                          mocked: responses.RequestsMock, wire: Any) -> None:
-    mocked.get(wire.url("finance/balance"), status=403, body="")
+                                          mocked: responses.RequestsMock, api: Any) -> None:
+    mocked.get(api.url("finance/balance"), status=403, body="")
 
     with pytest.raises(AuthError) as caught:
         client.balance()

@@ -45,10 +45,10 @@ def test_the_table_covers_every_documented_code() -> None:
 @pytest.mark.parametrize("code, error", sorted(PROVIDER_ERRORS.items()))
 @pytest.mark.parametrize("status", [400, 404])
 def test_every_code_maps_through_the_table(client: smsbridge.Client,
-                                           mocked: responses.RequestsMock, wire: Any,
+                                           mocked: responses.RequestsMock, api: Any,
                                            code: str, error: type[ProviderError],
                                            status: int) -> None:
-    mocked.get(wire.url("finance/balance"), body=error_body(code), status=status)
+    mocked.get(api.url("finance/balance"), body=error_body(code), status=status)
 
     with pytest.raises(ProviderError) as caught:
         client.balance()
@@ -61,8 +61,8 @@ def test_every_code_maps_through_the_table(client: smsbridge.Client,
 
 
 def test_the_body_code_wins_over_a_200(client: smsbridge.Client, mocked: responses.RequestsMock,
-                                       wire: Any) -> None:
-    mocked.get(wire.url("dispatches/9"), body=error_body("DISPATCH_NOT_FOUND"), status=200)
+                                       api: Any) -> None:
+    mocked.get(api.url("dispatches/9"), body=error_body("DISPATCH_NOT_FOUND"), status=200)
 
     with pytest.raises(NotFound):
         client.status("9")
@@ -72,10 +72,10 @@ def test_the_body_code_wins_over_a_200(client: smsbridge.Client, mocked: respons
                                            (403, AuthError), (404, NotFound),
                                            (429, RateLimited), (500, ProviderError)])
 def test_unknown_codes_fall_back_on_the_http_status(client: smsbridge.Client,
-                                                    mocked: responses.RequestsMock, wire: Any,
+                                                    mocked: responses.RequestsMock, api: Any,
                                                     status: int,
                                                     error: type[ProviderError]) -> None:
-    mocked.get(wire.url("finance/balance"), body=error_body("USER_BLOCKED"), status=status)
+    mocked.get(api.url("finance/balance"), body=error_body("USER_BLOCKED"), status=status)
 
     with pytest.raises(ProviderError) as caught:
         client.balance()
@@ -86,8 +86,8 @@ def test_unknown_codes_fall_back_on_the_http_status(client: smsbridge.Client,
 @pytest.mark.parametrize("status, error", [(401, AuthError), (403, AuthError),
                                            (404, NotFound), (402, InsufficientFunds)])
 def test_http_errors_without_a_body(client: smsbridge.Client, mocked: responses.RequestsMock,
-                                    wire: Any, status: int, error: type[ProviderError]) -> None:
-    mocked.get(wire.url("finance/balance"), body="", status=status)
+                                    api: Any, status: int, error: type[ProviderError]) -> None:
+    mocked.get(api.url("finance/balance"), body="", status=status)
 
     with pytest.raises(error) as caught:
         client.balance()
@@ -97,8 +97,8 @@ def test_http_errors_without_a_body(client: smsbridge.Client, mocked: responses.
 
 def test_json_without_a_code_on_an_error_status(client: smsbridge.Client,
                                                 mocked: responses.RequestsMock,
-                                                wire: Any) -> None:
-    mocked.get(wire.url("addressbooks"),
+                                                api: Any) -> None:
+    mocked.get(api.url("addressbooks"),
                json={"timestamp": "2020-09-07", "status": 401, "error": "Unauthorized"},
                status=401)
 
@@ -107,15 +107,15 @@ def test_json_without_a_code_on_an_error_status(client: smsbridge.Client,
 
 
 def test_secrets_stay_out_of_errors_and_logs(client: smsbridge.Client,
-                                             mocked: responses.RequestsMock, wire: Any,
+                                             mocked: responses.RequestsMock, api: Any,
                                              caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="smsbridge")
     echo = json.dumps({"code": "ARGUMENT_NOT_VALID",
-                       "message": f"bad request /sms-api/dispatches?token={wire.token}"})
-    mocked.post(wire.url("dispatches"), body=echo, status=400)
+                       "message": f"bad request /sms-api/dispatches?token={api.token}"})
+    mocked.post(api.url("dispatches"), body=echo, status=400)
 
     with pytest.raises(ProviderError) as caught:
         client.send("380710000000", "hello")
     texts = [str(caught.value), repr(caught.value), str(caught.value.body), caplog.text]
     for text in texts:
-        assert wire.token not in text
+        assert api.token not in text

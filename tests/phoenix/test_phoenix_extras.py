@@ -27,53 +27,53 @@ def driver(client: smsbridge.Client) -> PhoenixDriver:
 
 
 def test_address_books(driver: PhoenixDriver, mocked: responses.RequestsMock,
-                       wire: Any) -> None:
-    mocked.get(wire.url("addressbooks"), body=wire.payload("addressbooks.json"),
+                       api: Any) -> None:
+    mocked.get(api.url("addressbooks"), body=api.payload("addressbooks.json"),
                content_type="application/json")
 
     books = driver.address_books()
 
     call = mocked.calls[0]
     assert call.request.method == "GET"
-    assert wire.path(call) == "/sms-api/addressbooks"
-    assert wire.query(call) == {"token": [wire.token]}
+    assert api.path(call) == "/sms-api/addressbooks"
+    assert api.query(call) == {"token": [api.token]}
     assert books == [{"id": 1, "name": "name1"}, {"id": 2, "name": "name2"}]
 
 
 def test_address_books_tolerate_strings_and_empty_lists(driver: PhoenixDriver,
                                                         mocked: responses.RequestsMock,
-                                                        wire: Any) -> None:
-    mocked.get(wire.url("addressbooks"), body='[{"id": "7", "name": null}]')
-    mocked.get(wire.url("addressbooks"), body="[]")
+                                                        api: Any) -> None:
+    mocked.get(api.url("addressbooks"), body='[{"id": "7", "name": null}]')
+    mocked.get(api.url("addressbooks"), body="[]")
 
     assert driver.address_books() == [{"id": 7, "name": ""}]
     assert driver.address_books() == []
 
 
-def test_contacts(driver: PhoenixDriver, mocked: responses.RequestsMock, wire: Any) -> None:
-    mocked.get(wire.url("addressbooks/1/contacts"), body=wire.payload("contacts.json"))
+def test_contacts(driver: PhoenixDriver, mocked: responses.RequestsMock, api: Any) -> None:
+    mocked.get(api.url("addressbooks/1/contacts"), body=api.payload("contacts.json"))
 
     contacts = driver.contacts(1)
 
     call = mocked.calls[0]
     assert call.request.method == "GET"
-    assert wire.path(call) == "/sms-api/addressbooks/1/contacts"
-    assert wire.query(call) == {"token": [wire.token]}
+    assert api.path(call) == "/sms-api/addressbooks/1/contacts"
+    assert api.query(call) == {"token": [api.token]}
     assert contacts == [{"phone": "380710000000", "comment": "Контакт 1"},
                         {"phone": "380719999999", "comment": "Контакт 2"}]
 
 
 def test_contact_without_comment(driver: PhoenixDriver, mocked: responses.RequestsMock,
-                                 wire: Any) -> None:
-    mocked.get(wire.url("addressbooks/3/contacts"), body='[{"phone": 380710000000}]')
+                                 api: Any) -> None:
+    mocked.get(api.url("addressbooks/3/contacts"), body='[{"phone": 380710000000}]')
 
     assert driver.contacts(3) == [{"phone": "380710000000", "comment": None}]
 
 
 def test_contacts_of_a_missing_book(driver: PhoenixDriver, mocked: responses.RequestsMock,
-                                    wire: Any) -> None:
-    mocked.get(wire.url("addressbooks/2/contacts"),
-               body=wire.payload("error-address-book-not-found.json"), status=404)
+                                    api: Any) -> None:
+    mocked.get(api.url("addressbooks/2/contacts"),
+               body=api.payload("error-address-book-not-found.json"), status=404)
 
     with pytest.raises(NotFound) as caught:
         driver.contacts(2)
@@ -90,10 +90,10 @@ def test_contacts_need_a_book_id(driver: PhoenixDriver, mocked: responses.Reques
 
 
 @pytest.mark.parametrize("body", ["nope", '{"id": 1}', '[{"name": "x"}]', "[1, 2]"])
-def test_unreadable_lists(driver: PhoenixDriver, mocked: responses.RequestsMock, wire: Any,
+def test_unreadable_lists(driver: PhoenixDriver, mocked: responses.RequestsMock, api: Any,
                           body: str) -> None:
-    mocked.get(wire.url("addressbooks"), body=body)
-    mocked.get(wire.url("addressbooks/1/contacts"), body=body.replace("name", "comment"))
+    mocked.get(api.url("addressbooks"), body=body)
+    mocked.get(api.url("addressbooks/1/contacts"), body=body.replace("name", "comment"))
 
     with pytest.raises(InvalidResponse):
         driver.address_books()
@@ -102,23 +102,23 @@ def test_unreadable_lists(driver: PhoenixDriver, mocked: responses.RequestsMock,
 
 
 @pytest.mark.parametrize("dispatch, expected", [(1, 1), ("1", 1), ("5:380710000000", 5)])
-def test_cancel_dispatch(driver: PhoenixDriver, mocked: responses.RequestsMock, wire: Any,
+def test_cancel_dispatch(driver: PhoenixDriver, mocked: responses.RequestsMock, api: Any,
                          dispatch: Any, expected: int) -> None:
-    mocked.post(wire.url("dispatches/cancel"), body="")
+    mocked.post(api.url("dispatches/cancel"), body="")
 
     assert driver.cancel_dispatch(dispatch) is None
 
     call = mocked.calls[0]
-    assert wire.path(call) == "/sms-api/dispatches/cancel"
-    assert wire.query(call) == {"token": [wire.token]}
+    assert api.path(call) == "/sms-api/dispatches/cancel"
+    assert api.query(call) == {"token": [api.token]}
     assert call.request.headers["Content-Type"] == "application/json"
-    assert wire.body(call) == {"idDispatch": expected}
+    assert api.body(call) == {"idDispatch": expected}
 
 
 def test_cancel_missing_dispatch(driver: PhoenixDriver, mocked: responses.RequestsMock,
-                                 wire: Any) -> None:
-    mocked.post(wire.url("dispatches/cancel"),
-                body=wire.payload("error-dispatch-cancel-not-found.json"), status=404)
+                                 api: Any) -> None:
+    mocked.post(api.url("dispatches/cancel"),
+                body=api.payload("error-dispatch-cancel-not-found.json"), status=404)
 
     with pytest.raises(NotFound) as caught:
         driver.cancel_dispatch(2)
@@ -128,9 +128,9 @@ def test_cancel_missing_dispatch(driver: PhoenixDriver, mocked: responses.Reques
 @pytest.mark.parametrize("name", ["error-dispatch-can-not-be-canceled.json",
                                   "error-dispatch-can-not-be-canceled-doc-literal.txt"])
 def test_cancel_refused_by_state(driver: PhoenixDriver, mocked: responses.RequestsMock,
-                                 wire: Any, name: str) -> None:
+                                 api: Any, name: str) -> None:
     # The document prints this answer with a stray comma; its code still counts.
-    mocked.post(wire.url("dispatches/cancel"), body=wire.payload(name), status=400)
+    mocked.post(api.url("dispatches/cancel"), body=api.payload(name), status=400)
 
     with pytest.raises(ProviderError) as caught:
         driver.cancel_dispatch(3)
@@ -142,8 +142,8 @@ def test_cancel_refused_by_state(driver: PhoenixDriver, mocked: responses.Reques
 
 def test_cancel_is_not_repeated_after_a_lost_answer(driver: PhoenixDriver,
                                                     mocked: responses.RequestsMock,
-                                                    wire: Any) -> None:
-    mocked.post(wire.url("dispatches/cancel"), body=requests.exceptions.ReadTimeout())
+                                                    api: Any) -> None:
+    mocked.post(api.url("dispatches/cancel"), body=requests.exceptions.ReadTimeout())
 
     with pytest.raises(TransportError) as caught:
         driver.cancel_dispatch(3)
@@ -152,27 +152,27 @@ def test_cancel_is_not_repeated_after_a_lost_answer(driver: PhoenixDriver,
 
 
 def test_cancel_with_an_unreadable_answer(driver: PhoenixDriver, mocked: responses.RequestsMock,
-                                          wire: Any) -> None:
-    mocked.post(wire.url("dispatches/cancel"), body="<html>login page</html>")
+                                          api: Any) -> None:
+    mocked.post(api.url("dispatches/cancel"), body="<html>login page</html>")
 
     with pytest.raises(InvalidResponse):
         driver.cancel_dispatch(3)
 
 
-def test_run_dispatch(driver: PhoenixDriver, mocked: responses.RequestsMock, wire: Any) -> None:
-    mocked.post(wire.url("dispatches/run"), body="")
+def test_run_dispatch(driver: PhoenixDriver, mocked: responses.RequestsMock, api: Any) -> None:
+    mocked.post(api.url("dispatches/run"), body="")
 
     assert driver.run_dispatch("9:380710000000") is None
 
     call = mocked.calls[0]
-    assert wire.path(call) == "/sms-api/dispatches/run"
-    assert wire.query(call) == {"token": [wire.token]}
-    assert wire.body(call) == {"idDispatch": 9}
+    assert api.path(call) == "/sms-api/dispatches/run"
+    assert api.query(call) == {"token": [api.token]}
+    assert api.body(call) == {"idDispatch": 9}
 
 
 def test_run_missing_dispatch(driver: PhoenixDriver, mocked: responses.RequestsMock,
-                              wire: Any) -> None:
-    mocked.post(wire.url("dispatches/run"), body=wire.payload("error-dispatch-not-found.json"),
+                              api: Any) -> None:
+    mocked.post(api.url("dispatches/run"), body=api.payload("error-dispatch-not-found.json"),
                 status=404)
 
     with pytest.raises(NotFound) as caught:
@@ -181,8 +181,8 @@ def test_run_missing_dispatch(driver: PhoenixDriver, mocked: responses.RequestsM
 
 
 def test_run_refused_by_state(driver: PhoenixDriver, mocked: responses.RequestsMock,
-                              wire: Any) -> None:
-    mocked.post(wire.url("dispatches/run"), body=wire.payload("error-dispatch-can-not-be-run.json"),
+                              api: Any) -> None:
+    mocked.post(api.url("dispatches/run"), body=api.payload("error-dispatch-can-not-be-run.json"),
                 status=400)
 
     with pytest.raises(ProviderError) as caught:
@@ -193,8 +193,8 @@ def test_run_refused_by_state(driver: PhoenixDriver, mocked: responses.RequestsM
 
 def test_run_is_never_repeated_after_a_lost_answer(driver: PhoenixDriver,
                                                    mocked: responses.RequestsMock,
-                                                   wire: Any) -> None:
-    mocked.post(wire.url("dispatches/run"), body=requests.exceptions.ReadTimeout())
+                                                   api: Any) -> None:
+    mocked.post(api.url("dispatches/run"), body=requests.exceptions.ReadTimeout())
 
     with pytest.raises(DeliveryUnknown):
         driver.run_dispatch(3)

@@ -24,18 +24,18 @@ PHONE = "380711234567"
 
 
 def test_send_one_number(client: smsbridge.Client, mocked: responses.RequestsMock,
-                         wire: Any) -> None:
-    mocked.post(wire.url("dispatches"), body=wire.payload("dispatch-created.json"),
+                         api: Any) -> None:
+    mocked.post(api.url("dispatches"), body=api.payload("dispatch-created.json"),
                 content_type="application/json")
 
     result = client.send("+380 71 123-45-67", "Привет")
 
     call = mocked.calls[0]
     assert call.request.method == "POST"
-    assert wire.path(call) == "/sms-api/dispatches"
-    assert wire.query(call) == {"token": [wire.token]}
+    assert api.path(call) == "/sms-api/dispatches"
+    assert api.query(call) == {"token": [api.token]}
     assert call.request.headers["Content-Type"] == "application/json"
-    assert wire.body(call) == {"message": "Привет", "phonesList": [PHONE]}
+    assert api.body(call) == {"message": "Привет", "phonesList": [PHONE]}
     assert len(result) == 1
     sent = result.messages[0]
     assert sent.message_id == "1:380711234567"
@@ -48,13 +48,13 @@ def test_send_one_number(client: smsbridge.Client, mocked: responses.RequestsMoc
 
 
 def test_numbers_are_sent_in_the_full_international_form(
-        client: smsbridge.Client, mocked: responses.RequestsMock, wire: Any) -> None:
-    mocked.post(wire.url("dispatches"), body="25")
+        client: smsbridge.Client, mocked: responses.RequestsMock, api: Any) -> None:
+    mocked.post(api.url("dispatches"), body="25")
 
     result = client.send(["380711234567", "0711234568", "71 123 45 69", "8 071 123 45 70"],
                          "hello")
 
-    assert wire.body(mocked.calls[0])["phonesList"] == [
+    assert api.body(mocked.calls[0])["phonesList"] == [
         "380711234567", "380711234568", "380711234569", "380711234570"]
     assert result.ids == ["25:380711234567", "25:380711234568", "25:380711234569",
                           "25:380711234570"]
@@ -64,46 +64,46 @@ def test_numbers_are_sent_in_the_full_international_form(
 
 
 def test_send_at_is_formatted_in_moscow_time(client: smsbridge.Client,
-                                             mocked: responses.RequestsMock, wire: Any) -> None:
-    mocked.post(wire.url("dispatches"), body="1")
+                                             mocked: responses.RequestsMock, api: Any) -> None:
+    mocked.post(api.url("dispatches"), body="1")
 
     client.send(PHONE, "test", send_at=datetime(2099, 11, 2, 8, 12, 33, tzinfo=timezone.utc))
 
-    assert wire.body(mocked.calls[0]) == {"message": "test", "dateSend": "02.11.2099 11:12:33",
+    assert api.body(mocked.calls[0]) == {"message": "test", "dateSend": "02.11.2099 11:12:33",
                                           "phonesList": [PHONE]}
 
 
 def test_send_at_follows_the_timezone_setting(connect: Any, mocked: responses.RequestsMock,
-                                              wire: Any) -> None:
-    mocked.post(wire.url("dispatches"), body="1")
+                                              api: Any) -> None:
+    mocked.post(api.url("dispatches"), body="1")
     client = connect(timezone="Asia/Tokyo")
     kyiv = timezone(timedelta(hours=2))
 
     client.send(PHONE, "test", send_at=datetime(2099, 1, 31, 23, 30, 0, 999, tzinfo=kyiv))
 
-    assert wire.body(mocked.calls[0])["dateSend"] == "01.02.2099 06:30:00"
+    assert api.body(mocked.calls[0])["dateSend"] == "01.02.2099 06:30:00"
 
 
 def test_large_sends_are_split_into_dispatches(connect: Any, mocked: responses.RequestsMock,
-                                               wire: Any) -> None:
+                                               api: Any) -> None:
     ids = itertools.count(10)
-    mocked.add_callback("POST", wire.url("dispatches"),
+    mocked.add_callback("POST", api.url("dispatches"),
                         callback=lambda request: (200, {}, str(next(ids))))
     client = connect(dispatch_size=2)
     phones = [f"38071000000{i}" for i in range(5)]
 
     result = client.send(phones, "hello")
 
-    assert [wire.body(c)["phonesList"] for c in mocked.calls] == [
+    assert [api.body(c)["phonesList"] for c in mocked.calls] == [
         phones[0:2], phones[2:4], phones[4:5]]
     assert result.ids == [f"10:{phones[0]}", f"10:{phones[1]}", f"11:{phones[2]}",
                           f"11:{phones[3]}", f"12:{phones[4]}"]
 
 
 def test_send_iter_sends_one_dispatch_at_a_time(connect: Any, mocked: responses.RequestsMock,
-                                                wire: Any) -> None:
+                                                api: Any) -> None:
     ids = itertools.count(1)
-    mocked.add_callback("POST", wire.url("dispatches"),
+    mocked.add_callback("POST", api.url("dispatches"),
                         callback=lambda request: (200, {}, str(next(ids))))
     client = connect(dispatch_size=3)
     pulled: list[str] = []
@@ -129,8 +129,8 @@ def test_send_iter_sends_one_dispatch_at_a_time(connect: Any, mocked: responses.
 @pytest.mark.parametrize("body", ["1", '"1"', " 1\n", '{"idDispatch": 1}', '{"id": "1"}',
                                   '{"result": 1}'])
 def test_dispatch_id_variants(client: smsbridge.Client, mocked: responses.RequestsMock,
-                              wire: Any, body: str) -> None:
-    mocked.post(wire.url("dispatches"), body=body)
+                              api: Any, body: str) -> None:
+    mocked.post(api.url("dispatches"), body=body)
 
     assert client.send(PHONE, "hello").ids == ["1:380711234567"]
 
@@ -138,8 +138,8 @@ def test_dispatch_id_variants(client: smsbridge.Client, mocked: responses.Reques
 @pytest.mark.parametrize("body", ["<html>ok</html>", "0", "1.5", '"abc"', "[1]", "null",
                                   '{"dispatch": 1}', "-3"])
 def test_unreadable_dispatch_ids(client: smsbridge.Client, mocked: responses.RequestsMock,
-                                 wire: Any, body: str) -> None:
-    mocked.post(wire.url("dispatches"), body=body)
+                                 api: Any, body: str) -> None:
+    mocked.post(api.url("dispatches"), body=body)
 
     with pytest.raises(DeliveryUnknown) as caught:
         client.send(PHONE, "hello")
@@ -150,16 +150,16 @@ def test_unreadable_dispatch_ids(client: smsbridge.Client, mocked: responses.Req
 
 def test_empty_answer_says_the_dispatch_may_exist(client: smsbridge.Client,
                                                   mocked: responses.RequestsMock,
-                                                  wire: Any) -> None:
-    mocked.post(wire.url("dispatches"), body="")
+                                                  api: Any) -> None:
+    mocked.post(api.url("dispatches"), body="")
 
     with pytest.raises(DeliveryUnknown, match="may have been created"):
         client.send(PHONE, "hello")
 
 
 def test_invalid_format_is_invalid_recipient(client: smsbridge.Client,
-                                             mocked: responses.RequestsMock, wire: Any) -> None:
-    mocked.post(wire.url("dispatches"), body=wire.payload("error-invalid-format.json"),
+                                             mocked: responses.RequestsMock, api: Any) -> None:
+    mocked.post(api.url("dispatches"), body=api.payload("error-invalid-format.json"),
                 status=400, content_type="application/json")
 
     with pytest.raises(InvalidRecipient) as caught:
@@ -176,8 +176,8 @@ def test_invalid_format_is_invalid_recipient(client: smsbridge.Client,
     ("error-argument-not-valid.json", "ARGUMENT_NOT_VALID"),
 ])
 def test_documented_send_refusals(client: smsbridge.Client, mocked: responses.RequestsMock,
-                                  wire: Any, name: str, code: str) -> None:
-    mocked.post(wire.url("dispatches"), body=wire.payload(name), status=400)
+                                  api: Any, name: str, code: str) -> None:
+    mocked.post(api.url("dispatches"), body=api.payload(name), status=400)
 
     with pytest.raises(ProviderError) as caught:
         client.send(PHONE, "hello", send_at=datetime(2099, 1, 1, tzinfo=timezone.utc))
@@ -190,23 +190,23 @@ def test_documented_send_refusals(client: smsbridge.Client, mocked: responses.Re
 @pytest.mark.parametrize("failure", [requests.exceptions.ReadTimeout("read timed out"),
                                      requests.exceptions.ConnectionError("reset by peer")])
 def test_lost_answer_is_never_repeated(client: smsbridge.Client, mocked: responses.RequestsMock,
-                                       wire: Any, sleeps: list[float],
+                                       api: Any, sms_sleeps: list[float],
                                        failure: Exception) -> None:
-    mocked.post(wire.url("dispatches"), body=failure)
+    mocked.post(api.url("dispatches"), body=failure)
 
     with pytest.raises(DeliveryUnknown) as caught:
         client.send(PHONE, "hello")
     assert len(mocked.calls) == 1
-    assert sleeps == []
-    assert wire.token not in str(caught.value)
+    assert sms_sleeps == []
+    assert api.token not in str(caught.value)
 
 
 @pytest.mark.parametrize("status, error", [(502, DeliveryUnknown), (504, DeliveryUnknown),
                                            (500, DeliveryUnknown), (503, DeliveryUnknown)])
 def test_server_errors_on_send_are_not_retried(client: smsbridge.Client,
-                                               mocked: responses.RequestsMock, wire: Any,
+                                               mocked: responses.RequestsMock, api: Any,
                                                status: int, error: type[Exception]) -> None:
-    mocked.post(wire.url("dispatches"), body="<html>gateway</html>", status=status)
+    mocked.post(api.url("dispatches"), body="<html>gateway</html>", status=status)
 
     with pytest.raises(error):
         client.send(PHONE, "hello")
@@ -215,9 +215,9 @@ def test_server_errors_on_send_are_not_retried(client: smsbridge.Client,
 
 def test_a_failed_dispatch_reports_the_accepted_ones(connect: Any,
                                                      mocked: responses.RequestsMock,
-                                                     wire: Any) -> None:
-    mocked.post(wire.url("dispatches"), body="7")
-    mocked.post(wire.url("dispatches"), body=wire.payload("error-argument-not-valid.json"),
+                                                     api: Any) -> None:
+    mocked.post(api.url("dispatches"), body="7")
+    mocked.post(api.url("dispatches"), body=api.payload("error-argument-not-valid.json"),
                 status=400)
     client = connect(dispatch_size=1)
 
@@ -248,8 +248,8 @@ def test_numbers_phoenix_does_not_take_are_refused(client: smsbridge.Client,
 
 
 def test_text_length_counts_java_characters(client: smsbridge.Client,
-                                            mocked: responses.RequestsMock, wire: Any) -> None:
-    mocked.post(wire.url("dispatches"), body="1")
+                                            mocked: responses.RequestsMock, api: Any) -> None:
+    mocked.post(api.url("dispatches"), body="1")
     client.send(PHONE, "a" * 5000)
     client.send(PHONE, "😀" * 2500)  # 5000 UTF-16 code units
     assert len(mocked.calls) == 2

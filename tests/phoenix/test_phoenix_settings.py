@@ -99,7 +99,7 @@ def test_base_url_with_the_api_root_is_not_doubled(base_url: str) -> None:
         client.balance()
 
 
-def test_base_url_with_a_proxy_prefix(wire: Any) -> None:
+def test_base_url_with_a_proxy_prefix(api: Any) -> None:
     client = smsbridge.connect("phoenix", token="t0ken-value", base_url="https://gw.test/phx/")
     with responses.RequestsMock() as mock:
         mock.get("https://gw.test/phx/sms-api/finance/balance", json={"balance": 1})

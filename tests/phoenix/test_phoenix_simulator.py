@@ -19,19 +19,12 @@ from smsbridge.errors import (
     ProviderError,
 )
 from smsbridge.models import DeliveryState
+from smsbridge.testing.fixtures import FakeClock, until_final
 from smsbridge.transport import RetryPolicy
 from smsbridge_phoenix import PhoenixDriver
 from smsbridge_phoenix.simulator import PhoenixSimulator
 
 PHONES = ["380711111111", "380712222222", "380713333333"]
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime.now(timezone.utc).timestamp()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def connect(sim: PhoenixSimulator, url: str, **overrides: Any) -> smsbridge.Client:
@@ -42,16 +35,6 @@ def connect(sim: PhoenixSimulator, url: str, **overrides: Any) -> smsbridge.Clie
 def extras(client: smsbridge.Client) -> PhoenixDriver:
     assert isinstance(client.driver, PhoenixDriver)
     return client.driver
-
-
-def until_final(client: smsbridge.Client, message_id: str) -> list[str]:
-    seen = []
-    for _ in range(10):
-        report = client.status(message_id)
-        seen.append(report.provider_state or "")
-        if report.state.is_final:
-            return seen
-    raise AssertionError(f"no final state after 10 queries: {seen}")
 
 
 @pytest.fixture
@@ -75,7 +58,7 @@ def test_send_then_status_until_delivered(served: tuple[PhoenixSimulator, smsbri
     result = client.send(PHONES, "Привет из smsbridge")
 
     assert result.ids == [f"1:{p}" for p in PHONES]
-    assert until_final(client, result.ids[1]) == ["IN_QUEUE", "ACTIVE", "CLOSED"]
+    assert until_final(client, result.ids[1]).provider_states == ["IN_QUEUE", "ACTIVE", "CLOSED"]
     report = client.status(result.ids[1])
     assert report.state is DeliveryState.DELIVERED
     assert report.recipient == PHONES[1]
@@ -165,7 +148,7 @@ def test_insufficient_funds_then_top_up_and_run() -> None:
 
         sim.top_up(10)
         extras(client).run_dispatch(message_id)
-        assert until_final(client, message_id) == ["IN_QUEUE", "ACTIVE", "CLOSED"]
+        assert until_final(client, message_id).provider_states == ["IN_QUEUE", "ACTIVE", "CLOSED"]
         assert client.balance().amount == Decimal("9")
 
 
@@ -193,7 +176,7 @@ def test_cancel_and_run_again(served: tuple[PhoenixSimulator, smsbridge.Client])
     assert caught.value.code == "DISPATCH_CAN_NOT_BE_CANCELED"
 
     driver.run_dispatch(message_id)
-    assert until_final(client, message_id)[-1] == "CLOSED"
+    assert until_final(client, message_id).provider_states[-1] == "CLOSED"
     with pytest.raises(ProviderError) as caught:
         driver.run_dispatch(message_id)
     assert caught.value.code == "DISPATCH_CAN_NOT_BE_RUN"

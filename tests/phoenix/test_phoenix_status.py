@@ -27,16 +27,16 @@ def dispatch(**changes: Any) -> str:
 
 
 def test_status_of_the_document_example(client: smsbridge.Client,
-                                        mocked: responses.RequestsMock, wire: Any) -> None:
-    mocked.get(wire.url("dispatches/1"), body=wire.payload("dispatch.json"),
+                                        mocked: responses.RequestsMock, api: Any) -> None:
+    mocked.get(api.url("dispatches/1"), body=api.payload("dispatch.json"),
                content_type="application/json")
 
     report = client.status("1:380710000000")
 
     call = mocked.calls[0]
     assert call.request.method == "GET"
-    assert wire.path(call) == "/sms-api/dispatches/1"
-    assert wire.query(call) == {"token": [wire.token]}
+    assert api.path(call) == "/sms-api/dispatches/1"
+    assert api.query(call) == {"token": [api.token]}
     assert call.request.body is None
     assert report.message_id == "1:380710000000"
     assert report.recipient == "380710000000"
@@ -54,8 +54,8 @@ def test_status_of_the_document_example(client: smsbridge.Client,
 
 @pytest.mark.parametrize("provider_state, state", sorted(DISPATCH_STATES.items()))
 def test_every_dispatch_state_maps(client: smsbridge.Client, mocked: responses.RequestsMock,
-                                   wire: Any, provider_state: str, state: DeliveryState) -> None:
-    mocked.get(wire.url("dispatches/5"), body=dispatch(idDispatch=5, status=provider_state))
+                                   api: Any, provider_state: str, state: DeliveryState) -> None:
+    mocked.get(api.url("dispatches/5"), body=dispatch(idDispatch=5, status=provider_state))
 
     report = client.status("5:380710000000")
 
@@ -76,8 +76,8 @@ def test_the_spec_mapping_explicitly() -> None:
 
 
 def test_an_undocumented_state_is_unknown(client: smsbridge.Client,
-                                          mocked: responses.RequestsMock, wire: Any) -> None:
-    mocked.get(wire.url("dispatches/1"), body=dispatch(status="PAUSED"))
+                                          mocked: responses.RequestsMock, api: Any) -> None:
+    mocked.get(api.url("dispatches/1"), body=dispatch(status="PAUSED"))
 
     report = client.status("1")
 
@@ -86,8 +86,8 @@ def test_an_undocumented_state_is_unknown(client: smsbridge.Client,
 
 
 def test_send_date_becomes_sent_at_in_utc(client: smsbridge.Client,
-                                          mocked: responses.RequestsMock, wire: Any) -> None:
-    mocked.get(wire.url("dispatches/1"), body=dispatch(status="ACTIVE", messagesSent=1))
+                                          mocked: responses.RequestsMock, api: Any) -> None:
+    mocked.get(api.url("dispatches/1"), body=dispatch(status="ACTIVE", messagesSent=1))
 
     report = client.status("1")
 
@@ -96,8 +96,8 @@ def test_send_date_becomes_sent_at_in_utc(client: smsbridge.Client,
 
 
 def test_dates_follow_the_timezone_setting(connect: Any, mocked: responses.RequestsMock,
-                                           wire: Any) -> None:
-    mocked.get(wire.url("dispatches/1"), body=dispatch(status="CLOSED"))
+                                           api: Any) -> None:
+    mocked.get(api.url("dispatches/1"), body=dispatch(status="CLOSED"))
 
     report = connect(timezone="UTC").status("1")
 
@@ -106,8 +106,8 @@ def test_dates_follow_the_timezone_setting(connect: Any, mocked: responses.Reque
 
 def test_strings_lowercase_and_a_result_wrapper_are_read(client: smsbridge.Client,
                                                          mocked: responses.RequestsMock,
-                                                         wire: Any) -> None:
-    mocked.get(wire.url("dispatches/17"), body=wire.payload("dispatch-strings-wrapped.json"))
+                                                         api: Any) -> None:
+    mocked.get(api.url("dispatches/17"), body=api.payload("dispatch-strings-wrapped.json"))
 
     report = client.status("17")
 
@@ -119,13 +119,13 @@ def test_strings_lowercase_and_a_result_wrapper_are_read(client: smsbridge.Clien
 
 
 def test_bare_dispatch_id_is_accepted(client: smsbridge.Client, mocked: responses.RequestsMock,
-                                      wire: Any) -> None:
-    mocked.get(wire.url("dispatches/42"), body=dispatch(idDispatch=42))
+                                      api: Any) -> None:
+    mocked.get(api.url("dispatches/42"), body=dispatch(idDispatch=42))
 
     report = client.status(" 42 ")
 
     assert report.recipient is None
-    assert wire.path(mocked.calls[0]) == "/sms-api/dispatches/42"
+    assert api.path(mocked.calls[0]) == "/sms-api/dispatches/42"
 
 
 @pytest.mark.parametrize("message_id", ["abc", "0", "0:380710000000", "1:abc", "-1", "1:",
@@ -140,8 +140,8 @@ def test_foreign_ids_are_refused_before_any_request(client: smsbridge.Client,
 
 
 def test_unknown_dispatch_is_not_found(client: smsbridge.Client, mocked: responses.RequestsMock,
-                                       wire: Any) -> None:
-    mocked.get(wire.url("dispatches/2"), body=wire.payload("error-dispatch-not-found.json"),
+                                       api: Any) -> None:
+    mocked.get(api.url("dispatches/2"), body=api.payload("error-dispatch-not-found.json"),
                status=404, content_type="application/json")
 
     with pytest.raises(NotFound) as caught:
@@ -163,8 +163,8 @@ def test_unknown_dispatch_is_not_found(client: smsbridge.Client, mocked: respons
 ])
 def test_unreadable_dispatches_are_invalid_responses(client: smsbridge.Client,
                                                      mocked: responses.RequestsMock,
-                                                     wire: Any, body: str) -> None:
-    mocked.get(wire.url("dispatches/1"), body=body)
+                                                     api: Any, body: str) -> None:
+    mocked.get(api.url("dispatches/1"), body=body)
 
     with pytest.raises(InvalidResponse) as caught:
         client.status("1")
@@ -172,19 +172,19 @@ def test_unreadable_dispatches_are_invalid_responses(client: smsbridge.Client,
 
 
 def test_server_errors_on_status_are_retried(client: smsbridge.Client,
-                                             mocked: responses.RequestsMock, wire: Any,
-                                             sleeps: list[float]) -> None:
-    mocked.get(wire.url("dispatches/1"), body="oops", status=503)
-    mocked.get(wire.url("dispatches/1"), body=dispatch(status="CLOSED"))
+                                             mocked: responses.RequestsMock, api: Any,
+                                             sms_sleeps: list[float]) -> None:
+    mocked.get(api.url("dispatches/1"), body="oops", status=503)
+    mocked.get(api.url("dispatches/1"), body=dispatch(status="CLOSED"))
 
     assert client.status("1").state is DeliveryState.DELIVERED
     assert len(mocked.calls) == 2
-    assert sleeps == [0.5]  # backoff 0.5 s x (0.5 + fixed jitter 0.5)
+    assert sms_sleeps == [0.5]  # backoff 0.5 s x (0.5 + fixed jitter 0.5)
 
 
 def test_server_errors_without_a_code_end_as_provider_errors(
-        client: smsbridge.Client, mocked: responses.RequestsMock, wire: Any) -> None:
-    mocked.get(wire.url("dispatches/1"), body="oops", status=500)
+        client: smsbridge.Client, mocked: responses.RequestsMock, api: Any) -> None:
+    mocked.get(api.url("dispatches/1"), body="oops", status=500)
 
     with pytest.raises(ProviderError) as caught:
         client.status("1")
@@ -194,9 +194,9 @@ def test_server_errors_without_a_code_end_as_provider_errors(
 
 @pytest.mark.parametrize("status", [401, 403])
 def test_refused_token_is_an_auth_error(client: smsbridge.Client, mocked: responses.RequestsMock,
-                                        wire: Any, status: int) -> None:
-    mocked.get(wire.url("dispatches/1"), body="", status=status)
+                                        api: Any, status: int) -> None:
+    mocked.get(api.url("dispatches/1"), body="", status=status)
 
     with pytest.raises(AuthError) as caught:
         client.status("1")
-    assert wire.token not in str(caught.value) + repr(caught.value)
+    assert api.token not in str(caught.value) + repr(caught.value)

@@ -169,7 +169,7 @@ def figures() -> Counter[str]:
 
 
 @pytest.fixture
-def wire_for() -> Iterator[Callable[[Simulator], SimulatorWire]]:
+def simulator_wire() -> Iterator[Callable[[Simulator], SimulatorWire]]:
     """Make a :class:`SimulatorWire` for a simulator; no request leaves the process."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
 

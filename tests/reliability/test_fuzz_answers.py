@@ -352,17 +352,17 @@ def _run(name: str, call: Callable[[], Any]) -> None:
 @given(mutation=mutations(), target=st.integers(0, 2))
 def test_every_answer_gives_a_model_or_a_typed_error(
         case: DriverCase, name: str, mutation: tuple[str, Callable[[Answer], Answer]],
-        target: int, wire_for: Any, secret_guard: Any) -> None:
+        target: int, simulator_wire: Any, secret_guard: Any) -> None:
     secret_guard.next_example()
     _, prepare, call = OPERATIONS[name]
     sim = case.simulator()
-    wire = wire_for(sim)
+    sim_wire = simulator_wire(sim)
     with connect(case, sim) as client:
         ready = prepare(client, case) if prepare is not None else None
         label, mutate = mutation
-        wire.arm(mutate, target)
+        sim_wire.arm(mutate, target)
         _run(name, lambda: call(client, case, ready))
-    if wire.mutated:
+    if sim_wire.mutated:
         FIGURES["fuzz: faults injected"] += 1
         FIGURES[f"fuzz fault {label}"] += 1
 
@@ -388,12 +388,12 @@ def test_every_pushed_report_gives_reports_or_a_typed_error(
             pushed.body, pushed.headers.get("Content-Type")))
 
 
-def test_the_unmutated_wire_answers_every_operation(wire_for: Any) -> None:
+def test_the_unmutated_wire_answers_every_operation(simulator_wire: Any) -> None:
     """The fuzzing starts from valid answers: unmutated, every operation succeeds."""
     for case, name in ((p.values[0], p.values[1]) for p in CASES):
         _, prepare, call = OPERATIONS[name]
         sim = case.simulator()
-        wire_for(sim)
+        simulator_wire(sim)
         with connect(case, sim) as client:
             ready = prepare(client, case) if prepare is not None else None
             result = call(client, case, ready)

@@ -34,7 +34,7 @@ DEEP_OBJECT = b'{"a":' * 2000 + b"1" + b"}" * 2000
 
 
 @contextlib.contextmanager
-def answered(case: DriverCase, wire_for: Any, body: bytes, *, status: int = 200,
+def answered(case: DriverCase, simulator_wire: Any, body: bytes, *, status: int = 200,
              headers: dict[str, str] | None = None, target: int | None = None,
              **settings: Any) -> Iterator[smsbridge.Client]:
     """A client whose next operation gets ``body`` for its provider request.
@@ -42,9 +42,9 @@ def answered(case: DriverCase, wire_for: Any, body: bytes, *, status: int = 200,
     Session drivers log in first (request 0); the operation's request comes after.
     """
     sim = case.simulator()
-    wire = wire_for(sim)
+    sim_wire = simulator_wire(sim)
     index = target if target is not None else (1 if case.name in ("devino", "stream") else 0)
-    wire.arm(lambda _: Answer(status, headers or JSON, body), index)
+    sim_wire.arm(lambda _: Answer(status, headers or JSON, body), index)
     with connect(case, sim, **settings) as client:
         yield client
 
@@ -73,46 +73,46 @@ def test_a_nine_character_number_is_refused_at_once(text: str) -> None:
     assert time.monotonic() - started < 0.1
 
 
-def test_nikita_balance_with_an_endless_status_number(wire_for: Any) -> None:
+def test_nikita_balance_with_an_endless_status_number(simulator_wire: Any) -> None:
     body = b"<response><status>1e9999999</status><account>10</account></response>"
-    with answered(CASES["nikita"], wire_for, body, headers=XML) as client:
+    with answered(CASES["nikita"], simulator_wire, body, headers=XML) as client:
         _quick(client.balance, InvalidResponse)
 
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e400", "sNaN"])
-def test_nikita_money_that_is_not_a_number(wire_for: Any, value: str) -> None:
+def test_nikita_money_that_is_not_a_number(simulator_wire: Any, value: str) -> None:
     body = f"<response><status>0</status><account>{value}</account></response>".encode()
-    with answered(CASES["nikita"], wire_for, body, headers=XML) as client:
+    with answered(CASES["nikita"], simulator_wire, body, headers=XML) as client:
         error = _quick(client.balance, InvalidResponse)
     assert value in str(error)  # the body is kept
 
 
 @pytest.mark.parametrize("body", [b"NaN", b"Infinity", b'"NaN"', b'"-Infinity"', b"1e999"])
-def test_devino_balance_that_is_not_a_number(wire_for: Any, body: bytes) -> None:
-    with answered(CASES["devino"], wire_for, body) as client:
+def test_devino_balance_that_is_not_a_number(simulator_wire: Any, body: bytes) -> None:
+    with answered(CASES["devino"], simulator_wire, body) as client:
         _quick(client.balance, InvalidResponse)
 
 
-def test_phoenix_balance_nan(wire_for: Any) -> None:
-    with answered(CASES["phoenix"], wire_for, b'{"balance": NaN, "credit": 0}') as client:
+def test_phoenix_balance_nan(simulator_wire: Any) -> None:
+    with answered(CASES["phoenix"], simulator_wire, b'{"balance": NaN, "credit": 0}') as client:
         _quick(client.balance, InvalidResponse)
-    with answered(CASES["phoenix"], wire_for, b'{"balance": "NaN"}') as client:
+    with answered(CASES["phoenix"], simulator_wire, b'{"balance": "NaN"}') as client:
         _quick(client.balance, InvalidResponse)
 
 
 @pytest.mark.parametrize("price", ['"-0.02"', "-1", '"Infinity"', '"NaN"'])
-def test_ketchup_prices_negative_or_not_a_number(wire_for: Any, price: str) -> None:
+def test_ketchup_prices_negative_or_not_a_number(simulator_wire: Any, price: str) -> None:
     body = ('{"prices": [{"country": "UA", "country_name": "Ukraine", "mcc": "255", '
             f'"price": {price}, "currency": "EUR", "type": "sms"}}]}}').encode()
-    with answered(CASES["ketchup"], wire_for, body) as client:
+    with answered(CASES["ketchup"], simulator_wire, body) as client:
         _quick(client.prices, InvalidResponse)
 
 
 @pytest.mark.parametrize("case_name", ["devino", "stream"])
-def test_negative_counts_in_statistics(wire_for: Any, case_name: str) -> None:
+def test_negative_counts_in_statistics(simulator_wire: Any, case_name: str) -> None:
     body = (b'{"Sent": -5, "Delivered": 1, "Errors": 0, "InProcess": 0, "Expired": 0, '
             b'"Rejected": 0, "Total": -4, "sent": -5, "delivered": 1, "total": -4}')
-    with answered(CASES[case_name], wire_for, body) as client:
+    with answered(CASES[case_name], simulator_wire, body) as client:
         _quick(lambda: client.report(START, END), InvalidResponse)
 
 
@@ -122,9 +122,9 @@ def test_negative_counts_in_statistics(wire_for: Any, case_name: str) -> None:
 @pytest.mark.parametrize("case_name", ["devino", "stream", "ketchup", "phoenix"])
 @pytest.mark.parametrize("body", [DEEP_JSON, DEEP_OBJECT], ids=["arrays", "objects"])
 def test_deeply_nested_json_is_refused_without_recursion(
-        wire_for: Any, case_name: str, body: bytes) -> None:
+        simulator_wire: Any, case_name: str, body: bytes) -> None:
     case = CASES[case_name]
-    with answered(case, wire_for, body) as client:
+    with answered(case, simulator_wire, body) as client:
         operation = client.balance if client.supports("balance") else client.prices
         _quick(operation, InvalidResponse)
 
@@ -133,8 +133,8 @@ DEEP_XML = (b"<response><status>0</status><account>" + b"<a>" * 20000 + b"1"
             + b"</a>" * 20000 + b"</account></response>")
 
 
-def test_deeply_nested_xml_is_refused_without_recursion(wire_for: Any) -> None:
-    with answered(CASES["nikita"], wire_for, DEEP_XML, headers=XML) as client:
+def test_deeply_nested_xml_is_refused_without_recursion(simulator_wire: Any) -> None:
+    with answered(CASES["nikita"], simulator_wire, DEEP_XML, headers=XML) as client:
         _quick(client.balance, InvalidResponse)
     with connect(CASES["nikita"], CASES["nikita"].simulator()) as client:
         push = b"<report><dr>" + b"<id>" * 5000 + b"1" + b"</id>" * 5000 + b"</dr></report>"
@@ -151,20 +151,20 @@ def test_deeply_nested_json_pushed_to_ketchup() -> None:
 @pytest.mark.parametrize("case_name", ["devino", "stream"])
 @pytest.mark.parametrize("body", [b'{"Code": {"x": 1}, "Desc": "?"}', b'{"Code": [4]}',
                                   b'{"Code": 2, "Desc": {"text": "?"}}'])
-def test_an_error_object_with_a_strange_code(wire_for: Any, case_name: str,
+def test_an_error_object_with_a_strange_code(simulator_wire: Any, case_name: str,
                                              body: bytes) -> None:
-    with answered(CASES[case_name], wire_for, body, status=400) as client:
+    with answered(CASES[case_name], simulator_wire, body, status=400) as client:
         _quick(client.balance)
 
 
-def test_ketchup_export_row_with_a_list_status(wire_for: Any) -> None:
+def test_ketchup_export_row_with_a_list_status(simulator_wire: Any) -> None:
     case = CASES["ketchup"]
     sim = case.simulator()
-    wire = wire_for(sim)
+    sim_wire = simulator_wire(sim)
     row = (b'{"message_data": [{"id": "1", "msisdn": "380972000001", '
            b'"status": ["Delivered", "Sent"]}]}')
     # stat/create is answered by the simulator; the file download gets the bad row.
-    wire.arm(lambda _: Answer(200, JSON, row), 1)
+    sim_wire.arm(lambda _: Answer(200, JSON, row), 1)
     with connect(case, sim) as client:
         _quick(lambda: client.report(START, END), InvalidResponse)
 
@@ -172,31 +172,31 @@ def test_ketchup_export_row_with_a_list_status(wire_for: Any) -> None:
 # -- sends that make no sense ----------------------------------------------------------
 
 
-def test_ketchup_two_recipients_sharing_one_id(wire_for: Any) -> None:
+def test_ketchup_two_recipients_sharing_one_id(simulator_wire: Any) -> None:
     body = (b'{"error": "0", "task_id": "7", "messages": ['
             b'{"id": "22125", "msisdn": "380972000001", "error": "0"},'
             b'{"id": "22125", "msisdn": "380972000002", "error": "0"}]}')
-    with answered(CASES["ketchup"], wire_for, body) as client:
+    with answered(CASES["ketchup"], simulator_wire, body) as client:
         error = _quick(lambda: client.send(["380972000001", "380972000002"], "hi"),
                        DeliveryUnknown)
     assert {m.to for m in error.unknown} == {"380972000001", "380972000002"}
 
 
-def test_devino_two_recipients_sharing_one_id(wire_for: Any) -> None:
-    with answered(CASES["devino"], wire_for, b'["555", "555"]') as client:
+def test_devino_two_recipients_sharing_one_id(simulator_wire: Any) -> None:
+    with answered(CASES["devino"], simulator_wire, b'["555", "555"]') as client:
         _quick(lambda: client.send(["79161002030", "79161002031"], "hi"), DeliveryUnknown)
 
 
 @pytest.mark.parametrize("message_id", ['"12\\u000034"', '"a\\nb"', '"."', '"-"'])
-def test_ketchup_send_with_an_unusable_id(wire_for: Any, message_id: str) -> None:
+def test_ketchup_send_with_an_unusable_id(simulator_wire: Any, message_id: str) -> None:
     body = f'{{"error": "0", "id": {message_id}, "msisdn": "380972000001"}}'.encode()
-    with answered(CASES["ketchup"], wire_for, body) as client:
+    with answered(CASES["ketchup"], simulator_wire, body) as client:
         _quick(lambda: client.send("380972000001", "hi"), DeliveryUnknown)
 
 
 @pytest.mark.parametrize("body", [b'["12\\u001b[31m34"]', b'[""]', b'["-"]'])
-def test_devino_send_with_an_unusable_id(wire_for: Any, body: bytes) -> None:
-    with answered(CASES["devino"], wire_for, body) as client:
+def test_devino_send_with_an_unusable_id(simulator_wire: Any, body: bytes) -> None:
+    with answered(CASES["devino"], simulator_wire, body) as client:
         _quick(lambda: client.send("79161002030", "hi"), DeliveryUnknown)
 
 
@@ -205,12 +205,12 @@ def test_devino_send_with_an_unusable_id(wire_for: Any, body: bytes) -> None:
 
 @pytest.mark.parametrize("value", ["Wed, 21 Oct 2015 07:28:00 -0000", "nan", "inf", "-inf",
                                    "1e400", "Thu, 01 Jan 2099 00:00:00 GMT", "soon"])
-def test_retry_after_of_any_shape_is_read_safely(wire_for: Any, value: str) -> None:
+def test_retry_after_of_any_shape_is_read_safely(simulator_wire: Any, value: str) -> None:
     case = CASES["ketchup"]
     sim = case.simulator()
-    wire = wire_for(sim)
+    sim_wire = simulator_wire(sim)
     waits: list[float] = []
-    wire.arm(lambda _: Answer(429, {**JSON, "Retry-After": value}, b""), 0)
+    sim_wire.arm(lambda _: Answer(429, {**JSON, "Retry-After": value}, b""), 0)
     retry = RetryPolicy(retries=1, sleep=waits.append, jitter=lambda: 0.5)
     settings = {**sim.client_settings("http://provider.test"), **case.settings}
     with smsbridge.connect("ketchup", retry=retry, **settings) as client:
@@ -219,11 +219,11 @@ def test_retry_after_of_any_shape_is_read_safely(wire_for: Any, value: str) -> N
     assert 0 <= waits[0] <= retry.max_delay  # finite, never negative, never NaN
 
 
-def test_a_rate_limit_keeps_a_finite_retry_after(wire_for: Any) -> None:
+def test_a_rate_limit_keeps_a_finite_retry_after(simulator_wire: Any) -> None:
     case = CASES["ketchup"]
     sim = case.simulator()
-    wire = wire_for(sim)
-    wire.arm(lambda _: Answer(429, {"Retry-After": "nan"}, b""), 0)
+    sim_wire = simulator_wire(sim)
+    sim_wire.arm(lambda _: Answer(429, {"Retry-After": "nan"}, b""), 0)
     settings = {**sim.client_settings("http://provider.test"), **case.settings}
     with smsbridge.connect("ketchup", retry=RetryPolicy(retries=0), **settings) as client:
         error = _quick(client.prices, RateLimited)
@@ -245,8 +245,8 @@ EXTERNAL_DTD = (b'<?xml version="1.0"?><!DOCTYPE r SYSTEM "http://127.0.0.1:9/ev
 
 
 @pytest.mark.parametrize("body", [BILLION_LAUGHS, EXTERNAL], ids=["billion-laughs", "xxe"])
-def test_hostile_xml_is_refused_quickly_in_little_memory(wire_for: Any, body: bytes) -> None:
-    with answered(CASES["nikita"], wire_for, body, headers=XML) as client:
+def test_hostile_xml_is_refused_quickly_in_little_memory(simulator_wire: Any, body: bytes) -> None:
+    with answered(CASES["nikita"], simulator_wire, body, headers=XML) as client:
         tracemalloc.start()
         try:
             _quick(client.balance, InvalidResponse, seconds=1.0)
@@ -256,8 +256,8 @@ def test_hostile_xml_is_refused_quickly_in_little_memory(wire_for: Any, body: by
     assert peak < 5 * 1024 * 1024
 
 
-def test_an_external_dtd_is_never_fetched(wire_for: Any) -> None:
-    with answered(CASES["nikita"], wire_for, EXTERNAL_DTD, headers=XML) as client:
+def test_an_external_dtd_is_never_fetched(simulator_wire: Any) -> None:
+    with answered(CASES["nikita"], simulator_wire, EXTERNAL_DTD, headers=XML) as client:
         started = time.monotonic()
         with contextlib.suppress(SmsBridgeError):
             client.balance()
@@ -278,11 +278,11 @@ def _refused_at_the_cap(client: smsbridge.Client, megabytes: int) -> None:
 
 
 @pytest.mark.parametrize("case_name", [case.name for case in DRIVERS])
-def test_an_oversized_answer_is_refused_in_bounded_memory(wire_for: Any,
+def test_an_oversized_answer_is_refused_in_bounded_memory(simulator_wire: Any,
                                                           case_name: str) -> None:
     case = CASES[case_name]
     body = b'{"x": "' + b"A" * (20 * 1024 * 1024) + b'"}'
-    with answered(case, wire_for, body) as client:
+    with answered(case, simulator_wire, body) as client:
         # The cap is 5 MB; reading stops there (responses itself holds the whole body).
         _refused_at_the_cap(client, 60)
 

@@ -52,10 +52,10 @@ def _texts(error: BaseException) -> str:
 # -- settings --------------------------------------------------------------------------
 
 
-def test_a_ketchup_key_read_from_a_file_loses_its_newline(wire_for: Any) -> None:
+def test_a_ketchup_key_read_from_a_file_loses_its_newline(simulator_wire: Any) -> None:
     case = CASES["ketchup"]
     sim = case.simulator()
-    wire_for(sim)
+    simulator_wire(sim)
     settings = sim.client_settings("http://provider.test")
     key = settings["api_key"]
     settings["api_key"] = f" {key}\r\n"
@@ -136,27 +136,27 @@ def test_an_encoded_secret_in_a_url_works() -> None:
 # -- provider texts --------------------------------------------------------------------
 
 
-def test_nikita_masks_its_provider_error_text(wire_for: Any) -> None:
+def test_nikita_masks_its_provider_error_text(simulator_wire: Any) -> None:
     case = CASES["nikita"]
     sim = case.simulator()
-    wire = wire_for(sim)
+    sim_wire = simulator_wire(sim)
     password = sim.client_settings("x")["password"]
     body = (f"<response><status>2</status><message>wrong password {password} for acme"
             "</message></response>").encode()
-    wire.arm(lambda _: Answer(200, {"Content-Type": "application/xml"}, body), 0)
+    sim_wire.arm(lambda _: Answer(200, {"Content-Type": "application/xml"}, body), 0)
     with connect(case, sim) as client, pytest.raises(ProviderError) as caught:
         client.balance()
     assert password not in _texts(caught.value)
     assert "wrong password ***" in (caught.value.description or "")
 
 
-def test_ketchup_masks_its_provider_error_text(wire_for: Any) -> None:
+def test_ketchup_masks_its_provider_error_text(simulator_wire: Any) -> None:
     case = CASES["ketchup"]
     sim = case.simulator()
-    wire = wire_for(sim)
+    sim_wire = simulator_wire(sim)
     key = sim.client_settings("x")["api_key"]
     body = f'{{"error": "1", "errorDescription": "invalid key {key}"}}'.encode()
-    wire.arm(lambda _: Answer(403, {"Content-Type": "application/json"}, body), 0)
+    sim_wire.arm(lambda _: Answer(403, {"Content-Type": "application/json"}, body), 0)
     with connect(case, sim) as client, pytest.raises(AuthError) as caught:
         client.prices()
     assert key not in _texts(caught.value)

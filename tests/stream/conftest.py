@@ -1,4 +1,4 @@
-"""Fixtures of the Stream driver tests: a client over `responses`, payloads, wire readers."""
+"""Fixtures of the Stream driver tests: a client over `responses`, payloads, request readers."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ SESSION_ID = "967648e7c4bc8895182862a8f0490f5e"
 PAYLOADS = Path(__file__).parent / "payloads"
 
 
-class Wire:
+class ProviderApi:
     """Readers for what went over the wire."""
 
     base = BASE
@@ -60,26 +60,21 @@ class Wire:
 
 
 @pytest.fixture
-def wire() -> Wire:
-    return Wire()
+def api() -> ProviderApi:
+    """Stream's URLs and payloads, and readers of the requests the driver made."""
+    return ProviderApi()
 
 
 @pytest.fixture
-def sleeps(sms_sleeps: list[float]) -> list[float]:
-    """The waits the retry policy asked for (nothing really sleeps)."""
-    return sms_sleeps
-
-
-@pytest.fixture
-def make_client(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbridge.Client]:
+def connect(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbridge.Client]:
     """Make stream clients (test settings, overridable) with a fake sleep and fixed jitter."""
     return functools.partial(sms_connect, "stream", login="acme", password=PASSWORD,
                              base_url=BASE, sender="ACME")
 
 
 @pytest.fixture
-def client(make_client: Callable[..., smsbridge.Client]) -> smsbridge.Client:
-    return make_client()
+def client(connect: Callable[..., smsbridge.Client]) -> smsbridge.Client:
+    return connect()
 
 
 @pytest.fixture
@@ -89,8 +84,8 @@ def mock() -> Iterator[responses.RequestsMock]:
 
 
 @pytest.fixture
-def logged_in(mock: responses.RequestsMock, wire: Wire) -> responses.RequestsMock:
+def logged_in(mock: responses.RequestsMock, api: ProviderApi) -> responses.RequestsMock:
     """The mock with the login answered by the document's session id."""
-    mock.add(responses.POST, wire.url("Session/session.php"), body=wire.payload("session.json"),
+    mock.add(responses.POST, api.url("Session/session.php"), body=api.payload("session.json"),
              content_type="application/json; charset=utf-8")
     return mock

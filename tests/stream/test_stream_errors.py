@@ -28,10 +28,10 @@ def test_every_documented_code_is_in_the_table():
 
 
 @pytest.mark.parametrize("code", sorted(PROVIDER_ERRORS))
-def test_code_maps_through_the_table(client, logged_in, wire, code):
+def test_code_maps_through_the_table(client, logged_in, api, code):
     # Codes 3 and 4 renew the session once; the second answer is the same.
-    body = wire.json_body({"Code": code, "Desc": CODE_NAMES[code]})
-    logged_in.add(responses.GET, wire.url("Balance/"), body=body, status=DOC_STATUS[code])
+    body = api.json_body({"Code": code, "Desc": CODE_NAMES[code]})
+    logged_in.add(responses.GET, api.url("Balance/"), body=body, status=DOC_STATUS[code])
     with pytest.raises(ProviderError) as caught:
         client.balance()
     assert type(caught.value) is PROVIDER_ERRORS[code]
@@ -46,34 +46,34 @@ def test_code_maps_through_the_table(client, logged_in, wire, code):
     (3, AuthError), (4, AuthError), (5, InsufficientFunds), (7, AuthError), (10, RateLimited),
     (8, ProviderError), (9, ProviderError),
 ])
-def test_concrete_classes(client, logged_in, wire, code, expected):
-    logged_in.add(responses.GET, wire.url("Balance/"),
-                  body=wire.json_body({"Code": str(code), "Desc": "x"}), status=400)
+def test_concrete_classes(client, logged_in, api, code, expected):
+    logged_in.add(responses.GET, api.url("Balance/"),
+                  body=api.json_body({"Code": str(code), "Desc": "x"}), status=400)
     with pytest.raises(expected):
         client.balance()
 
 
 @pytest.mark.parametrize("status", [200, 402, 403])
-def test_code_5_is_insufficient_funds_whatever_the_status(client, logged_in, wire, status):
-    logged_in.add(responses.POST, wire.url("Send/SendSms/"),
-                  body=wire.payload("error-direction-closed.json"), status=status)
+def test_code_5_is_insufficient_funds_whatever_the_status(client, logged_in, api, status):
+    logged_in.add(responses.POST, api.url("Send/SendSms/"),
+                  body=api.payload("error-direction-closed.json"), status=status)
     with pytest.raises(InsufficientFunds) as caught:
         client.send("79001234567", "x")
     assert caught.value.description == "Direction is closed"
     assert caught.value.http_status == status
 
 
-def test_flood_is_rate_limited(client, logged_in, wire):
-    logged_in.add(responses.POST, wire.url("Send/SendSms/"), body=wire.payload("error-flood.json"),
+def test_flood_is_rate_limited(client, logged_in, api):
+    logged_in.add(responses.POST, api.url("Send/SendSms/"), body=api.payload("error-flood.json"),
                   status=400)
     with pytest.raises(RateLimited) as caught:
         client.send("79001234567", "x")
     assert caught.value.code == "10"
 
 
-def test_body_code_wins_over_a_success_status(client, logged_in, wire):
-    logged_in.add(responses.GET, wire.url("State/"),
-                  body=wire.payload("error-messageid-empty.json"),
+def test_body_code_wins_over_a_success_status(client, logged_in, api):
+    logged_in.add(responses.GET, api.url("State/"),
+                  body=api.payload("error-messageid-empty.json"),
                   status=200)
     with pytest.raises(ProviderError) as caught:
         client.status("371329059")
@@ -88,16 +88,16 @@ def test_body_code_wins_over_a_success_status(client, logged_in, wire):
     ("Message not found", NotFound),
     ("Something else", ProviderError),
 ])
-def test_generic_codes_are_refined_by_their_description(client, logged_in, wire, desc, expected):
-    logged_in.add(responses.GET, wire.url("State/"), body=wire.json_body({"Code": 2, "Desc": desc}),
+def test_generic_codes_are_refined_by_their_description(client, logged_in, api, desc, expected):
+    logged_in.add(responses.GET, api.url("State/"), body=api.json_body({"Code": 2, "Desc": desc}),
                   status=400)
     with pytest.raises(ProviderError) as caught:
         client.status("1")
     assert type(caught.value) is expected
 
 
-def test_lowercase_keys_are_read(client, logged_in, wire):
-    logged_in.add(responses.GET, wire.url("Balance/"), body=b'{"code": 5, "desc": "x"}',
+def test_lowercase_keys_are_read(client, logged_in, api):
+    logged_in.add(responses.GET, api.url("Balance/"), body=b'{"code": 5, "desc": "x"}',
                   status=403)
     with pytest.raises(InsufficientFunds):
         client.balance()
@@ -107,25 +107,25 @@ def test_lowercase_keys_are_read(client, logged_in, wire):
     (500, ProviderError), (503, ProviderError), (404, NotFound), (429, RateLimited),
     (403, AuthError), (402, InsufficientFunds),
 ])
-def test_http_errors_without_code(client, logged_in, wire, sleeps, status, expected):
-    logged_in.add(responses.GET, wire.url("Balance/"), body=b"<html>Server Error</html>",
+def test_http_errors_without_code(client, logged_in, api, sms_sleeps, status, expected):
+    logged_in.add(responses.GET, api.url("Balance/"), body=b"<html>Server Error</html>",
                   status=status)
     with pytest.raises(expected) as caught:
         client.balance()
     assert caught.value.http_status == status
 
 
-def test_5xx_on_a_read_is_retried(client, logged_in, wire, sleeps):
-    logged_in.add(responses.GET, wire.url("Balance/"), status=503)
-    logged_in.add(responses.GET, wire.url("Balance/"), status=500)
-    logged_in.add(responses.GET, wire.url("Balance/"), body=b"5")
+def test_5xx_on_a_read_is_retried(client, logged_in, api, sms_sleeps):
+    logged_in.add(responses.GET, api.url("Balance/"), status=503)
+    logged_in.add(responses.GET, api.url("Balance/"), status=500)
+    logged_in.add(responses.GET, api.url("Balance/"), body=b"5")
     assert str(client.balance().amount) == "5"
-    assert sleeps == [0.5, 1.0]
+    assert sms_sleeps == [0.5, 1.0]
 
 
 @pytest.mark.parametrize("body", [b"", b"not json", b"{\"State\": }", b"\x00\xff"])
-def test_garbage_is_invalid_response_keeping_the_body(client, logged_in, wire, body):
-    logged_in.add(responses.GET, wire.url("State/"), body=body)
+def test_garbage_is_invalid_response_keeping_the_body(client, logged_in, api, body):
+    logged_in.add(responses.GET, api.url("State/"), body=body)
     with pytest.raises(InvalidResponse) as caught:
         client.status("1")
     assert caught.value.body is not None

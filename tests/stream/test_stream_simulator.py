@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -20,48 +19,34 @@ from smsbridge.errors import (
     RateLimited,
 )
 from smsbridge.models import DeliveryState
-from smsbridge.transport import RetryPolicy
+from smsbridge.testing.fixtures import FakeClock, Served
 from smsbridge_stream.simulator import SESSION_LIFETIME, StreamSimulator
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(1_700_000_000.0)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def sim(clock: Clock) -> StreamSimulator:
+def sim(clock: FakeClock) -> StreamSimulator:
     return StreamSimulator(clock=clock, failing_numbers={"79000000042"})
 
 
 @pytest.fixture
-def served(sim: StreamSimulator) -> Iterator[str]:
-    with sim.serve() as url:
-        yield url
+def simulator(sim: StreamSimulator, sms_simulator: Callable[..., Served]) -> Served:
+    return sms_simulator(sim, timeout=5)
 
 
 @pytest.fixture
-def connect(served: str, sim: StreamSimulator, sleeps: list[float]) -> Iterator[Any]:
-    clients: list[smsbridge.Client] = []
+def served(simulator: Served) -> str:
+    return simulator.url
 
-    def make(**overrides: Any) -> smsbridge.Client:
-        settings = {**sim.client_settings(served), "timeout": 5, **overrides}
-        client = smsbridge.connect("stream", retry=RetryPolicy(retries=2, sleep=sleeps.append),
-                                   **settings)
-        clients.append(client)
-        return client
 
-    yield make
-    for client in clients:
-        client.close()
+@pytest.fixture
+def connect(simulator: Served) -> Callable[..., smsbridge.Client]:
+    """Make stream clients for the simulator (sms_connect: waits go to sms_sleeps)."""
+    return simulator.connect
 
 
 def paths(sim: StreamSimulator) -> list[str]:
@@ -157,7 +142,7 @@ def test_bad_credentials_raise_auth_error_without_looping(connect, sim):
     assert paths(sim) == ["/rest/Session/session.php"]
 
 
-def test_insufficient_funds(served, sleeps):
+def test_insufficient_funds(served, sms_sleeps):
     sim = StreamSimulator(balance="0.4")
     with sim.serve() as url:
         client = smsbridge.connect("stream", **sim.client_settings(url))
@@ -175,12 +160,12 @@ def test_unregistered_sender_is_invalid_sender(connect):
         client.send("79000000001", "x", sender="NOBODY")
 
 
-def test_server_error_on_a_read_is_retried(connect, sim, sleeps):
+def test_server_error_on_a_read_is_retried(connect, sim, sms_sleeps):
     client = connect()
     client.balance()
     sim.inject("status", path="/rest/Balance/", status=500, body=b"oops")
     assert client.balance().amount == Decimal("100")
-    assert len(sleeps) == 1
+    assert len(sms_sleeps) == 1
 
 
 def test_answer_lost_after_accept_is_delivery_unknown_and_never_doubled(connect, sim):

@@ -10,10 +10,11 @@ from typing import Any
 from smsbridge.errors import ValidationError
 from smsbridge.models import Message
 from smsbridge.phones import normalize_msisdn
+from smsbridge.transport import Request
 from smsbridge_ketchup.settings import KetchupSettings
 from smsbridge_ketchup.validation import _check_url, validity_hours, validity_seconds
 
-__all__ = ["hlr_files", "sms_body", "stat_body", "tariff_of", "viber_body"]
+__all__ = ["api_request", "hlr_files", "sms_body", "stat_body", "tariff_of", "viber_body"]
 
 STAT_MESSAGE_IDS = 300
 
@@ -30,6 +31,13 @@ STAT_FILTERS = frozenset({
     "sl_clicks_comp", "sl_clicks_count", "callback_url",
 })
 STAT_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def api_request(settings: KetchupSettings, method: str, path: str, *, json: Any = None,
+                files: Any = None) -> Request:
+    """A request to KetchUp: every one carries the API key in the ``X-API-KEY`` header."""
+    return Request(method=method, path=path, json=json, files=files,
+                   headers={"X-API-KEY": settings.api_key})
 
 
 def _iso(value: datetime) -> str:

@@ -11,7 +11,9 @@ one module gives a code two meanings or where the code is not documented at all.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
+
+import attrs
 
 from smsbridge.errors import (
     AuthError,
@@ -24,17 +26,24 @@ from smsbridge.errors import (
     RateLimited,
 )
 from smsbridge.models import DeliveryState, HlrStatus
+from smsbridge.parsing import as_int
+
+if TYPE_CHECKING:
+    from smsbridge.answers import Answer, Refine
+    from smsbridge.errors import SmsBridgeError
 
 __all__ = [
     "DUPLICATE_CODES",
     "EXAMPLE_ERRORS",
     "HLR_STATUSES",
+    "MODULE_TABLES",
     "PROVIDER_ERRORS",
     "STATUS_STATES",
     "delivery_state",
     "error_class",
     "hlr_status",
-    "provider_error",
+    "module_error",
+    "refusal",
 ]
 
 #: Appendix 1 of the document: every code -> the most specific smsbridge error.
@@ -172,14 +181,44 @@ def error_class(module: str, code: int | None, description: str | None) -> type[
     return by_text or PROVIDER_ERRORS.get(code) or ProviderError
 
 
-def provider_error(
-    module: str,
-    code: int | None,
-    description: str | None,
-    **fields: Any,
-) -> ProviderError:
-    """Build the error for a KetchUp ``code`` answered by ``module``."""
-    return error_class(module, code, description)(description, code=code, **fields)
+def _table(module: str) -> dict[int, type[ProviderError]]:
+    """The codes whose class, in ``module``'s answers, does not hang on the description."""
+    own = _MODULE_RANGES.get(module, range(0))
+    examples = EXAMPLE_ERRORS.get(module, {})
+    return {code: cls for code, cls in PROVIDER_ERRORS.items()
+            if code in own or (code < 20 and code not in examples)}
+
+
+#: Per module (sms, viber, hlr, stat): the codes :func:`error_class` reads from the
+#: table alone; the others are refined by :func:`error_class` itself.
+MODULE_TABLES: dict[str, dict[int, type[ProviderError]]] = {
+    module: _table(module) for module in _MODULE_RANGES}
+
+
+def _refine(module: str) -> Refine:
+    def refine(code: str | None, description: str | None) -> type[ProviderError]:
+        return error_class(module, as_int(code), description)
+    return refine
+
+
+def module_error(answer: Answer, module: str, code: int | None,
+                 description: str | None) -> SmsBridgeError:
+    """The error a KetchUp ``code`` answered by ``module`` raises (a send's, settled)."""
+    return answer.error(MODULE_TABLES.get(module, {}), code, description,
+                        refine=_refine(module))
+
+
+def refusal(answer: Answer, module: str, code: int | None,
+            description: str | None) -> ProviderError:
+    """What the provider says about one recipient or reference, as it says it.
+
+    Not settled like a whole send's error: an item's own code (or "this reference
+    exists") is the provider's decision about it, whatever became of earlier attempts.
+    """
+    error = attrs.evolve(answer, is_send=False).error(
+        MODULE_TABLES.get(module, {}), code, description, refine=_refine(module))
+    assert isinstance(error, ProviderError)  # a table maps codes to ProviderError classes
+    return error
 
 
 #: Status words of SMS and Viber messages (compared lowercased and stripped).

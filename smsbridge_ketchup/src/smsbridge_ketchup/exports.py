@@ -1,109 +1,123 @@
-"""KetchUp statistics exports (``stat/*``) and the statistics counted from them."""
+"""KetchUp statistics exports (``stat/*``): requests, answers and the statistics counted
+from them. Pure: the driver makes the requests (and waits for a file)."""
 
 from __future__ import annotations
 
 import contextlib
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from smsbridge.errors import InvalidResponse, ProviderError, ValidationError
+from smsbridge.answers import Answer
+from smsbridge.errors import InvalidResponse, ValidationError
 from smsbridge.ids import path_segment
 from smsbridge.models import DeliveryState, Statistics
 from smsbridge.parsing import as_str
-from smsbridge_ketchup.base import ApiBase
-from smsbridge_ketchup.bodies import stat_body
+from smsbridge.transport import Request
+from smsbridge_ketchup.bodies import api_request, stat_body
 from smsbridge_ketchup.errors import delivery_state
-from smsbridge_ketchup.parsing import _field, _flat, _text
+from smsbridge_ketchup.parsing import _field, _flat, _text, payload
 from smsbridge_ketchup.references import _ID
+from smsbridge_ketchup.settings import KetchupSettings
 
-__all__ = ["EXPORT_FORMATS", "ExportsApi", "statistics"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "create_request",
+    "delete_request",
+    "file_request",
+    "list_request",
+    "parse_created",
+    "parse_deleted",
+    "parse_file",
+    "parse_list",
+    "parse_rows",
+    "polls",
+    "statistics",
+]
 
 EXPORT_FORMATS = ("json", "xml", "csv")
+#: What ``stat/file`` answers while an export is being prepared, and for an empty one.
+NOT_READY, EMPTY = "91", "93"
 
 
-class ExportsApi(ApiBase):
-    """The five export operations and the report built on them."""
+def create_request(settings: KetchupSettings, *, message_ids: Sequence[str | int] | None,
+                   start: datetime | None, end: datetime | None,
+                   filters: Mapping[str, Any]) -> Request:
+    """The ``stat/create`` request of a statistics export."""
+    body = stat_body(message_ids=message_ids, start=start, end=end, filters=filters)
+    return api_request(settings, "POST", "stat/create", json=body)
 
-    def create_export(self, *, message_ids: Sequence[str | int] | None = None,
-                      start: datetime | None = None, end: datetime | None = None,
-                      **filters: Any) -> str:
-        """Request a statistics export (``stat/create``); return its file key."""
-        body = stat_body(message_ids=message_ids, start=start, end=end, filters=filters)
-        response = self.request("POST", "stat/create", operation="report", json=body)
-        payload = self.check(response, "stat")
-        with response.reading("export answer"):
-            key = _field(_flat(payload), "key")
-            if isinstance(key, Mapping) and len(key) == 1:
-                key = next(iter(key.values()))
-            text = as_str(key)
-            if text is None or not _ID.match(text) or text in (".", ".."):
-                raise ValueError(f"no usable export key: {key!r}")
-            return text
 
-    def export_file(self, key: str, file_format: str = "json") -> bytes:
-        """Download an export as it is (``stat/file/id/{key}/format/{format}``)."""
-        if file_format not in EXPORT_FORMATS:
-            raise ValidationError(f"export format must be one of {', '.join(EXPORT_FORMATS)}",
-                                  field="format")
-        response = self.request("GET", f"stat/file/id/{_key(key)}/format/{file_format}",
-                                operation="report")
-        if file_format != "json":
-            with contextlib.suppress(InvalidResponse):
-                self.check(response, "stat")
-            if not response.ok:
-                raise response.http_error()
-            return response.content
-        self.check(response, "stat")
-        return response.content
+def parse_created(answer: Answer) -> str:
+    """The file key of a created export."""
+    found = payload(answer, "stat")
+    with answer.reading("export answer"):
+        key = _field(_flat(found), "key")
+        if isinstance(key, Mapping) and len(key) == 1:
+            key = next(iter(key.values()))
+        text = as_str(key)
+        if text is None or not _ID.match(text) or text in (".", ".."):
+            raise ValueError(f"no usable export key: {key!r}")
+        return text
 
-    def export_rows(self, key: str) -> list[dict[str, Any]]:
-        """The rows of a JSON export; error 91 while it is being prepared."""
-        response = self.request("GET", f"stat/file/id/{_key(key)}/format/json",
-                                operation="report")
-        payload = self.check(response, "stat")
-        with response.reading("export file"):
-            return _rows(payload)
 
-    def list_exports(self) -> Any:
-        """The exports the provider keeps for this key (``stat/list``), as answered."""
-        response = self.request("GET", "stat/list", operation="list_exports")
-        return self.check(response, "stat")
+def file_request(settings: KetchupSettings, key: str, file_format: str = "json") -> Request:
+    """The download of an export (``stat/file/id/{key}/format/{format}``)."""
+    if file_format not in EXPORT_FORMATS:
+        raise ValidationError(f"export format must be one of {', '.join(EXPORT_FORMATS)}",
+                              field="format")
+    return api_request(settings, "GET", f"stat/file/id/{_key(key)}/format/{file_format}")
 
-    def delete_export(self, key: str) -> None:
-        """Delete an export (``DELETE message/list/{key}``)."""
-        response = self.request("DELETE", f"message/list/{_key(key)}", operation="delete_export")
-        if not response.content.strip():
-            if not response.ok:
-                raise response.http_error()
-            return
-        self.check(response, "stat")
 
-    def report(self, start: datetime, end: datetime, filters: Mapping[str, Any],
-               sleep: Callable[[float], None]) -> Statistics:
-        """Export the period, wait for the file, count its rows by state."""
-        key = self.create_export(start=start, end=end, **filters)
-        interval = self.settings.report_poll_interval
-        polls = 1 + math.ceil(self.settings.report_timeout / interval)
-        rows: list[dict[str, Any]] | None = None
-        for attempt in range(polls):
-            try:
-                rows = self.export_rows(key)
-                break
-            except ProviderError as exc:
-                if exc.code == "93":  # "file is empty": nothing was sent in the period
-                    rows = []
-                    break
-                if exc.code != "91" or attempt == polls - 1:
-                    raise
-            sleep(interval)
-        assert rows is not None
-        if self.settings.report_cleanup:
-            with contextlib.suppress(ProviderError):
-                self.delete_export(key)
-        return statistics(rows)
+def parse_file(answer: Answer, file_format: str) -> bytes:
+    """An export file as it is; error 91 while it is being prepared."""
+    if file_format != "json":
+        # An XML or CSV file is no JSON: only a JSON error object says more than the status.
+        with contextlib.suppress(InvalidResponse):
+            payload(answer, "stat")
+        if not answer.ok:
+            raise answer.http_error()
+        return answer.content
+    payload(answer, "stat")
+    return answer.content
+
+
+def parse_rows(answer: Answer) -> list[dict[str, Any]]:
+    """The rows of a JSON export; error 91 while it is being prepared."""
+    found = payload(answer, "stat")
+    with answer.reading("export file"):
+        return _rows(found)
+
+
+def list_request(settings: KetchupSettings) -> Request:
+    """The list of exports the provider keeps (``stat/list``)."""
+    return api_request(settings, "GET", "stat/list")
+
+
+def parse_list(answer: Answer) -> Any:
+    """The exports, as answered."""
+    return payload(answer, "stat")
+
+
+def delete_request(settings: KetchupSettings, key: str) -> Request:
+    """The deletion of an export (``DELETE message/list/{key}``)."""
+    return api_request(settings, "DELETE", f"message/list/{_key(key)}")
+
+
+def parse_deleted(answer: Answer) -> None:
+    """Check a deletion's answer: empty, or a JSON object without error."""
+    if not answer.content.strip():
+        if not answer.ok:
+            raise answer.http_error()
+        return
+    payload(answer, "stat")
+
+
+def polls(settings: KetchupSettings) -> int:
+    """How many looks at an export ``report()`` takes before giving up."""
+    return 1 + math.ceil(settings.report_timeout / settings.report_poll_interval)
 
 
 def _key(key: str) -> str:

@@ -7,12 +7,20 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from smsbridge.answers import Answer
 from smsbridge.errors import ProviderError
 from smsbridge.models import DeliveryState, HlrResult, Price, StatusReport
 from smsbridge.parsing import as_int, as_str, parse_bool, parse_decimal
-from smsbridge_ketchup.errors import DUPLICATE_CODES, delivery_state, hlr_status
+from smsbridge_ketchup.errors import (
+    DUPLICATE_CODES,
+    delivery_state,
+    hlr_status,
+    module_error,
+    refusal,
+)
 
-__all__ = ["hlr_report", "status_report"]
+__all__ = ["hlr_report", "is_duplicate", "item_error", "payload", "status_report",
+           "whole_error"]
 
 PROVIDER_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _ERROR_DESCRIPTION = "errordescription"
@@ -116,8 +124,52 @@ def _flat(payload: Any) -> Any:
     return payload
 
 
+def payload(answer: Answer, module: str, *, duplicate_ok: bool = False) -> Any:
+    """The JSON payload of an answer from ``module``; raise the error it reports.
 
-def _is_duplicate(module: str, error: ProviderError | None) -> bool:
+    ``duplicate_ok`` accepts a "reference exists" answer to a repeated request: the
+    first attempt created the object and its answer was lost.
+    """
+    found = answer.json()
+    try:
+        error = whole_error(found)
+    except ValueError as exc:
+        raise answer.unreadable(str(exc)) from exc
+    if error is not None:
+        code, description = error
+        if duplicate_ok and code in DUPLICATE_CODES.get(module, ()):
+            return found
+        raise module_error(answer, module, code, description)
+    if not answer.ok:
+        raise answer.http_error()
+    if not isinstance(found, (Mapping, list)):
+        raise answer.invalid("the answer is not a JSON object")
+    return found
+
+
+def whole_error(found: Any) -> tuple[int, str | None] | None:
+    """``(code, description)`` when an answer refuses its whole request.
+
+    The code may stand in the answer, in its one-element list (the document's Viber
+    form), or in the one object it wraps in ``result``: the platform answers a refused
+    single SMS ``{"result": {"error": 21, ...}}``, a refusal of the one message the
+    request carried, read like the document's ``{"error": "11", ...}``.
+    """
+    error = _error_of(found)
+    if error is None and isinstance(found, list) and len(found) == 1:
+        error = _error_of(found[0])
+    if error is None and isinstance(found, Mapping) and isinstance(found.get("result"), Mapping):
+        error = _error_of(found["result"])
+    return error
+
+
+def item_error(answer: Answer, module: str, item: Mapping[str, Any]) -> ProviderError | None:
+    """The refusal one item of a create answer carries, if any."""
+    error = _error_of(item)
+    return None if error is None else refusal(answer, module, *error)
+
+
+def is_duplicate(module: str, error: ProviderError | None) -> bool:
     """True for a per-recipient "this reference exists" refusal."""
     return error is not None and as_int(error.code) in DUPLICATE_CODES.get(module, ())
 

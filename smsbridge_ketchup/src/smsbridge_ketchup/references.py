@@ -30,7 +30,7 @@ class MessageId:
     """What a driver message id names: a channel and a provider id or our reference.
 
     SMS ids are the provider's id as it is (``"22125"``); Viber ids carry the channel
-    (``"viber:22125"``) so :meth:`KetchupApi.status` asks the right module; an id the
+    (``"viber:22125"``) so the status lookup asks the right module; an id the
     provider did not give back (a repeated send it answered "exists") is the reference
     (``"ref:order42"``, ``"viber:ref:order42"``).
     """
@@ -68,7 +68,7 @@ def provider_reference(reference: str, recipient: str | None = None) -> str:
 
 
 def parse_message_id(message_id: str, *, hlr: bool = False) -> MessageId:
-    """Read an id :meth:`KetchupApi.send` (or ``hlr``) returned; ValidationError otherwise."""
+    """Read an id ``send()`` (or ``hlr()``) returned; ValidationError otherwise."""
     text = message_id.strip()
     channel = "hlr" if hlr else "sms"
     if not hlr and text.startswith("viber:"):

@@ -1,10 +1,28 @@
-"""A local simulator of the KetchUp Loyalty REST API, written from the provider document.
+"""A local simulator of the KetchUp Loyalty REST API.
 
 Everything lives under ``/rest``. The simulator keeps API keys with their money,
 SMS and Viber messages whose status advances one step per status query, HLR requests
 (answered at once), and statistics exports (the first download says "not ready").
-Answers copy the document's examples: ``"error":"0"`` strings, prices as strings,
-``result`` lists for many-number sends and ``errorDescription`` beside error codes.
+
+Where the platform's behaviour is known (the vendor's SDKs, bsgworld's bsg-php and
+bsg-go, and their live tests: KetchUp white-labels that API), the simulator follows the
+platform; elsewhere it follows the provider document:
+
+* platform: a single SMS is answered inside ``result`` (``{"result": {"error": 0,
+  "errorDescription": "No errors", "id": ..., "price": 0.02, ...}}``), and a refused
+  one too: ``{"result": {"error": 21, ...}}`` is a failed message, not a refused
+  request; a single HLR request is answered like several (a ``result`` list with
+  ``total_price``); a Viber send is answered ``{"result": [...], "total_price": ...}``
+  (the document prints a one-element list); prices in these answers are numbers;
+  a repeated HLR reference gets 63 (the document's example says 13); an empty Viber
+  ``messages`` or ``to`` list gets 44; ``validity`` may be a string (``"72"``: the
+  vendor's SDKs send one); the text is checked before the originator (26 before 25);
+  ``hlr/create`` takes the array the document calls "JSON Body RAW" as the request
+  body (the vendor's SDKs post it so) as well as multipart fields.
+* document: everything else: ``"error":"0"`` strings and prices as strings in the
+  other answers, ``errorDescription`` beside error codes, ``result`` lists for
+  many-number SMS sends, 11 "Incorrect msisdn" for a bad number among several, the
+  code table of appendix 1; an unknown function (``GET /rest/`` too) gets 4.
 
 Pushes (RAW POST, retried on anything but 2xx after 1 and 6 minutes, 1, 12 and 24 hours:
 ``push_delays``): every SMS status change goes to ``callback_url`` as a statistics row
@@ -52,6 +70,15 @@ NOT_VIBER_STEPS = ("accepted", "not-viber-user")
 
 _COUNTRIES = (("AE", "United Arab Emirates", "424"), ("AF", "Afghanistan", "412"),
               ("UA", "Ukraine", "255"))
+
+
+def _whole(value: Any) -> int | None:
+    """A whole number given as a number or a string of digits (``72``, ``"72"``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
 
 
 class _Refused(Exception):
@@ -165,6 +192,8 @@ class KetchupSimulator(Simulator):
 
     def _route(self, request: Request, key: str, parts: list[str]) -> Any:
         method = request.method
+        if not parts:
+            raise _Refused(4, "Function is not supported")
         module, rest = parts[0], parts[1:]
         creating = method in ("PUT", "POST")
         if module in ("sms", "viber"):
@@ -245,29 +274,38 @@ class KetchupSimulator(Simulator):
         else:
             raise _Refused(24, "Invalid request payload")
         validity = body.get("validity")
-        if validity is not None and (not isinstance(validity, int) or not 1 <= validity <= 72):
+        if validity is not None and _whole(validity) not in range(1, 73):
             raise _Refused(28, "Invalid validity")
         tariff = body.get("tariff")
         if tariff is not None and tariff not in range(10):
             raise _Refused(6, "Invalid tariff code")
         for entry in entries:
+            # The platform reads the text first: a request wrong in both gets 26.
+            if not isinstance(entry["body"], str) or not entry["body"]:
+                raise _Refused(26, "Empty or too long text")
             originator = entry["originator"]
             if not isinstance(originator, str) or not 0 < len(originator) <= 14:
                 raise _Refused(25, "Invalid originator")
-            if not isinstance(entry["body"], str) or not entry["body"]:
-                raise _Refused(26, "Empty or too long text")
         return entries, destination
 
     def _sms_create(self, key: str, body: Any) -> Any:
         entries, destination = self._sms_entries(body)
         if destination == "phone":
+            # The platform answers one message inside "result", a refused one too: a
+            # failed message, not a refused request.
             entry = entries[0]
-            self._check_sms_entry(entry)
+            try:
+                self._check_sms_entry(entry, bad_number=21)
+            except _Refused as refused:
+                return {"result": {"error": refused.code,
+                                   "errorDescription": refused.description,
+                                   "reference": entry["reference"]}}
             price = SMS_PRICE * segments(entry["body"]).parts
             self._charge(key, price)
             message = self._store("sms", entry, price)
-            return {"error": "0", "id": message.id, "reference": message.reference,
-                    "price": str(price), "currency": CURRENCY}
+            return {"result": {"error": 0, "errorDescription": "No errors", "id": message.id,
+                               "reference": message.reference, "price": float(price),
+                               "currency": CURRENCY}}
         # Entries whose reference exists are answered "exists" and cost nothing: a repeat
         # of an accepted request is never refused for want of money.
         total_needed = sum((SMS_PRICE * segments(e["body"]).parts for e in entries
@@ -300,10 +338,10 @@ class KetchupSimulator(Simulator):
     def _exists(self, channel: str, reference: Any) -> bool:
         return isinstance(reference, str) and (channel, reference) in self.by_reference
 
-    def _check_sms_entry(self, entry: dict[str, Any]) -> None:
+    def _check_sms_entry(self, entry: dict[str, Any], bad_number: int = 11) -> None:
         msisdn = entry["msisdn"]
         if not isinstance(msisdn, str) or not _MSISDN.match(msisdn):
-            raise _Refused(11, "Incorrect msisdn")
+            raise _Refused(bad_number, "Incorrect msisdn")
         reference = entry["reference"]
         if not isinstance(reference, str) or not _REFERENCE.match(reference):
             raise _Refused(27, "Invalid external id")
@@ -417,15 +455,15 @@ class KetchupSimulator(Simulator):
     # -- Viber ----------------------------------------------------------------------
 
     def _viber_recipients(self, body: Any) -> list[dict[str, Any]]:
-        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        if (not isinstance(body, dict) or not isinstance(body.get("messages"), list)
+                or not body["messages"]):
             raise _Refused(44, "Invalid request payload")
         validity = body.get("validity")
-        if validity is not None and (not isinstance(validity, int)
-                                     or not 15 <= validity <= 86400):
+        if validity is not None and _whole(validity) not in range(15, 86401):
             raise _Refused(48, "Invalid validity")
         out = []
         for item in body["messages"]:
-            if not isinstance(item, dict) or not isinstance(item.get("to"), list):
+            if not isinstance(item, dict) or not isinstance(item.get("to"), list) or not item["to"]:
                 raise _Refused(44, "Invalid request payload")
             if not item.get("alpha_name"):
                 raise _Refused(45, "Sender is not registered")
@@ -457,34 +495,42 @@ class KetchupSimulator(Simulator):
         for entry in recipients:
             msisdn = entry["msisdn"]
             if not isinstance(msisdn, str) or not _MSISDN.match(msisdn):
-                results.append({"reference": entry["reference"], "error": "11",
+                results.append({"reference": entry["reference"], "error": 11,
                                 "errorDescription": "Incorrect msisdn"})
                 continue
             reference = entry["reference"]
             if reference is None:
                 reference = f"auto{next(self._ids)}"
             if ("viber", reference) in self.by_reference:
-                results.append({"reference": reference, "error": "43",
+                results.append({"reference": reference, "error": 43,
                                 "errorDescription": "Viber message already exists"})
                 continue
             self._charge(key, VIBER_PRICE)
             message = self._store("viber", {**entry, "reference": reference}, VIBER_PRICE)
             total += VIBER_PRICE
-            results.append({"id": message.id, "reference": reference,
-                            "price": str(VIBER_PRICE), "currency": CURRENCY})
-        # The document answers Viber sends inside a one-element list.
-        return [{"error": "0", "messages": results, "total_price": str(total),
-                 "currency": CURRENCY}]
+            results.append({"error": 0, "errorDescription": "No errors", "id": message.id,
+                            "reference": reference, "price": float(VIBER_PRICE),
+                            "currency": CURRENCY})
+        # The platform's shape (vendor SDK), not the document's one-element list.
+        return {"result": results, "currency": CURRENCY, "total_price": float(total)}
 
     # -- HLR ------------------------------------------------------------------------
 
     def _hlr_create(self, key: str, request: Request) -> Any:
         form = request.form
+        raw: Any = None
         if "payload" in form:
+            raw = form["payload"]
+        elif not form and request.get_data():
+            # "JSON Body RAW": the array (or one object) every vendor SDK posts.
+            raw = request.get_data(as_text=True)
+        if raw is not None:
             try:
-                entries = json.loads(form["payload"])
+                entries = json.loads(raw)
             except ValueError:
                 raise _Refused(14, "Incorrect payload") from None
+            if isinstance(entries, dict):
+                entries = [entries]
             if not isinstance(entries, list) or not entries:
                 raise _Refused(14, "Incorrect payload")
             for entry in entries:
@@ -506,14 +552,20 @@ class KetchupSimulator(Simulator):
                         results[-1]["id"] = existing["id"]
                     continue
                 total += HLR_PRICE
-                results.append({"reference": created["reference"], "id": created["id"],
-                                "error": "0", "price": str(HLR_PRICE), "currency": CURRENCY})
-            return {"result": results, "error": "0", "totalprice": str(total),
-                    "currency": CURRENCY}
+                results.append(self._hlr_created(created))
+            return {"result": results, "total_price": float(total), "currency": CURRENCY}
         if not form.get("msisdn"):
             raise _Refused(11, "Incorrect msisdn")
         created = self._hlr_store(key, dict(form))
-        return {"error": "0", "id": created["id"], "price": str(HLR_PRICE), "currency": CURRENCY}
+        # One request is answered like several (vendor SDK), not flat as the document shows.
+        return {"result": [self._hlr_created(created)], "total_price": float(HLR_PRICE),
+                "currency": CURRENCY}
+
+    @staticmethod
+    def _hlr_created(record: dict[str, Any]) -> dict[str, Any]:
+        return {"error": 0, "errorDescription": "No errors", "msisdn": record["msisdn"],
+                "reference": record["reference"], "tariff_code": "0", "callback_url": "",
+                "price": float(HLR_PRICE), "currency": CURRENCY, "id": record["id"]}
 
     def _hlr_store(self, key: str, entry: dict[str, Any]) -> dict[str, Any]:
         msisdn = str(entry.get("msisdn", ""))
@@ -523,7 +575,7 @@ class KetchupSimulator(Simulator):
         if not reference:
             raise _Refused(62, "HLR external id is missing")
         if str(reference) in self.hlr_by_reference:
-            raise _Refused(13, "HLR already exists")
+            raise _Refused(63, "HLR already exists")
         self._charge(key, HLR_PRICE)
         absent = msisdn in self.absent
         record: dict[str, Any] = {

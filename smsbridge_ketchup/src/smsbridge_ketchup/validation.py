@@ -7,10 +7,19 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from smsbridge.checks import SenderRule
 from smsbridge.errors import ValidationError
 from smsbridge.models import Message
 
-__all__ = ["validate_message", "validity_hours", "validity_seconds"]
+__all__ = [
+    "CHANNELS",
+    "HLR_OPTIONS",
+    "SENDER_RULE",
+    "SEND_OPTIONS",
+    "check_message",
+    "validity_hours",
+    "validity_seconds",
+]
 
 ORIGINATOR_LENGTH = 14
 SMS_VALIDITY_HOURS = (1, 72)
@@ -21,6 +30,14 @@ SMS_OPTIONS = frozenset({"tariff"})
 VIBER_OPTIONS = frozenset(
     {"tariff", "is_promotional", "callback_url", "image", "caption", "action"})
 HLR_OPTIONS = frozenset({"reference", "tariff", "callback_url"})
+#: The send options of either channel (each channel's own are checked per message).
+SEND_OPTIONS = SMS_OPTIONS | VIBER_OPTIONS
+CHANNELS = ("sms", "viber")
+#: Every send needs an originator (SMS) or alpha name (Viber) that is not blank.
+SENDER_RULE = SenderRule(
+    required=True, patterns=(r"(?s).*\S.*",),
+    hint=f"KetchUp takes an SMS originator of up to {ORIGINATOR_LENGTH} characters or a "
+         "Viber alpha_name")
 
 _URL = re.compile(r"^https?://\S+$")
 
@@ -64,17 +81,15 @@ def validity_seconds(validity: timedelta | None) -> int | None:
     return seconds
 
 
-def validate_message(message: Message) -> None:
-    """Check one message against the document's limits."""
-    if message.channel not in ("sms", "viber"):
+def check_message(message: Message) -> None:
+    """Check one message against the document's limits of its channel.
+
+    The driver's declared rules come first (a sender, known option names): these are
+    what differs between SMS and Viber.
+    """
+    if message.channel not in CHANNELS:
         raise ValidationError(f"KetchUp sends sms and viber, not {message.channel!r}",
                               field="channel")
-    sender = message.sender
-    if not sender or not sender.strip():
-        name = "originator" if message.channel == "sms" else "alpha_name"
-        raise ValidationError(
-            f"KetchUp needs a sender ({name}): pass sender= or set the 'sender' setting",
-            field="sender")
     allowed = SMS_OPTIONS if message.channel == "sms" else VIBER_OPTIONS
     unknown = sorted(set(message.options) - allowed)
     if unknown:
@@ -85,6 +100,7 @@ def validate_message(message: Message) -> None:
     if "tariff" in options:
         _check_tariff(options["tariff"])
     if message.channel == "sms":
+        sender = message.sender or ""
         if len(sender) > ORIGINATOR_LENGTH:
             raise ValidationError(
                 f"KetchUp originator is at most {ORIGINATOR_LENGTH} characters, got "
