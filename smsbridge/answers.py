@@ -32,7 +32,7 @@ from smsbridge.errors import (
 from smsbridge.redaction import Redactor
 from smsbridge.transport import HttpResponse, retry_after
 
-__all__ = ["SHAPE_ERRORS", "Answer", "Refine", "Requester", "read_code_desc"]
+__all__ = ["SHAPE_ERRORS", "Answer", "Refine", "Requester"]
 
 #: What reading an unexpected payload shape raises; :meth:`Answer.reading` turns these
 #: into InvalidResponse (ArithmeticError: decimal.InvalidOperation and friends).
@@ -211,32 +211,3 @@ class Requester(Protocol):
         """Make one request; see :meth:`smsbridge.Driver.request`."""
         ...
 
-
-def read_code_desc(
-    answer: Answer,
-    table: Mapping[Any, type[ProviderError]],
-    *,
-    refine: Refine | None = None,
-    repair: Callable[[str], Any] | None = None,
-) -> Any:
-    """The JSON payload of a Devino/Stream-family answer.
-
-    An error object (``{"Code": 4, "Desc": "..."}``) raises the error its code maps to,
-    whatever the HTTP status; an HTTP error without one raises :meth:`Answer.http_error`.
-    ``repair(text)`` may rescue a body that is not quite JSON (the providers' documents
-    print some); it returns the payload, or None when it cannot.
-    """
-    from smsbridge.parsing import code_desc
-
-    try:
-        payload = answer.json()
-    except SmsBridgeError:
-        payload = repair(answer.text) if repair is not None else None
-        if payload is None:
-            raise
-    found = code_desc(payload)
-    if found is not None:
-        raise answer.error(table, found[0], found[1], refine=refine)
-    if not answer.ok:
-        raise answer.http_error()
-    return payload

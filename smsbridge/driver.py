@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["Driver", "distribution_version", "user_agent"]
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+#: Channels besides SMS a driver may list in ``features``.
+KNOWN_CHANNELS = frozenset({"viber"})
 
 
 @functools.cache
@@ -229,8 +231,9 @@ class Driver(Generic[SettingsT]):
         the provider's limits, calling ``super().check_message(message)`` first.
         """
         if message.channel != "sms" and message.channel not in self.features:
-            raise ValidationError(f"{self.name} sends SMS only, not {message.channel!r}",
-                                  field="channel")
+            channels = ", ".join(["sms", *sorted(self.features & KNOWN_CHANNELS)])
+            raise ValidationError(f"{self.name} does not send {message.channel!r}; its "
+                                  f"channels: {channels}", field="channel")
         unknown = sorted(set(message.options) - self.send_options)
         if unknown:
             valid = ", ".join(sorted(self.send_options)) or "none"

@@ -16,20 +16,15 @@ __all__ = [
     "as_count",
     "as_int",
     "as_str",
-    "code_desc",
     "format_utc",
     "format_wall_clock",
     "parse_amount",
     "parse_bool",
     "parse_decimal",
-    "parse_dotnet_date",
     "parse_local_datetime",
     "whole_minutes",
 ]
 
-_DOTNET_DATE = re.compile(r"^\\?/Date\((-?\d+)([+-]\d{4})?\)\\?/$")
-# DateTime.MinValue (0001-01-01) as .NET serializes it.
-_DOTNET_MIN_VALUE_MS = -62135596800000
 #: Most digits of an integer or of the whole part of an amount a provider may send.
 MAX_DIGITS = 30
 #: Longest text read as a number.
@@ -170,21 +165,6 @@ def parse_bool(value: Any) -> bool:
     raise ValueError(f"not a boolean: {value!r}")
 
 
-def parse_dotnet_date(value: Any) -> datetime | None:
-    """Read ``"/Date(1294045911213)/"`` (escaped or not, negative allowed) as UTC."""
-    text = as_str(value)
-    if text is None:
-        return None
-    match = _DOTNET_DATE.match(text)
-    if not match:
-        raise ValueError(f"not a /Date(ms)/ value: {value!r}")
-    milliseconds = int(match.group(1))
-    if milliseconds <= _DOTNET_MIN_VALUE_MS:
-        return None  # .NET DateTime.MinValue: "no date"
-    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
-    return epoch + timedelta(milliseconds=milliseconds)
-
-
 def parse_local_datetime(value: Any, fmt: str, zone: tzinfo) -> datetime | None:
     """Read a provider-local time string in ``fmt`` and return it as aware UTC."""
     text = as_str(value)
@@ -192,27 +172,6 @@ def parse_local_datetime(value: Any, fmt: str, zone: tzinfo) -> datetime | None:
         return None
     parsed = datetime.strptime(text, fmt)
     return parsed.replace(tzinfo=zone).astimezone(timezone.utc)
-
-
-def code_desc(payload: Any) -> tuple[str, str | None] | None:
-    """Read an error object of the Devino/Stream family, ``{"Code": 4, "Desc": "..."}``.
-
-    Keys are matched case-insensitively (``code``/``desc`` occur too). Returns
-    ``(code, description)``, or None when ``payload`` is not such an object.
-    """
-    if not isinstance(payload, dict):
-        return None
-    lowered = {str(k).lower(): v for k, v in payload.items()}
-    raw_code = lowered.get("code")
-    if raw_code is None or isinstance(raw_code, (dict, list)):
-        return None  # no code, or one no provider sends: not an error object we know
-    code = as_str(raw_code)
-    if code is None:
-        return None
-    desc = lowered.get("desc", lowered.get("description"))
-    if isinstance(desc, (dict, list)):
-        desc = None
-    return code, (str(desc).strip()[:1000] if desc is not None else None)
 
 
 ISO_SECONDS = "%Y-%m-%dT%H:%M:%S"

@@ -10,34 +10,14 @@ from smsbridge.ids import chunk_reference, fit_reference, new_reference
 from smsbridge.parsing import (
     as_int,
     as_str,
-    code_desc,
     parse_bool,
     parse_decimal,
-    parse_dotnet_date,
     parse_local_datetime,
 )
 from smsbridge.phones import normalize_msisdn
 from smsbridge.xmlutil import build_xml, parse_xml
 
 UTC = timezone.utc
-
-
-@pytest.mark.parametrize(("value", "expected"), [
-    ("/Date(1294045911213)/", datetime(2011, 1, 3, 9, 11, 51, 213000, tzinfo=UTC)),
-    ("\\/Date(1294045911213)\\/", datetime(2011, 1, 3, 9, 11, 51, 213000, tzinfo=UTC)),
-    ("/Date(-1000)/", datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC)),
-    ("/Date(0+0300)/", datetime(1970, 1, 1, tzinfo=UTC)),
-    ("/Date(-62135596800000)/", None),
-    (None, None),
-    ("", None),
-])
-def test_dotnet_dates(value: str | None, expected: datetime | None) -> None:
-    assert parse_dotnet_date(value) == expected
-
-
-def test_a_malformed_dotnet_date_is_a_value_error() -> None:
-    with pytest.raises(ValueError):
-        parse_dotnet_date("2011-01-03")
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -76,14 +56,6 @@ def test_provider_local_time_becomes_utc() -> None:
     assert parse_local_datetime("20110909032815", "%Y%m%d%H%M%S", bishkek) == datetime(
         2011, 9, 8, 21, 28, 15, tzinfo=UTC)
     assert parse_local_datetime("", "%Y%m%d%H%M%S", bishkek) is None
-
-
-def test_code_desc() -> None:
-    assert code_desc({"Code": 4, "Desc": "Invalid user login or password"}) == (
-        "4", "Invalid user login or password")
-    assert code_desc({"code": "9"}) == ("9", None)
-    assert code_desc(["1", "2"]) is None
-    assert code_desc({"Desc": "x"}) is None
 
 
 def test_xml_without_namespace_and_forced_lists() -> None:

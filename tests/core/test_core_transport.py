@@ -11,7 +11,7 @@ import pytest
 import requests
 import responses
 
-from smsbridge.answers import Answer, read_code_desc
+from smsbridge.answers import Answer
 from smsbridge.errors import (
     AuthError,
     DeliveryUnknown,
@@ -223,39 +223,6 @@ def test_an_error_after_a_lost_answer_does_not_prove_a_refusal(
         "POST", "op", operation="send", send=True, idempotent=True)
     assert response.maybe_accepted
     assert isinstance(answer(response, "send", send=True).http_error(), DeliveryUnknown)
-
-
-def test_read_code_desc_trusts_the_body_code_over_the_http_status(
-        mocked: responses.RequestsMock) -> None:
-    from smsbridge.errors import InsufficientFunds, InvalidSender
-
-    table = {5: InsufficientFunds}
-    mocked.add(responses.GET, URL, status=200, json={"Code": 5, "Desc": "No money"})
-    mocked.add(responses.GET, URL, status=400,
-               json={"Code": "1", "Desc": "Invalid source address; password=s3cret-pw"})
-    mocked.add(responses.GET, URL, status=500, body="<html>down</html>")
-    mocked.add(responses.GET, URL, body='{ Code: 5, Desc: "bare keys" }')
-    mocked.add(responses.GET, URL, json=["id1", "id2"])
-    t = transport(RetryPolicy(retries=0))
-
-    def read() -> object:
-        return read_code_desc(
-            answer(t.request("GET", "op", operation="send"), "send"), table,
-            refine=lambda code, desc: InvalidSender if desc and "source" in desc else None,
-            repair=lambda text: {"Code": 5, "Desc": "bare keys"} if "Code:" in text else None)
-
-    with pytest.raises(InsufficientFunds) as funds:
-        read()
-    assert (funds.value.code, funds.value.http_status) == ("5", 200)
-    with pytest.raises(InvalidSender) as sender:
-        read()
-    assert "s3cret-pw" not in str(sender.value) and sender.value.code == "1"
-    with pytest.raises(ProviderError) as down:
-        read()
-    assert down.value.http_status == 500
-    with pytest.raises(InsufficientFunds, match="bare keys"):
-        read()
-    assert read() == ["id1", "id2"]
 
 
 def test_reading_turns_shape_surprises_into_invalid_response(

@@ -271,3 +271,27 @@ def test_later_chunk_failure_reports_what_was_accepted(connect: Any, api: Any) -
     with pytest.raises(InsufficientFunds) as caught:
         client.send([f"7916000000{i}" for i in range(4)], "hi")
     assert caught.value.partial.ids == ["1", "2"]
+
+
+@pytest.mark.parametrize("body", [b'"10"', b"10", b'"579700854169272358"'])
+def test_a_bare_scalar_answer_to_a_send_is_no_message_id(client: smsbridge.Client, api: Any,
+                                                        body: bytes) -> None:
+    # The document answers a send with a JSON list of ids; a bare "10" may be a code as
+    # well as an id, so it proves nothing: the outcome is unknown, never a made-up id.
+    api.add_login()
+    api.add("POST", "Sms/Send", body=body)
+    with pytest.raises(DeliveryUnknown) as caught:
+        client.send("79161002030", "hi")
+    assert caught.value.partial is not None and caught.value.partial.ids == []
+    assert len(api.calls("Sms/Send")) == 1
+
+
+@pytest.mark.parametrize("body", [b'"5"', b"5"])
+def test_a_bare_code_with_an_error_status_keeps_its_code(client: smsbridge.Client, api: Any,
+                                                         body: bytes) -> None:
+    api.add_login()
+    api.add("POST", "Sms/Send", body=body, status=403)
+    with pytest.raises(InsufficientFunds) as caught:
+        client.send("79161002030", "hi")
+    assert (caught.value.code, caught.value.http_status) == ("5", 403)
+    assert len(api.calls("Sms/Send")) == 1

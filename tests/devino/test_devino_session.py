@@ -12,7 +12,6 @@ import pytest
 import requests
 
 import smsbridge
-from smsbridge.auth import SessionCache
 from smsbridge.errors import AuthError, ProviderError, SmsBridgeError
 
 
@@ -97,8 +96,7 @@ def test_session_is_renewed_before_its_120_minutes_end(client: smsbridge.Client,
                                                        api: Any) -> None:
     now = [1000.0]
     driver: Any = client.driver
-    driver.sessions = SessionCache(driver._login, redactor=driver.redactor,
-                                   clock=lambda: now[0])
+    driver.session.cache.clock = lambda: now[0]
     api.add_login()
     api.add("GET", "User/Balance", payload="balance.json")
     client.balance()

@@ -57,9 +57,9 @@ def test_a_refused_single_sms_is_a_failed_message_not_a_refused_request(served: 
 
 
 def test_the_driver_reads_a_refused_single_sms_as_a_refusal(
-        client: smsbridge.Client, mock: responses.RequestsMock) -> None:
+        client: smsbridge.Client, mocked: responses.RequestsMock) -> None:
     # The message was not accepted: the same InvalidRecipient as the document's form.
-    mock.post(f"{BASE}/sms/create",
+    mocked.post(f"{BASE}/sms/create",
               json={"result": {"error": 21, "errorDescription": "Incorrect msisdn"}})
     with pytest.raises(InvalidRecipient) as caught:
         client.send("380972000000", "test sms")

@@ -34,7 +34,7 @@ def no_requests() -> Any:
         ({"sender": "123456789012345"}, "sender"),  # 15 digits
         ({"validity": 3600}, "validity"),
         ({"validity": timedelta(hours=1)}, "validity"),
-        ({"priority": "high"}, "options"),
+        ({"priority": "high"}, "priority"),  # the base's rule: the field is the option
     ],
 )
 def test_bad_options_are_refused_before_any_request(
@@ -44,6 +44,12 @@ def test_bad_options_are_refused_before_any_request(
         client.send("996550123456", "hello", **kwargs)
 
     assert caught.value.field == field
+
+
+def test_an_unknown_option_is_named(client: smsbridge.Client, no_requests: Any) -> None:
+    with pytest.raises(ValidationError, match=r"^unknown send option\(s\) for nikita: "
+                                              r"priority; valid options: none$"):
+        client.send("996550123456", "hello", priority="high")
 
 
 def test_validity_error_says_the_provider_has_none(client: smsbridge.Client,
@@ -81,7 +87,8 @@ def test_a_sender_is_required(connect: Callable[..., smsbridge.Client],
                               no_requests: Any) -> None:
     client = connect(sender=None)
 
-    with pytest.raises(ValidationError, match="needs a sender") as caught:
+    with pytest.raises(ValidationError, match=r"a sender is needed \(up to 11 latin letters, "
+                       r"digits, dots and dashes, or up to 14 digits\): pass sender=") as caught:
         client.send("996550123456", "hello")
 
     assert caught.value.field == "sender"

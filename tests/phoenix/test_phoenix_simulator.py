@@ -299,6 +299,43 @@ def test_simulator_answers_like_the_document(sim: PhoenixSimulator) -> None:
     assert no_token.status_code == 401
 
 
+# The document's own request example ("Пример запроса" of POST /sms-api/dispatches),
+# byte for byte: its numbers break the document's format rule, yet the platform took them.
+DOC_CREATE_EXAMPLE = """{
+  "message" : "test",
+  "dateSend" : "02.11.2099 11:12:33",
+  "phonesList" : [ "0710000000", "8071999999" ]
+}"""
+
+
+def test_the_documents_own_request_example_is_accepted(sim: PhoenixSimulator) -> None:
+    with sim.serve() as url:
+        created = requests.post(f"{url}/sms-api/dispatches", params={"token": "demo-token"},
+                                data=DOC_CREATE_EXAMPLE.encode("utf-8"),
+                                headers={"Content-Type": "application/json"}, timeout=5)
+
+    # "Пример ответа": HTTP 200 and the new dispatch's id, 1.
+    assert created.status_code == 200
+    assert created.text == "1"
+    assert [d.phones for d in sim.dispatches] == [["0710000000", "8071999999"]]
+    assert [m.recipient for m in sim.ledger()] == ["0710000000", "8071999999"]
+
+
+@pytest.mark.parametrize("phone", ["0710000000", "8071999999", "380710000000", "710000000",
+                                   "80710000000"])
+def test_numbers_in_the_documents_forms_are_accepted(sim: PhoenixSimulator, phone: str) -> None:
+    with sim.serve() as url:
+        assert post(url, "dispatches", {"message": "test", "phonesList": [phone]}).text == "1"
+
+
+@pytest.mark.parametrize("phone", ["1234567", "0720000000", "38071000", "071000000000",
+                                   "+380710000000"])
+def test_other_numbers_are_invalid_format(sim: PhoenixSimulator, phone: str) -> None:
+    with sim.serve() as url:
+        answer = post(url, "dispatches", {"message": "test", "phonesList": [phone]})
+    assert (answer.status_code, answer.json()["code"]) == (400, "INVALID_FORMAT")
+
+
 def test_simulator_is_found_through_the_driver() -> None:
     module, _, name = PhoenixDriver.simulator.partition(":")  # type: ignore[union-attr]
     imported = __import__(module, fromlist=[name])

@@ -324,3 +324,30 @@ def test_bulk_size_setting_is_checked():
     assert client.driver.batch_size == 7
     assert client.driver.settings.login == "acme"
     assert client.driver.settings.base_url == "https://gateway.api.sc/rest"
+
+
+@pytest.mark.parametrize("body", [b'"10"', b"10", b'"371324579"'])
+def test_a_bare_scalar_answer_to_a_send_is_no_message_id(client, logged_in, api, body):
+    # The document answers a send with ["371324579"]; a bare "10" may be the code 10
+    # ("Flood SMS") as well as an id, so it proves nothing: the outcome is unknown.
+    logged_in.add(responses.POST, api.url("Send/SendSms/"), body=body)
+    with pytest.raises(DeliveryUnknown) as caught:
+        client.send(NUMBER, "x")
+    assert caught.value.partial is not None and caught.value.partial.ids == []
+    assert api.paths(logged_in).count("/rest/Send/SendSms/") == 1
+
+
+@pytest.mark.parametrize("body", [b'"10"', b"10", b' "10"\r\n'])
+def test_a_bare_flood_code_is_rate_limited(client, logged_in, api, body):
+    logged_in.add(responses.POST, api.url("Send/SendSms/"), body=body, status=400)
+    with pytest.raises(smsbridge.RateLimited) as caught:
+        client.send(NUMBER, "x")
+    assert (caught.value.code, caught.value.http_status) == ("10", 400)
+    assert api.paths(logged_in).count("/rest/Send/SendSms/") == 1
+
+
+def test_a_bare_code_answering_a_query_keeps_its_code(client, logged_in, api):
+    logged_in.add(responses.GET, api.url("Balance/"), body=b'"5"', status=402)
+    with pytest.raises(InsufficientFunds) as caught:
+        client.balance()
+    assert (caught.value.code, caught.value.http_status) == ("5", 402)

@@ -11,7 +11,6 @@ import pytest
 import requests
 import responses
 
-from smsbridge.auth import SessionCache
 from smsbridge.errors import AuthError, InvalidResponse, SmsBridgeError
 
 
@@ -35,9 +34,7 @@ def test_login_is_lazy_posted_once_and_reused(client, logged_in, api):
 def test_session_renewed_before_its_120_minutes_end(client, logged_in, api):
     logged_in.add(responses.GET, api.url("Balance/"), body=api.payload("balance.json"))
     now = [1000.0]
-    driver_api = client.driver.api
-    driver_api.sessions = SessionCache(driver_api._login, redactor=client.driver.redactor,
-                                       clock=lambda: now[0])
+    client.driver.session.cache.clock = lambda: now[0]
     client.balance()
     now[0] += 110 * 60
     client.balance()
@@ -154,7 +151,7 @@ def test_password_and_session_id_never_logged_or_in_errors(client, logged_in, ap
         exc = caught.value
         texts.append(f"{exc} {exc!r} {getattr(exc, 'body', '')}")
     texts.append(caplog.text)
-    texts.append(repr(client) + repr(client.driver) + repr(client.driver.api))
+    texts.append(repr(client) + repr(client.driver) + repr(client.driver.session))
     assert "GET" in caplog.text  # the transport did log at DEBUG
     for text in texts:
         assert api.password not in text

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
+import functools
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 from smsbridge import (
     Balance,
@@ -18,15 +18,11 @@ from smsbridge import (
     ValidationError,
     hookimpl,
 )
-from smsbridge.auth import SessionCache, session_expired
+from smsbridge.checks import SenderRule
+from smsbridge.sessionkit import SessionProvider
 from smsbridge_devino import api
 from smsbridge_devino.errors import PROVIDER_ERRORS
 from smsbridge_devino.settings import DevinoSettings
-
-if TYPE_CHECKING:
-    import requests
-
-    from smsbridge.transport import RetryPolicy
 
 __all__ = [
     "MAX_INBOX_AGE",
@@ -34,11 +30,8 @@ __all__ = [
     "MAX_SEGMENTS",
     "MAX_TEXT_LENGTH",
     "MAX_VALIDITY_MINUTES",
-    "SEND_OPTIONS",
     "DevinoDriver",
 ]
-
-T = TypeVar("T")
 
 #: Data: "не более 2000 символов".
 MAX_TEXT_LENGTH = 2000
@@ -51,102 +44,62 @@ MAX_REPORT_PERIOD = timedelta(days=90)
 #: Most segment ids one message id may join (2000 UCS-2 characters need 30 parts; a
 #: guard against fanning a malformed id out into hundreds of requests).
 MAX_SEGMENTS = 64
-#: Driver-specific keyword options of ``send()``.
-SEND_OPTIONS = frozenset({"local_time"})
-
-# SourceAddress: "не более 11 латинских символов или 15 цифр".
-_DIGIT_SENDER = re.compile(r"^[0-9]{1,15}$")
-_LATIN_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 .\-_&'!]{1,11}$")
-
-
-def _check_sender(sender: str | None) -> None:
-    if not sender:
-        raise ValidationError("Devino needs a sender (SourceAddress): pass sender= or set "
-                              "the 'sender' setting", field="sender")
-    if not (_DIGIT_SENDER.match(sender) or _LATIN_SENDER.match(sender)):
-        raise ValidationError(
-            f"invalid sender {sender!r}: Devino takes up to 11 latin letters and digits "
-            "or up to 15 digits", field="sender")
-
-
-def _check_options(message: Message) -> None:
-    unknown = sorted(set(message.options) - SEND_OPTIONS)
-    if unknown:
-        raise ValidationError(
-            f"unknown send option(s) for Devino: {', '.join(unknown)}; valid options: "
-            f"{', '.join(sorted(SEND_OPTIONS))}", field=unknown[0])
-    local = message.options.get("local_time", False)
-    if not isinstance(local, bool):
-        raise ValidationError("local_time must be True or False", field="local_time")
-    if local and message.send_at is None:
-        raise ValidationError(
-            "local_time=True needs send_at: its wall-clock time is when each recipient "
-            "gets the message in their own time zone", field="send_at")
-
-
-def _check_validity(validity: timedelta | None) -> None:
-    if validity is None:
-        return
-    seconds = validity.total_seconds()
-    if seconds % 60 or seconds < 60:
-        raise ValidationError(
-            f"Devino takes validity in whole minutes (at least one), got {validity}",
-            field="validity")
-    if seconds // 60 > MAX_VALIDITY_MINUTES:
-        raise ValidationError(f"validity {validity} is too long for Devino", field="validity")
 
 
 class DevinoDriver(Driver[DevinoSettings]):
     """Devino Telecom (integrationapi.net): session-id REST API with JSON answers."""
 
     name = "devino"
-    settings_class = DevinoSettings
-    batch_size = 100
+    batch_setting = "bulk_size"
     mixed_batches = False
     features = frozenset({"send_at", "local_time"})
+    send_options = frozenset({"local_time"})
+    # SourceAddress: "не более 11 латинских символов или 15 цифр".
+    sender_rule = SenderRule(
+        required=True,
+        patterns=(r"[0-9]{1,15}", r"(?=.*[A-Za-z])[A-Za-z0-9 .\-_&'!]{1,11}"),
+        hint="Devino takes up to 11 latin letters and digits or up to 15 digits")
     url_credentials = ("login", "password")
     error_table = PROVIDER_ERRORS
     simulator = "smsbridge_devino.simulator:DevinoSimulator"
 
-    def __init__(
-        self,
-        settings: DevinoSettings,
-        *,
-        session: requests.Session | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        super().__init__(settings, session=session, retry=retry)
-        assert isinstance(settings, DevinoSettings)
-        self._devino: DevinoSettings = settings
-        # The chunk size is a setting; the facade reads it from the instance.
-        self.batch_size = settings.bulk_size
-        self.sessions = SessionCache(self._login, redactor=self.redactor)
+    def __init__(self, settings: DevinoSettings, **kwargs: Any) -> None:
+        super().__init__(settings, **kwargs)
+        self.session = SessionProvider(
+            self, login_request=lambda: api.login_request(self.settings.login,
+                                                          self.settings.password),
+            parse_login=api.parse_session)
 
-    def _login(self) -> str:
-        return api.login(self, self._devino.login, self._devino.password)
-
-    def _with_session(self, request: Callable[[str], T]) -> T:
-        """Run a request with the session id, logging in again once if it expired."""
-        return self.sessions.call(request, session_expired)
-
-    @hookimpl
-    def validate(self, messages: Sequence[Message]) -> bool:
-        """Check text, sender, validity and options against Devino's documented limits."""
-        for message in messages:
-            if len(message.text) > MAX_TEXT_LENGTH:
-                raise ValidationError(
-                    f"text has {len(message.text)} characters; Devino takes at most "
-                    f"{MAX_TEXT_LENGTH}", field="text")
-            _check_sender(message.sender)
-            _check_validity(message.validity)
-            _check_options(message)
-        return True
+    def check_message(self, message: Message) -> None:
+        """Check text length, validity and local_time against Devino's limits."""
+        super().check_message(message)
+        if len(message.text) > MAX_TEXT_LENGTH:
+            raise ValidationError(
+                f"text has {len(message.text)} characters; Devino takes at most "
+                f"{MAX_TEXT_LENGTH}", field="text")
+        if message.validity is not None:
+            seconds = message.validity.total_seconds()
+            if seconds % 60 or seconds < 60:
+                raise ValidationError("Devino takes validity in whole minutes (at least "
+                                      f"one), got {message.validity}", field="validity")
+            if seconds // 60 > MAX_VALIDITY_MINUTES:
+                raise ValidationError(f"validity {message.validity} is too long for Devino",
+                                      field="validity")
+        local = message.options.get("local_time", False)
+        if not isinstance(local, bool):
+            raise ValidationError("local_time must be True or False", field="local_time")
+        if local and message.send_at is None:
+            raise ValidationError(
+                "local_time=True needs send_at: its wall-clock time is when each recipient "
+                "gets the message in their own time zone", field="send_at")
 
     @hookimpl
     def send(self, messages: Sequence[Message]) -> list[SentMessage]:
         """Send a chunk through Sms/Send or Sms/SendBulk (by time zone when asked)."""
-        return self._with_session(
-            lambda sid: api.send(self, sid, messages, self.name))
+        return self.session.call(
+            functools.partial(api.send_request, messages=messages),
+            functools.partial(api.parse_send, messages=messages, provider=self.name),
+            operation="send", send=True, idempotent=False)
 
     @hookimpl
     def status(self, message_id: str) -> StatusReport:
@@ -159,15 +112,17 @@ class DevinoDriver(Driver[DevinoSettings]):
             raise ValidationError(
                 f"a Devino message id joins at most {MAX_SEGMENTS} segment ids",
                 field="message_id")
-        return api.aggregate(message_id, [self._segment_state(s) for s in segment_ids])
-
-    def _segment_state(self, segment_id: str) -> StatusReport:
-        return self._with_session(lambda sid: api.state(self, sid, segment_id))
+        return api.aggregate(message_id, [
+            self.session.call(functools.partial(api.state_request, segment_id=segment),
+                              functools.partial(api.parse_state, segment_id=segment),
+                              operation="status")
+            for segment in segment_ids])
 
     @hookimpl
     def balance(self) -> Balance:
         """Fetch User/Balance."""
-        return self._with_session(lambda sid: api.balance(self, sid))
+        return self.session.call(api.balance_request, api.parse_balance,
+                                 operation="balance")
 
     @hookimpl
     def inbox(self, start: datetime, end: datetime) -> list[IncomingMessage]:
@@ -175,7 +130,9 @@ class DevinoDriver(Driver[DevinoSettings]):
         if start < datetime.now(timezone.utc) - MAX_INBOX_AGE:
             raise ValidationError("Devino keeps incoming messages for one year: start must "
                                   "be less than a year ago", field="start")
-        return self._with_session(lambda sid: api.incoming(self, sid, start, end))
+        return self.session.call(
+            functools.partial(api.inbox_request, start=start, end=end),
+            api.parse_incoming, operation="inbox")
 
     @hookimpl
     def report(self, start: datetime, end: datetime, filters: Mapping[str, Any]) -> Statistics:
@@ -186,5 +143,6 @@ class DevinoDriver(Driver[DevinoSettings]):
                 field=sorted(filters)[0])
         if end - start > MAX_REPORT_PERIOD:
             raise ValidationError("Devino's statistics cover at most 90 days", field="end")
-        return self._with_session(
-            lambda sid: api.statistics(self, sid, start, end))
+        return self.session.call(
+            functools.partial(api.statistics_request, start=start, end=end),
+            api.parse_statistics, operation="report")

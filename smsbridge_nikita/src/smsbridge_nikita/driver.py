@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from smsbridge.answers import Answer
+from smsbridge.checks import SenderRule
 from smsbridge.driver import Driver
 from smsbridge.errors import (
     DeliveryUnknown,
@@ -17,17 +17,9 @@ from smsbridge.errors import (
 from smsbridge.hookspecs import hookimpl
 from smsbridge.ids import fit_reference
 from smsbridge.models import Balance, Lookup, Message, Price, SentMessage, StatusReport
-from smsbridge_nikita import api
+from smsbridge_nikita import api, parsing, sending
 from smsbridge_nikita.errors import (
-    DR_DESCRIPTIONS,
-    DR_ERRORS,
-    DR_NOT_FOUND,
-    INFO_DESCRIPTIONS,
-    INFO_ERRORS,
-    LOOKUP_DESCRIPTIONS,
-    LOOKUP_ERRORS,
     PROVIDER_ERRORS,
-    SEND_DESCRIPTIONS,
     STATUS_BUSY,
     STATUS_DUPLICATE,
     STATUS_OK,
@@ -41,36 +33,48 @@ logger = logging.getLogger("smsbridge.nikita")
 
 
 class NikitaDriver(Driver[NikitaSettings]):
-    """SMSPRO Nikita (smspro.nikita.kg): XML over POST, at most 50 phones per request."""
+    """SMSPRO Nikita (smspro.nikita.kg): XML over POST, at most 50 phones per request.
+
+    Every request may be repeated (``idempotent``): reads change nothing and the
+    provider refuses a second message with the same id, so even a repeated send cannot
+    double.
+    """
 
     name = "nikita"
-    settings_class = NikitaSettings
     batch_size = api.MAX_PHONES
     mixed_batches = False
     # The provider refuses a second message with our id: repeats cannot double.
     features = frozenset({"send_at", "deduplication"})
+    sender_rule = SenderRule(
+        required=True, patterns=(r"[A-Za-z0-9.\-]{1,11}", r"[0-9]{1,14}"),
+        hint="up to 11 latin letters, digits, dots and dashes, or up to 14 digits")
     url_credentials = ("login", "password")
     error_table = PROVIDER_ERRORS
     simulator = "smsbridge_nikita.simulator:NikitaSimulator"
 
-    @property
-    def nikita_settings(self) -> NikitaSettings:
-        """The settings, typed as this driver's own."""
-        assert isinstance(self.settings, NikitaSettings)
-        return self.settings
-
-    def _post(self, path: str, body: bytes, *, operation: str, send: bool = False) -> Answer:
-        # Every request may be repeated: reads change nothing and the provider refuses a
-        # second message with the same id, so even a repeated send cannot double.
-        return self.request("POST", path, operation=operation, data=body,
-                                      headers=api.XML_HEADERS, send=send, idempotent=True)
-
-    @hookimpl
-    def validate(self, messages: Sequence[Message]) -> bool:
-        """Check sender, text, numbers, time and options against Nikita's limits."""
-        for message in messages:
-            api.check_message(message)
-        return True
+    def check_message(self, message: Message) -> None:
+        """Check validity, text, number and time against Nikita's limits too."""
+        super().check_message(message)
+        if message.validity is not None:
+            raise ValidationError(
+                "nikita has no validity period (its API has no such field); send without "
+                "validity", field="validity")
+        if len(message.text) > api.MAX_TEXT_LENGTH:
+            raise ValidationError(f"text is {len(message.text)} characters; nikita allows "
+                                  f"{api.MAX_TEXT_LENGTH}", field="text")
+        if api.XML_ILLEGAL.search(message.text):
+            raise ValidationError("text contains control characters that XML cannot carry",
+                                  field="text")
+        if not api.PHONE.match(message.to):
+            raise ValidationError(f"invalid phone number {message.to!r}", field="to")
+        if message.to.startswith("0"):
+            # No country code starts with 0: "0550 123 456" is a national number, which
+            # the provider documents in the international form only (996555123456).
+            raise ValidationError(
+                f"invalid phone number {message.to!r}: a national number; nikita takes the "
+                "international form with the country code (996550123456)", field="to")
+        if message.send_at is not None:
+            api.bishkek_time(message.send_at)
 
     @hookimpl
     def send(self, messages: Sequence[Message]) -> list[SentMessage]:
@@ -81,30 +85,30 @@ class NikitaDriver(Driver[NikitaSettings]):
         the id holds and the chunk's result is that acceptance, or
         :class:`DuplicateMessage` when the id belongs to another send.
         """
-        settings = self.nikita_settings
+        settings = self.settings
         # One id for the chunk, kept for every repeat, so the provider deduplicates.
         request_id = fit_reference(messages[0].reference, api.ID_LENGTH)
-        body = api.message_body(settings, request_id, messages)
+        request = api.send_request(settings, request_id, messages)
         repeated = False  # True once an earlier request with this id may have been taken
         maybe_taken = False  # True once an attempt got no readable answer
         busy_rounds = 0
         while True:
-            response = self._post("message", body, operation="send", send=True)
-            maybe_taken = maybe_taken or response.maybe_accepted
-            repeated = repeated or response.attempts > 1 or maybe_taken
-            code, root = api.answer(response)
+            answer = self.perform(request, operation="send", send=True)
+            maybe_taken = maybe_taken or answer.maybe_accepted
+            repeated = repeated or answer.attempts > 1 or maybe_taken
+            code, root = api.read_status(answer)
             if code == STATUS_TEST_MODE and settings.test:
-                return api.parse_sent(response, root, messages, request_id)
+                return sending.parse_sent(answer, root, messages, request_id)
             if code == STATUS_OK:
                 held = None
-                if api.named_refusals(response, root, messages) is None:
+                if sending.named_refusals(answer, root, messages) is None:
                     # Fewer numbers recognized than sent, and the answer does not say
                     # which: the numbers the id holds tell.
-                    held = self._held(request_id, response, certain=False)
-                return api.parse_sent(response, root, messages, request_id, held)
+                    held = self._held(request_id, certain=False)
+                return sending.parse_sent(answer, root, messages, request_id, held)
             if code == STATUS_DUPLICATE:
-                held = self._held(request_id, response, certain=not repeated)
-                return api.accepted_earlier(response, root, messages, request_id, held)
+                held = self._held(request_id, certain=not repeated)
+                return sending.accepted_earlier(answer, root, messages, request_id, held)
             if code == STATUS_BUSY and busy_rounds < settings.busy_retries:
                 busy_rounds += 1
                 repeated = True
@@ -114,19 +118,11 @@ class NikitaDriver(Driver[NikitaSettings]):
                                delay)
                 self.retry.sleep(delay)
                 continue
-            if code == STATUS_TEST_MODE:
-                raise api.provider_error(
-                    response, {}, code, PROVIDER_ERRORS,
-                    {code: "the provider answered in test mode (status 11) although the "
-                           "'test' setting is off; nothing was sent"},
-                    operation="send")
-            error = api.provider_error(response, root, code, PROVIDER_ERRORS,
-                                       SEND_DESCRIPTIONS, operation="send",
-                                       retry_after=settings.busy_delay_max)
+            error = sending.send_error(answer, root, code, settings)
             # After a lost answer, a refusal may answer a copy of a message already taken.
             raise settle_send_error(error, maybe_accepted=maybe_taken)
 
-    def _held(self, request_id: str, sent: Answer, *, certain: bool) -> list[str]:
+    def _held(self, request_id: str, *, certain: bool) -> list[str]:
         """The numbers the provider holds under ``request_id`` (``dr`` without a phone).
 
         Asked after an answer that accepted, or refused as a repeat, the chunk: when the
@@ -135,15 +131,9 @@ class NikitaDriver(Driver[NikitaSettings]):
         taken (then the id is someone else's); otherwise that is unknown too.
         """
         try:
-            response = self._post("dr", api.dr_body(self.nikita_settings, request_id, None),
+            answer = self.perform(api.dr_request(self.settings, request_id, None),
                                   operation="send")
-            code, root = api.answer(response, force_list=("phone",))
-            if code == STATUS_OK:
-                return api.held_phones(response, root)
-            if code == DR_NOT_FOUND and certain:
-                return []
-            raise api.provider_error(response, root, code, DR_ERRORS, DR_DESCRIPTIONS,
-                                     operation="send")
+            return sending.parse_held(answer, certain=certain)
         except SmsBridgeError as exc:
             raise DeliveryUnknown(
                 f"nikita/send: request {request_id} was taken, but which of its numbers "
@@ -155,38 +145,20 @@ class NikitaDriver(Driver[NikitaSettings]):
     def status(self, message_id: str) -> StatusReport:
         """Poll ``dr`` for one recipient of a request."""
         request_id, phone = api.split_message_id(message_id)
-        response = self._post("dr", api.dr_body(self.nikita_settings, request_id, phone),
+        answer = self.perform(api.dr_request(self.settings, request_id, phone),
                               operation="status")
-        code, root = api.answer(response, force_list=("phone", "dr"))
-        if code != STATUS_OK:
-            raise api.provider_error(response, root, code, DR_ERRORS, DR_DESCRIPTIONS,
-                                     operation="status")
-        return api.parse_status(response, root, request_id, phone)
+        return parsing.parse_status(answer, request_id, phone)
 
     @hookimpl
     def parse_callback(self, body: bytes, content_type: str | None) -> list[Any]:
         """Parse a delivery-report push into StatusReports with ``send``'s message ids."""
-        return list(api.parse_callback(body, self.redactor))
+        return list(parsing.parse_callback(body, self.redactor))
 
     @hookimpl
     def lookup(self, msisdn: str) -> Lookup:
         """Region, operator and UTC offset of a Kyrgyz GSM number (``def``)."""
-        response = self._post("def", api.lookup_body(self.nikita_settings, msisdn),
-                              operation="lookup")
-        code, root = api.answer(response)
-        if code != STATUS_OK:
-            raise api.provider_error(response, root, code, LOOKUP_ERRORS, LOOKUP_DESCRIPTIONS,
-                                     operation="lookup")
-        return api.parse_lookup(response, root, msisdn)
-
-    def _info(self, operation: str) -> tuple[Answer, dict[str, Any]]:
-        response = self._post("info", api.info_body(self.nikita_settings),
-                              operation=operation)
-        code, root = api.answer(response)
-        if code != STATUS_OK:
-            raise api.provider_error(response, root, code, INFO_ERRORS, INFO_DESCRIPTIONS,
-                                     operation=operation)
-        return response, root
+        answer = self.perform(api.lookup_request(self.settings, msisdn), operation="lookup")
+        return parsing.parse_lookup(answer, msisdn)
 
     @hookimpl
     def balance(self) -> Balance:
@@ -195,8 +167,8 @@ class NikitaDriver(Driver[NikitaSettings]):
         ``raw["state"]`` keeps the provider's flag ("0" active, "1" inactive or blocked);
         :meth:`account_active` answers the question directly.
         """
-        response, root = self._info("balance")
-        return api.parse_balance(response, root)
+        answer = self.perform(api.info_request(self.settings), operation="balance")
+        return parsing.parse_balance(answer)
 
     @hookimpl
     def prices(self, channel: str | None, filters: Mapping[str, Any]) -> list[Price]:
@@ -207,10 +179,10 @@ class NikitaDriver(Driver[NikitaSettings]):
                 field="filters")
         if channel not in (None, "sms"):
             return []
-        response, root = self._info("prices")
-        return [api.parse_price(response, root)]
+        answer = self.perform(api.info_request(self.settings), operation="prices")
+        return [parsing.parse_price(answer)]
 
     def account_active(self) -> bool:
         """True when the account is active; False when it is inactive or blocked."""
-        response, root = self._info("account_active")
-        return api.account_active(response, root)
+        answer = self.perform(api.info_request(self.settings), operation="account_active")
+        return parsing.parse_account_active(answer)

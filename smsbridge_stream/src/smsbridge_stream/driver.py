@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from smsbridge.checks import SenderRule
 from smsbridge.driver import Driver
 from smsbridge.errors import ProviderError, SmsBridgeError, ValidationError
 from smsbridge.hookspecs import hookimpl
@@ -21,60 +22,15 @@ from smsbridge.models import (
     Statistics,
     StatusReport,
 )
+from smsbridge.sessionkit import SessionProvider
 from smsbridge.text import segments
 from smsbridge_stream import api
 from smsbridge_stream.errors import PROVIDER_ERRORS
 from smsbridge_stream.settings import StreamSettings
 
-__all__ = ["SEND_OPTIONS", "StreamDriver"]
+__all__ = ["StreamDriver"]
 
-#: Driver-specific keyword arguments of ``send()`` (they arrive in ``Message.options``).
-SEND_OPTIONS = frozenset({"local_time"})
-
-# "До 11 латинских символов или до 15 цифровых"; the document's own example has a space.
-_ALPHA_SENDER = re.compile(r"^[A-Za-z0-9 !\"#$%&'()*+,\-./:;<=>?@_]{1,11}$")
-_NUMERIC_SENDER = re.compile(r"^[0-9]{1,15}$")
 _MESSAGE_ID = re.compile(r"^[\w.\-]{1,64}$")
-
-_REPORT_STATES = {
-    "deliver": "deliver", "not_deliver": "not_deliver", "expired": "expired", "sent": "sent",
-    DeliveryState.DELIVERED.value: "deliver", DeliveryState.UNDELIVERED.value: "not_deliver",
-    DeliveryState.EXPIRED.value: "expired",
-}
-_REPORT_FORMATS = {"csv": "0", "xls": "1"}
-
-
-def _check_sender(sender: str | None) -> None:
-    if not sender:
-        raise ValidationError("Stream needs a sender (sourceAddress): pass sender= or set "
-                              "the 'sender' setting", field="sender")
-    if _NUMERIC_SENDER.match(sender) or (not sender.isdigit() and _ALPHA_SENDER.match(sender)):
-        return
-    raise ValidationError(f"invalid sender {sender!r}: Stream allows up to 11 latin "
-                          "characters or up to 15 digits", field="sender")
-
-
-def _check_validity(validity: timedelta | None) -> None:
-    if validity is None:
-        return
-    seconds = validity.total_seconds()
-    if seconds < 60 or seconds % 60:
-        raise ValidationError(f"validity must be a whole number of minutes (at least 1) for "
-                              f"Stream, got {validity}", field="validity")
-
-
-def _check_options(message: Message) -> None:
-    unknown = set(message.options) - SEND_OPTIONS
-    if unknown:
-        raise ValidationError(f"unknown Stream send option(s) {', '.join(sorted(unknown))}; "
-                              f"valid: {', '.join(sorted(SEND_OPTIONS))}",
-                              field=sorted(unknown)[0])
-    local_time = message.options.get("local_time", False)
-    if not isinstance(local_time, bool):
-        raise ValidationError("local_time must be True or False", field="local_time")
-    if local_time and message.send_at is None:
-        raise ValidationError("local_time=True needs send_at: its clock time is the "
-                              "recipient's local time to send at", field="send_at")
 
 
 class StreamDriver(Driver[StreamSettings]):
@@ -85,35 +41,43 @@ class StreamDriver(Driver[StreamSettings]):
     """
 
     name = "stream"
-    settings_class = StreamSettings
-    batch_size = 100
+    batch_setting = "bulk_size"
     mixed_batches = True
     features = frozenset({"send_at", "local_time"})
+    send_options = frozenset({"local_time"})
+    # "До 11 латинских символов или до 15 цифровых"; the document's own example has a space.
+    sender_rule = SenderRule(
+        required=True,
+        patterns=(r"[0-9]{1,15}", r"(?![0-9]+$)[A-Za-z0-9 !\"#$%&'()*+,\-./:;<=>?@_]{1,11}"),
+        hint="Stream allows up to 11 latin characters or up to 15 digits")
     url_credentials = ("login", "password")
     error_table = PROVIDER_ERRORS
     simulator = "smsbridge_stream.simulator:StreamSimulator"
 
     def __init__(self, settings: StreamSettings, **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
-        assert isinstance(settings, StreamSettings)
-        # The chunk size is a setting; the class attribute is only its default.
-        self.batch_size = settings.bulk_size
-        self.api = api.StreamApi(transport=lambda: self, login=settings.login,
-                                 password=settings.password, redactor=self.redactor)
+        self.session = SessionProvider(
+            self, login_request=lambda: api.login_request(self.settings.login,
+                                                          self.settings.password),
+            parse_login=api.parse_session)
+
+    def check_message(self, message: Message) -> None:
+        """Check validity and local_time against Stream's documented limits."""
+        super().check_message(message)
+        if message.validity is not None:
+            seconds = message.validity.total_seconds()
+            if seconds < 60 or seconds % 60:
+                raise ValidationError("validity must be a whole number of minutes (at least "
+                                      f"1) for Stream, got {message.validity}",
+                                      field="validity")
+        local_time = message.options.get("local_time", False)
+        if not isinstance(local_time, bool):
+            raise ValidationError("local_time must be True or False", field="local_time")
+        if local_time and message.send_at is None:
+            raise ValidationError("local_time=True needs send_at: its clock time is the "
+                                  "recipient's local time to send at", field="send_at")
 
     # -- sending ----------------------------------------------------------------------
-
-    @hookimpl
-    def validate(self, messages: Sequence[Message]) -> bool:
-        """Check sender, validity and options against Stream's documented limits."""
-        for message in messages:
-            if message.channel != "sms":
-                raise ValidationError(f"Stream sends SMS only, not {message.channel!r}",
-                                      field="channel")
-            _check_sender(message.sender)
-            _check_validity(message.validity)
-            _check_options(message)
-        return True
 
     @hookimpl
     def send(self, messages: Sequence[Message]) -> list[SentMessage]:
@@ -128,11 +92,10 @@ class StreamDriver(Driver[StreamSettings]):
         accepted = False
         for planned in api.plan_requests(messages):
             try:
-                ids = self.api.call(
-                    "POST", planned.path, operation="send", fields=planned.fields,
-                    parse=functools.partial(api.parse_ids, count=len(planned.indexes)),
-                    send=True, idempotent=False,
-                )
+                ids = self.session.call(
+                    functools.partial(api.send_request, planned=planned),
+                    functools.partial(api.parse_ids, count=len(planned.indexes)),
+                    operation="send", send=True, idempotent=False)
             except ProviderError as exc:
                 if not accepted:
                     raise
@@ -163,23 +126,22 @@ class StreamDriver(Driver[StreamSettings]):
         if not _MESSAGE_ID.match(message_id):
             raise ValidationError(f"not a Stream message id: {message_id!r}",
                                   field="message_id")
-        return self.api.call("GET", api.STATE_PATH, operation="status",
-                             fields={"messageId": message_id},
-                             parse=lambda r: api.parse_state(r, message_id))
+        return self.session.call(
+            functools.partial(api.state_request, message_id=message_id),
+            functools.partial(api.parse_state, message_id=message_id), operation="status")
 
     @hookimpl
     def balance(self) -> Balance:
         """Read ``Balance/``."""
-        return self.api.call("GET", api.BALANCE_PATH, operation="balance", fields={},
-                             parse=api.parse_balance)
+        return self.session.call(api.balance_request, api.parse_balance,
+                                 operation="balance")
 
     @hookimpl
     def inbox(self, start: datetime, end: datetime) -> list[IncomingMessage]:
         """Read ``Incoming/`` between two UTC times."""
-        return self.api.call("GET", api.INCOMING_PATH, operation="inbox",
-                             fields={"minDateUTC": api.format_utc(start),
-                                     "maxDateUTC": api.format_utc(end)},
-                             parse=api.parse_incoming)
+        return self.session.call(
+            functools.partial(api.inbox_request, start=start, end=end),
+            api.parse_incoming, operation="inbox")
 
     @hookimpl
     def report(self, start: datetime, end: datetime, filters: Mapping[str, Any]) -> Statistics:
@@ -188,10 +150,9 @@ class StreamDriver(Driver[StreamSettings]):
             raise ValidationError(
                 f"Stream's report takes no filters (got {', '.join(sorted(filters))}); use "
                 "client.driver.request_detailed_report() to filter", field=sorted(filters)[0])
-        return self.api.call("GET", api.STATISTIC_PATH, operation="report",
-                             fields={"startDateTime": api.format_utc(start),
-                                     "endDateTime": api.format_utc(end)},
-                             parse=api.parse_statistics)
+        return self.session.call(
+            functools.partial(api.report_request, start=start, end=end),
+            api.parse_statistics, operation="report")
 
     # -- extras -----------------------------------------------------------------------
 
@@ -223,27 +184,23 @@ class StreamDriver(Driver[StreamSettings]):
                 raise ValidationError(f"{name} must be an aware datetime", field=name)
         if end <= start:
             raise ValidationError("end must be after start", field="end")
-        fields = {"startTime": api.format_utc(start), "endTime": api.format_utc(end)}
-        if state is not None:
-            key = state.value if isinstance(state, DeliveryState) else str(state)
-            if key not in _REPORT_STATES:
-                raise ValidationError(f"unknown report state {state!r}; valid: deliver, "
-                                      "not_deliver, expired, sent", field="state")
-            fields["state"] = _REPORT_STATES[key]
+        key = state.value if isinstance(state, DeliveryState) else state
+        if key is not None and (not isinstance(key, str) or key not in api.REPORT_STATES):
+            raise ValidationError(f"unknown report state {state!r}; valid: deliver, "
+                                  "not_deliver, expired, sent", field="state")
         if phone is not None:
             digits = phone.lstrip("+")
             if not digits.isdigit() or not 7 <= len(digits) <= 15:
                 raise ValidationError(f"invalid phone number {phone!r}", field="phone")
-            fields["phone"] = digits
-        if file_format not in _REPORT_FORMATS:
+        if file_format not in api.REPORT_FORMATS:
             raise ValidationError(f"file_format must be csv or xls, got {file_format!r}",
                                   field="file_format")
-        fields["c_base"] = "1" if address_base else "0"
-        fields["sub_stat"] = "1" if sub_accounts else "0"
-        fields["type_load"] = _REPORT_FORMATS[file_format]
         # Each request builds a report and the provider allows two at a time: never repeat.
-        return self.api.call("POST", api.DETAILED_REPORT_PATH, operation="detailed_report",
-                             fields=fields, parse=api.parse_report_id, idempotent=False)
+        return self.session.call(
+            functools.partial(api.detailed_report_request, start=start, end=end, state=key,
+                              phone=phone, address_base=address_base,
+                              sub_accounts=sub_accounts, file_format=file_format),
+            api.parse_report_id, operation="detailed_report", idempotent=False)
 
     def fetch_detailed_report(self, report_id: str) -> bytes:
         """Download a detailed report's file (CSV or XLS bytes) once it is ready.
@@ -258,5 +215,6 @@ class StreamDriver(Driver[StreamSettings]):
             raise ValidationError(f"not a Stream report id: {str(report_id)[:40]!r}",
                                   field="report_id")
         report_id = text
-        return self.api.call("GET", api.DETAILED_REPORT_PATH, operation="detailed_report_file",
-                             fields={"id_report": report_id}, parse=api.parse_report_file)
+        return self.session.call(
+            functools.partial(api.detailed_report_file_request, report_id=report_id),
+            api.parse_report_file, operation="detailed_report_file")
