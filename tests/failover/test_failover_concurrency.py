@@ -56,8 +56,11 @@ def test_lost_answers_are_not_resent_elsewhere(sims) -> None:
     error = caught.value
     accepted = [m.recipient for m in error.partial.messages]
     unknown = [m.to for m in error.unknown]
-    assert len(accepted) == 4  # the two requests answered
-    assert 2 * 2 <= len(unknown) <= 4 * 2
+    # The two requests answered, plus any the first provider never received (a
+    # connection it had closed), which went to the second.
+    assert len(accepted) >= 4
+    assert len(unknown) >= 2 * 2
     assert sorted(accepted + unknown) == NUMBERS[:len(accepted) + len(unknown)]
-    assert second.requests == []
+    # What is uncertain at the first provider was never sent to the second.
+    assert not set(unknown) & set(_held(second))
     assert _held(first, second) == Counter({n: 1 for n in accepted + unknown})
