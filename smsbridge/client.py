@@ -10,7 +10,6 @@ from typing import Any
 import attrs
 import pluggy
 
-from smsbridge import hookspecs
 from smsbridge.checks import (
     as_validity,
     check_callback_body,
@@ -32,6 +31,7 @@ from smsbridge.errors import (
     settle_send_error,
 )
 from smsbridge.ids import chunk_reference
+from smsbridge.manager import capabilities, operations, plugin_manager
 from smsbridge.models import (
     Balance,
     HlrResult,
@@ -50,10 +50,6 @@ from smsbridge.waiting import wait_for_final
 
 __all__ = ["Client", "capabilities", "operations", "plugin_manager"]
 
-#: Operations whose hook is not a capability by itself.
-_INTERNAL_HOOKS = frozenset({"validate"})
-
-
 #: Stands in for the recipients while the options of a send are checked once.
 _PROBE_NUMBER = "10000000"
 
@@ -70,59 +66,6 @@ def _addressed(template: Message, numbers: Iterable[str]) -> Iterator[Message]:
 def _batch_key(message: Message) -> tuple[Any, ...]:
     return (message.text, message.sender, message.send_at, message.validity,
             message.reference, message.channel, tuple(sorted(message.options.items())))
-
-
-class _PluginManager(pluggy.PluginManager):
-    """A plugin manager that registers only the hooks the driver offers (every hook of a
-    driver class)."""
-
-    def __init__(self, driver: Driver[Any] | type[Driver[Any]]) -> None:
-        super().__init__(hookspecs.PROJECT)
-        self._driver = driver
-
-    def parse_hookimpl_opts(self, plugin: object, name: str) -> pluggy.HookimplOpts | None:
-        opts = super().parse_hookimpl_opts(plugin, name)
-        driver = self._driver
-        if opts is not None and plugin is driver and not isinstance(driver, type) \
-                and not driver.offers(name):
-            return None
-        return opts
-
-
-def plugin_manager(driver: Driver[Any] | type[Driver[Any]],
-                   plugins: Sequence[object] = ()) -> pluggy.PluginManager:
-    """A plugin manager of the smsbridge hooks holding ``driver`` and extension ``plugins``.
-
-    ``driver`` may be a driver class: its manager only answers what the class implements.
-    """
-    pm = _PluginManager(driver)
-    pm.add_hookspecs(hookspecs)
-    pm.register(driver, name=f"driver:{driver.name}")
-    for index, plugin in enumerate(plugins):
-        pm.register(plugin, name=f"plugin:{index}:{type(plugin).__name__}")
-    pm.check_pending()
-    return pm
-
-
-def operations(pm: pluggy.PluginManager, driver: object) -> frozenset[str]:
-    """The operation hooks ``driver`` implements itself (wrappers aside) in ``pm``."""
-    return frozenset(
-        name
-        for name in hookspecs.OPERATIONS
-        for impl in getattr(pm.hook, name).get_hookimpls()
-        if impl.plugin is driver and not impl.hookwrapper and not impl.wrapper
-    )
-
-
-def capabilities(pm: pluggy.PluginManager,
-                 driver: Driver[Any] | type[Driver[Any]]) -> frozenset[str]:
-    """What ``driver`` offers: its operations in ``pm``, its ``features``, and
-    ``send_many`` when one request may carry different texts."""
-    implemented = operations(pm, driver)
-    return frozenset(
-        (implemented - _INTERNAL_HOOKS) | set(driver.features)
-        | ({"send_many"} if driver.mixed_batches and "send" in implemented else set())
-    )
 
 
 class Client:
@@ -281,12 +224,49 @@ class Client:
         if accepted or exc.unknown or isinstance(exc, DeliveryUnknown):
             # A repeat resends the accepted and uncertain messages: harmless only where the
             # provider recognizes them by ids derived from the caller's reference.
-            exc.retry_safe = (
-                "deduplication" in self.capabilities
-                and all(m.reference is not None for m in chunk)
-            )
+            exc.retry_safe = self._repeatable(chunk)
 
-    def _deliver(self, chunks: Iterable[list[Message]]) -> Iterator[SentMessage]:
+    def _repeatable(self, chunk: list[Message]) -> bool:
+        """True when the provider recognizes a resent ``chunk`` by its references."""
+        return ("deduplication" in self.capabilities
+                and all(m.reference is not None for m in chunk))
+
+    def _send_settled(self, chunk: list[Message]) -> list[SentMessage]:
+        """Send one chunk; on failure its error says what this chunk got accepted."""
+        try:
+            return self._send_chunk(chunk)
+        except SmsBridgeError as exc:
+            self._settle(exc, chunk, [])
+            raise
+
+    def _concurrency(self, concurrency: object) -> int:
+        """``concurrency`` checked and clamped to the driver's ceiling, with connections
+        for that many requests reserved."""
+        if concurrency == 1 and type(concurrency) is int:
+            return 1
+        # Imported on use: the thread pool costs ~5 ms of every program's start.
+        from smsbridge.inflight import check_concurrency
+
+        count = check_concurrency(concurrency, ceiling=max(1, self._driver.max_concurrency),
+                                  driver=self._driver.name)
+        if count > 1:
+            self._driver.reserve_connections(count)
+        return count
+
+    def _validated(self, chunks: Iterable[list[Message]]) -> Iterator[list[Message]]:
+        for chunk in chunks:
+            self._validate(chunk)
+            yield chunk
+
+    def _deliver(self, chunks: Iterable[list[Message]],
+                 concurrency: int = 1) -> Iterator[SentMessage]:
+        if concurrency > 1:
+            from smsbridge.inflight import run_chunks
+
+            for _, answered in run_chunks(self._send_settled, self._validated(chunks),
+                                          concurrency, repeatable=self._repeatable):
+                yield from answered
+            return
         for chunk in chunks:
             self._validate(chunk)
             try:
@@ -297,15 +277,22 @@ class Client:
                 raise
             yield from results
 
-    def _collect(self, messages: list[Message], *, checked: bool = False) -> SendResult:
+    def _collect(self, messages: list[Message], *, checked: bool = False,
+                 concurrency: int = 1) -> SendResult:
         """Validate everything (unless ``checked``), then send chunk by chunk, keeping
-        what was accepted."""
+        what was accepted (in input order)."""
         if "send" not in self._operations:
             raise NotSupported("send", self._driver.name)
         chunks = list(self._chunks(messages))
         if not checked:
             for chunk in chunks:
                 self._validate(chunk)
+        if concurrency > 1:
+            from smsbridge.inflight import run_chunks
+
+            answered = dict(run_chunks(self._send_settled, iter(chunks), concurrency,
+                                       repeatable=self._repeatable, keep=True))
+            return SendResult(messages=[m for i in sorted(answered) for m in answered[i]])
         sent: list[SentMessage] = []
         for chunk in chunks:
             try:
@@ -327,6 +314,7 @@ class Client:
         validity: timedelta | float | None = None,
         reference: str | None = None,
         channel: str = "sms",
+        concurrency: int = 1,
         **channel_options: Any,
     ) -> SendResult:
         """Send ``text`` to one number or to every number of an iterable.
@@ -334,9 +322,14 @@ class Client:
         Every number and option is validated before the first request. When a chunk
         fails, the raised error's ``partial`` is the :class:`SendResult` of what the
         provider already accepted, its ``unknown`` the messages whose outcome is unknown
-        (the chunk in flight) and its ``retry_safe`` whether repeating this call could
+        (the chunks in flight) and its ``retry_safe`` whether repeating this call could
         double a message. Recipients in neither were not attempted.
+
+        ``concurrency`` keeps up to that many requests in flight (at most the driver's
+        ``max_concurrency``; more is lowered to it and logged); on a failure no new
+        request starts and the ones in flight are waited for.
         """
+        count = self._concurrency(concurrency)
         check_text(text)
         template = self._check_message(self._message(
             _PROBE_NUMBER, text, sender=sender, send_at=send_at, validity=validity,
@@ -344,7 +337,7 @@ class Client:
         messages = list(_addressed(template, normalize_many(to, self._country)))
         if not messages:
             raise ValidationError("no recipients", field="to")
-        return self._collect(messages)
+        return self._collect(messages, concurrency=count)
 
     def send_iter(
         self,
@@ -356,6 +349,7 @@ class Client:
         validity: timedelta | float | None = None,
         reference: str | None = None,
         channel: str = "sms",
+        concurrency: int = 1,
         **channel_options: Any,
     ) -> Iterator[SentMessage]:
         """Send to a (possibly huge) iterable of numbers lazily, chunk by chunk.
@@ -365,14 +359,24 @@ class Client:
         answered, so memory stays constant and the caller can persist ids as they come.
         When a chunk fails, the error's ``partial`` holds what that chunk got accepted
         (earlier chunks were yielded) and ``unknown`` its messages of unknown outcome.
+
+        ``concurrency`` keeps up to that many chunk requests in flight (at most the
+        driver's ``max_concurrency``), each chunk yielded as it is answered, not
+        necessarily in input order; numbers are still pulled as slots free up. On a
+        failure no new chunk starts, the ones in flight are waited for, and the error's
+        ``partial`` holds every accepted message not yielded, ``unknown`` those of every
+        chunk left uncertain. Stopping the iteration early waits for the requests in
+        flight without reporting them: consume it to the end.
         """
         if "send" not in self._operations:
             raise NotSupported("send", self._driver.name)
+        count = self._concurrency(concurrency)
         check_text(text)
         template = self._check_message(self._message(
             _PROBE_NUMBER, text, sender=sender, send_at=send_at, validity=validity,
             reference=reference, channel=channel, options=channel_options))
-        return self._deliver(self._chunks(_addressed(template, normalize_many(to, self._country))))
+        return self._deliver(
+            self._chunks(_addressed(template, normalize_many(to, self._country))), count)
 
     def send_many(self, messages: Iterable[Message]) -> SendResult:
         """Send a different text (or options) per recipient.

@@ -231,6 +231,8 @@ class FailoverDriver(Driver[FailoverSettings]):
         # Every chunk must fit one request of whichever provider takes it.
         self.batch_size = min(max(1, d.batch_size) for d in drivers)
         self.mixed_batches = all(d.mixed_batches for d in drivers)
+        # Requests in flight may all go to one provider.
+        self.max_concurrency = min(max(1, d.max_concurrency) for d in drivers)
         # A repeat may go to another provider, which knows nothing of the first id.
         self.features = (frozenset.intersection(*(frozenset(d.features) for d in drivers))
                          - {"deduplication"})
@@ -260,6 +262,11 @@ class FailoverDriver(Driver[FailoverSettings]):
             raise ConfigError(f"failover provider {index} ({client.driver.name}) cannot send",
                               key="providers")
         return client
+
+    def reserve_connections(self, count: int) -> None:
+        """Keep ``count`` connections open to every provider: any may take every chunk."""
+        for client in self.clients:
+            client.driver.reserve_connections(count)
 
     def close(self) -> None:
         """Close every provider's client."""

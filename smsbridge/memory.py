@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from smsbridge.converter import to_data
 from smsbridge.driver import Driver
 from smsbridge.errors import ConfigError, InvalidResponse, NotFound, ValidationError
 from smsbridge.hookspecs import hookimpl
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
     from smsbridge.client import Client
 
 __all__ = ["MemoryDriver", "MemorySettings", "Outbox", "ProviderChecks", "stand_in"]
+
+#: The fields of a StatusReport a memory push carries, in this order.
+_PUSHED = ("message_id", "recipient", "state", "sent_at", "delivered_at")
 
 
 @attrs.frozen(kw_only=True)
@@ -198,11 +202,7 @@ class MemoryDriver(Driver[MemorySettings]):
     @staticmethod
     def callback_body(reports: Iterable[StatusReport]) -> bytes:
         """The JSON push about ``reports`` that :meth:`parse_callback` reads."""
-        items = [{"message_id": r.message_id, "recipient": r.recipient,
-                  "state": r.state.value,
-                  "sent_at": r.sent_at.isoformat() if r.sent_at else None,
-                  "delivered_at": r.delivered_at.isoformat() if r.delivered_at else None}
-                 for r in reports]
+        items = [{key: data[key] for key in _PUSHED} for data in to_data(list(reports))]
         return json.dumps({"reports": items}).encode("utf-8")
 
     @hookimpl

@@ -194,6 +194,7 @@ class Transport:
         #: Proxies for the base URL's host, read from the environment once (None: a
         #: session the caller gave, which keeps reading it per request as requests does).
         self._proxies: dict[str, str] | None = None
+        self._pool_size = pool_size
         if self._owns_session:
             self._settle_environment(requests, pool_size)
 
@@ -211,9 +212,22 @@ class Transport:
         bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
         if bundle:
             self.session.verify = bundle
+        self._mount(pool_size)
+
+    def _mount(self, pool_size: int) -> None:
+        import requests.adapters
+
         for prefix in ("https://", "http://"):
             self.session.mount(prefix, requests.adapters.HTTPAdapter(
                 pool_connections=1, pool_maxsize=pool_size))
+
+    def grow_pool(self, pool_size: int) -> None:
+        """Keep up to ``pool_size`` connections for reuse (a session the caller gave is
+        left as it is)."""
+        if self._owns_session and pool_size > self._pool_size:
+            # Requests in flight finish on the old adapters' connections.
+            self._pool_size = pool_size
+            self._mount(pool_size)
 
     @staticmethod
     def _environ_proxies(url: str) -> dict[str, str]:

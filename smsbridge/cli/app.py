@@ -35,6 +35,16 @@ def _positive(value: str) -> float:
     return number
 
 
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value!r}")
+    return number
+
+
 def _non_negative(value: str) -> Decimal:
     try:
         number = Decimal(value)
@@ -146,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", metavar="FILE",
                    help="continue the campaign of journal FILE after its last settled "
                         "recipient (same recipients, text and options as the first run)")
+    p.add_argument("--concurrency", type=_count, default=1, metavar="N",
+                   help="keep up to N requests in flight (at most the driver's limit); "
+                        "recipients are then reported as their chunks are answered")
     p.add_argument("--dry-run", action="store_true",
                    help="send nothing: check the numbers and text, show SMS parts and a "
                         "cost estimate where the provider gives prices")

@@ -25,6 +25,7 @@ from smsbridge.ids import chunk_reference
 from smsbridge.models import Message, SendResult
 
 if TYPE_CHECKING:
+    from smsbridge.cli.inflight import InFlight
     from smsbridge.client import Client
 
 __all__ = ["Campaign", "run_send"]
@@ -86,6 +87,18 @@ class Campaign:
         self._in_flight: tuple[int, str | None, list[Recipient]] | None = None
         self.pending = PendingChunks()
         self._dedup = client.supports("deduplication")
+        from smsbridge.inflight import check_concurrency
+
+        count = check_concurrency(getattr(args, "concurrency", 1),
+                                  ceiling=max(1, client.driver.max_concurrency),
+                                  driver=client.driver.name)
+        #: Chunk requests in flight beyond the serial one (``--concurrency``).
+        self._flight: InFlight[tuple[int, str | None, list[Recipient], bool]] | None = None
+        if count > 1:
+            from smsbridge.cli.inflight import InFlight
+
+            client.driver.reserve_connections(count)
+            self._flight = InFlight(count)
 
     # -- the run --------------------------------------------------------------------
 
@@ -199,6 +212,8 @@ class Campaign:
             if self.interrupts.stop:
                 raise _Stop
             self._send(self._take())
+        while self._flight:
+            self._take_answer()
         # A pending chunk the input no longer holds in full: its outcome stays unknown.
         for chunk, members in self.pending.incomplete():
             self._still_unknown(chunk.index, chunk.reference, members)
@@ -236,6 +251,14 @@ class Campaign:
     def _send(self, members: list[Recipient], *, index: int | None = None,
               reference: str | None = None, recorded: bool = False) -> None:
         """Send one chunk as one request and settle each of its recipients."""
+        if self._flight is not None:
+            try:
+                while self._flight.full:
+                    self._take_answer()
+            except BaseException:
+                if not recorded:  # never attempted: counted with the rest
+                    self._buffer[:0] = members
+                raise
         if index is None:
             index = self.next_chunk
             self.next_chunk += 1
@@ -246,10 +269,38 @@ class Campaign:
                 self.journal.chunk(index, reference, [(m.seq, m.where, str(m.number))
                                                       for m in members])
             self._in_flight = (index, reference, members)
-        try:
-            with self.interrupts.request():
-                result = self._request(members, reference)
-        except SmsBridgeError as exc:
+        if self._flight is not None:
+            self._in_flight = None  # the pool knows it
+            self._flight.submit((index, reference, members, recorded), self._request,
+                                members, reference)
+        else:
+            try:
+                with self.interrupts.request():
+                    result = self._request(members, reference)
+            except SmsBridgeError as exc:
+                self._answered(members, index, reference, recorded, error=exc)
+            else:
+                self._answered(members, index, reference, recorded, result=result)
+        if self.interrupts.stop:
+            raise _Stop
+
+    def _take_answer(self) -> None:
+        """Wait for one of the requests in flight and settle its recipients."""
+        assert self._flight is not None
+        with self.interrupts.request():
+            (index, reference, members, recorded), result, error = \
+                self._flight.next_answered()
+        if error is not None and not isinstance(error, SmsBridgeError):
+            raise error
+        self._answered(members, index, reference, recorded, result=result, error=error)
+
+    def _answered(self, members: list[Recipient], index: int, reference: str | None,
+                  recorded: bool, *, result: SendResult | None = None,
+                  error: SmsBridgeError | None = None) -> None:
+        """Settle a chunk's recipients from its answer; raise its error unless the
+        provider recognized the chunk as a duplicate."""
+        if error is not None:
+            exc = error
             outcomes = sort_after_error(exc, members, index, reference)
             duplicate = isinstance(exc, DuplicateMessage)
             if recorded or duplicate:
@@ -265,16 +316,15 @@ class Campaign:
                 self._in_flight = None
                 self._record(self._open(outcomes, recorded))
             if not duplicate:
-                raise
+                raise exc
         else:
+            assert result is not None
             with self.interrupts.critical():
                 self._in_flight = None
                 self._record(self._open([
                     Outcome(member, outcome_of(sent), sent, chunk=index, reference=reference)
                     for member, sent in zip(members, result.messages, strict=True)],
                     recorded))
-        if self.interrupts.stop:
-            raise _Stop
 
     def _open(self, outcomes: list[Outcome], repeat: bool) -> list[Outcome]:
         """The outcomes a repeated chunk still owes: those of its open recipients."""
@@ -312,13 +362,33 @@ class Campaign:
         self.report.progress.update(sum(1 for d in outcomes if d.outcome != "not_attempted"))
 
     def _settle_in_flight(self) -> None:
-        """A request cut short by a second Ctrl-C: its recipients' outcome is unknown."""
+        """Wait for the requests still in flight (``--concurrency``); a request cut short
+        by a second Ctrl-C: its recipients' outcome is unknown."""
+        if self._flight is not None:
+            self._drain(self._flight)
         if self._in_flight is None:
             return
         index, reference, members = self._in_flight
         self._in_flight = None
         self._record([Outcome(m, "unknown", chunk=index, reference=reference)
                       for m in members])
+
+    def _drain(self, flight: InFlight[tuple[int, str | None, list[Recipient], bool]]) -> None:
+        """Settle each request in flight as it is answered (after a stop or an error:
+        later errors are recorded, the first one reported). After a second Ctrl-C, the
+        requests left in flight leave their recipients unknown."""
+        try:
+            with self.interrupts:
+                while flight and self.interrupts.count < 2:
+                    try:
+                        self._take_answer()
+                    except SmsBridgeError as exc:
+                        self.error = self.error or exc
+        except KeyboardInterrupt:
+            self.interrupted = True
+        for index, reference, members, _ in flight.abandon():
+            self._record([Outcome(m, "unknown", chunk=index, reference=reference)
+                          for m in members])
 
     def _settle_rest(self) -> None:
         """Count what was never attempted: the numbers read but not sent, and the rest."""

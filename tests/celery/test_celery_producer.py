@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -17,6 +18,7 @@ from celery import Celery
 
 from smsbridge.errors import ConfigError, ValidationError
 from smsbridge.integrations import celery as sms_celery
+from smsbridge.integrations.celery.ledger import Ledger
 
 if TYPE_CHECKING:
     from conftest import Provider, Workers
@@ -68,6 +70,26 @@ def test_broker_messages_are_json_with_names_numbers_and_text_only(
     ]
     progress = campaign.progress()
     assert (progress.total, progress.pending, progress.sealed) == (250, 250, True)
+
+
+def test_send_at_travels_and_is_stored_as_utc_iso_text(
+        app: Celery, broker: redis.Redis, celery_env: dict[str, str]) -> None:
+    bishkek = timezone(timedelta(hours=6))
+    campaign = sms_celery.send_campaign(app, "nikita", ["996555000001"], "Sale at noon",
+                                        send_at=datetime(2030, 1, 1, 12, 0, tzinfo=bishkek),
+                                        queue=PARKED)
+    (envelope,) = parked(broker)
+    args = json.loads(base64.b64decode(envelope["body"]))[0]
+    assert args[5] == "2030-01-01T06:00:00+00:00"
+    client = redis.Redis.from_url(celery_env["SMSB_LEDGER"])
+    try:
+        meta = Ledger(client).meta(campaign.id)
+    finally:
+        client.close()
+    assert meta["send_at"] == "2030-01-01T06:00:00+00:00"
+    assert meta["queue"] == PARKED
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00",
+                        meta["created"]), meta["created"]
 
 
 def test_numbers_stream_into_tasks_chunk_by_chunk(app: Celery, broker: redis.Redis,

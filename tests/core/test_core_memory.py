@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 import smsbridge
 from smsbridge.memory import MemoryDriver, MemorySettings, Outbox
-from smsbridge.models import DeliveryState
+from smsbridge.models import DeliveryState, StatusReport
 
 
 def test_status_moves_one_step_per_query_and_stays_final() -> None:
@@ -67,3 +69,22 @@ def test_a_stand_in_checks_as_the_provider_and_sends_nothing() -> None:
         client.send("996550123456", "x" * 200)
     client.send("996550123456", "short")
     assert outbox.texts == ["short"]
+
+
+def test_a_push_body_is_this_exact_json() -> None:
+    reports = [
+        StatusReport(message_id="mem-1", recipient="996550123456",
+                     state=DeliveryState.DELIVERED, provider_state="DELIVRD",
+                     sent_at=datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc),
+                     delivered_at=datetime(2026, 3, 1, 18, 0, 5, 250000,
+                                           tzinfo=timezone(timedelta(hours=6))),
+                     raw={"ignored": True}),
+        StatusReport(message_id="mem-2", state=DeliveryState.QUEUED),
+    ]
+
+    assert MemoryDriver.callback_body(reports) == (
+        b'{"reports": [{"message_id": "mem-1", "recipient": "996550123456", '
+        b'"state": "delivered", "sent_at": "2026-03-01T12:00:00+00:00", '
+        b'"delivered_at": "2026-03-01T18:00:05.250000+06:00"}, '
+        b'{"message_id": "mem-2", "recipient": null, "state": "queued", '
+        b'"sent_at": null, "delivered_at": null}]}')

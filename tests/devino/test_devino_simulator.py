@@ -69,7 +69,10 @@ def test_multi_segment_bulk_and_aggregated_status(client: smsbridge.Client,
     result = client.send([NUMBER, "79160000000"], text)
     assert [m.parts for m in result] == [2, 2]
     assert all(len((m.message_id or "").split(",")) == 2 for m in result)
-    assert [m.recipient for m in sim.sent_to("79160000000")] == ["79160000000"] * 2
+    # One ledger entry per recipient; its provider id lists the segment ids.
+    assert [(m.recipient, m.provider_id) for m in sim.ledger()] == [
+        (NUMBER, "579700854169272358,579700854169272359"),
+        ("79160000000", "579700854169272360,579700854169272361")]
     report = until_final(client, result.ids[0]).last
     assert report.state is DeliveryState.DELIVERED
     assert report.price == Decimal("1.0")
@@ -98,14 +101,17 @@ def test_local_time_and_send_at_reach_the_simulator(client: smsbridge.Client,
     client.send([NUMBER, "79160000000"], "hi", send_at=later, local_time=True,
                 validity=timedelta(hours=1))
     client.send(NUMBER, "hi", send_at=later)
-    endpoints = [m.endpoint for m in sim.messages.values()]
+    records = list(sim.messages)
+    endpoints = [r.extra["endpoint"] for r in records]
     assert endpoints == ["SendByTimeZoneToAddresses", "SendByTimeZoneToAddresses", "Send"]
-    first = next(iter(sim.messages.values()))
-    assert first.validity == 60
-    assert first.send_at == later.timestamp()
+    first = records[0]
+    assert first.extra["validity"] == 60
+    assert first.extra["send_at"] == later.timestamp()
+    assert first.not_before == later.timestamp()
     # A scheduled message stays queued until its time comes.
     assert client.status(first.id).state is DeliveryState.QUEUED
     assert client.status(first.id).state is DeliveryState.QUEUED
+    assert [m.state for m in sim.ledger()] == ["queued"] * 3
 
 
 def test_bad_credentials(sim: DevinoSimulator, url: str) -> None:
@@ -206,3 +212,17 @@ def test_simulator_follows_the_document_for_its_own_errors(sim: DevinoSimulator,
                f"&endDateTime={end}") == (
         400, {"Code": 2, "Desc": "Нельзя указывать диапазон дат более 90 дней."})
     assert get(f"/rest/Sms/In?sessionId={sid}&minDateUTC={start}")[1]["Code"] == 9
+
+
+def test_deliver_after_times_the_states_on_the_simulator_clock(
+        client: smsbridge.Client, sim: DevinoSimulator, clock: FakeClock) -> None:
+    sim.deliver_after = 30
+    sim.fail("79160000000", "undelivered")
+    result = client.send([NUMBER, "79160000000"], "timed")
+    assert client.status(result.ids[0]).state is DeliveryState.SENT
+    clock.advance(30)
+    report = client.status(result.ids[0])
+    assert report.state is DeliveryState.DELIVERED
+    assert client.status(result.ids[1]).provider_state == "11"
+    assert [(m.recipient, m.state) for m in sim.ledger()] == [
+        (NUMBER, "delivered"), ("79160000000", "undelivered")]

@@ -32,9 +32,7 @@ def _fund_nikita(sim: Any, messages: int) -> None:
 
 
 def _fund_ketchup(sim: Any, messages: int) -> None:
-    from smsbridge_ketchup.simulator import SMS_PRICE
-
-    sim.money[next(iter(sim.money))] = SMS_PRICE * messages
+    sim.account.balance = sim.account.price * messages
 
 
 def _fund_devino(sim: Any, messages: int) -> None:

@@ -120,7 +120,7 @@ def test_a_refusal_by_the_first_provider_sends_through_the_second(
 
 def test_refused_credentials_move_on(devino_then_nikita: Sims) -> None:
     devino, _, client = devino_then_nikita
-    devino.accounts.clear()
+    devino.account.password = "rotated"  # the client's password is refused now
     assert client.send(NUMBER, "hello").messages[0].provider == "nikita"
     assert devino.sent_to(NUMBER) == []
     # Devino now cools down: the next message goes straight to Nikita.

@@ -52,10 +52,10 @@ def sms(sim: KetchupSimulator, served: str) -> Iterator[smsbridge.Client]:
 
 
 def test_send_then_status_until_delivered(sim, sms):
-    before = sim.balance
+    before = sim.account.balance
     result = sms.send(NUMBER, "hello")
     assert result.ok
-    assert sim.balance == before - Decimal("0.02")
+    assert sim.account.balance == before - Decimal("0.02")
     states = until_final(sms, result.ids[0]).states
     assert states == [DeliveryState.SENT, DeliveryState.DELIVERED]
 
@@ -69,9 +69,9 @@ def test_a_failing_number_ends_undelivered(sms):
 
 
 def test_money_goes_down_per_part(sim, sms):
-    before = sim.balance
+    before = sim.account.balance
     sms.send([NUMBER, "380972000002"], "x" * 200)  # two parts each
-    assert sim.balance == before - Decimal("0.08")
+    assert sim.account.balance == before - Decimal("0.08")
 
 
 def test_send_many_individual_and_viber(sim, sms):
@@ -85,7 +85,7 @@ def test_send_many_individual_and_viber(sim, sms):
     assert result.ok
     _sms_id, _, viber_id = result.ids
     assert viber_id.startswith("viber:")
-    assert {m.originator for m in sim.messages.values()} == {"ACME", "Other"}
+    assert {m.sender for m in sim.messages} == {"ACME", "Other"}
     assert until_final(sms, viber_id).states[-1] is DeliveryState.UNDELIVERED
     assert sms.status(viber_id).provider_state == "not-viber-user"
 
@@ -101,7 +101,7 @@ def test_bad_key_is_an_auth_error(sim, served):
         with pytest.raises(AuthError) as caught:
             client.send(NUMBER, "hello")
         assert caught.value.code == "1"
-    assert not sim.messages
+    assert not sim.ledger()
 
 
 def test_insufficient_funds(served):
@@ -141,9 +141,11 @@ def test_a_5xx_on_a_read_is_retried(sim, sms):
 def test_lost_answer_of_a_send_is_repeated_without_doubling(sim, sms):
     sim.inject("drop_after_accept", path="/sms/create")
     result = sms.send(NUMBER, "hello", reference="order42")
-    assert len(sim.messages) == 1
+    assert len(sim.ledger()) == 1
     [sent] = result.messages
-    assert sent.ok and sent.message_id == sim.by_reference[("sms", "order42")].id
+    [accepted] = sim.ledger()
+    assert accepted.reference == "order42"
+    assert sent.ok and sent.message_id == accepted.provider_id
     assert sms.status(sent.message_id).recipient == NUMBER
 
 
@@ -151,14 +153,14 @@ def test_lost_answers_beyond_the_retries_give_delivery_unknown(sim, sms):
     sim.inject("drop_after_accept", path="/sms/create", times=3)
     with pytest.raises(DeliveryUnknown):
         sms.send([NUMBER, "380972000002"], "hello")
-    assert len(sim.messages) == 2  # accepted once, never doubled
+    assert len(sim.ledger()) == 2  # accepted once, never doubled
 
 
 def test_lost_batch_answer_keeps_ids(sim, sms):
     sim.inject("drop_after_accept", path="/sms/create")
     result = sms.send([NUMBER, "380972000002"], "hello", reference="bulk")
-    assert result.ok and len(sim.messages) == 2
-    assert sorted(result.ids) == sorted(m.id for m in sim.messages.values())
+    assert result.ok and len(sim.ledger()) == 2
+    assert sorted(result.ids) == sorted(m.provider_id for m in sim.ledger())
 
 
 def test_hlr_create_and_results(sim, sms):
@@ -208,7 +210,7 @@ def test_rerun_in_a_fresh_client_returns_the_first_acceptance(sim, served):
         again = second_client.send(numbers, "hello", reference="campaign7")
     assert again.ids == first.ids and all(m.ok for m in again)
     assert len(sim.ledger()) == 3
-    assert sim.balance == Decimal("10") - 3 * Decimal("0.02")
+    assert sim.account.balance == Decimal("10") - 3 * Decimal("0.02")
 
 
 def test_viber_rerun_in_a_fresh_client_returns_the_first_acceptance(sim, served):
@@ -234,7 +236,7 @@ def test_status_by_reference_maps_the_reference_as_send_did(sim, sms):
     [sent] = sms.send(NUMBER, "hello", reference="ext_id_16").messages
     report = sms.driver.status_by_reference("ext_id_16")
     assert report.recipient == NUMBER
-    assert sim.messages[sent.message_id].reference != "ext_id_16"  # mapped, not raw
+    assert {m.provider_id: m.reference for m in sim.ledger()}[sent.message_id] != "ext_id_16"
 
     many = sms.send([NUMBER, "380972000002"], "hello", reference="ext_id_17")
     second = sms.driver.status_by_reference("ext_id_17", recipient="+380 97 200 0002")
@@ -269,12 +271,12 @@ def test_later_request_of_a_chunk_failing_keeps_the_earlier_in_partial(sim, sms)
 
 def test_a_repeat_of_an_accepted_batch_is_not_refused_for_money(sim, served):
     numbers = [NUMBER, "380972000002"]
-    sim.money[next(iter(sim.money))] = Decimal("0.04")  # exactly two SMS
+    sim.account.balance = Decimal("0.04")  # exactly two SMS
     with _connect(sim, served) as first_client:
         first = first_client.send(numbers, "hello", reference="paid1")
     with _connect(sim, served) as second_client:
         again = second_client.send(numbers, "hello", reference="paid1")
-    assert again.ids == first.ids and sim.balance == Decimal("0")
+    assert again.ids == first.ids and sim.account.balance == Decimal("0")
 
 
 def test_hlr_rerun_in_a_fresh_client_returns_the_first_requests(sim, served):
@@ -286,3 +288,18 @@ def test_hlr_rerun_in_a_fresh_client_returns_the_first_requests(sim, served):
     assert [r.id for r in again] == [r.id for r in first]
     assert [r.status for r in again] == [HlrStatus.ACTIVE, HlrStatus.ABSENT]
     assert len(sim.hlrs) == 2
+
+
+def test_deliver_after_moves_messages_on_the_simulators_clock():
+    now = [1_770_000_000.0]
+    sim = KetchupSimulator(clock=lambda: now[0], undeliverable={"380972000099"})
+    sim.deliver_after = 30
+    with sim.serve() as url, _connect(sim, url) as client:
+        first = client.send(NUMBER, "timed").ids[0]
+        failed = client.send("380972000099", "timed").ids[0]
+        assert client.status(first).state is DeliveryState.SENT
+        now[0] += 30
+        assert client.status(first).state is DeliveryState.DELIVERED
+        assert client.status(failed).state is DeliveryState.UNDELIVERED
+    assert [(m.recipient, m.state) for m in sim.ledger()] == [
+        (NUMBER, "delivered"), ("380972000099", "undelivered")]

@@ -10,6 +10,7 @@ import pytest
 import smsbridge
 from smsbridge.errors import AuthError, DeliveryUnknown, InsufficientFunds, NotFound
 from smsbridge.models import DeliveryState
+from smsbridge.testing.messages import Progression
 from smsbridge.transport import RetryPolicy
 from smsbridge_example.simulator import ExampleSimulator
 
@@ -87,3 +88,39 @@ def test_the_simulator_refuses_what_the_provider_refuses(sim: ExampleSimulator) 
             with pytest.raises(NotFound):
                 sms.status("msg-404")
         assert poor.ledger() == []
+
+
+def test_tests_steer_failures_and_progression_at_run_time(client: smsbridge.Client,
+                                                         sim: ExampleSimulator,
+                                                         clock: Clock) -> None:
+    sim.fail("996550123457")
+    sim.deliver_after = 30
+    client.send(["996550123456", "996550123457"], "steered")
+    clock.now += 29
+    assert client.status("msg-1").state is DeliveryState.SENT
+    clock.now += 1
+    report = client.status("msg-1")
+    assert report.state is DeliveryState.DELIVERED
+    assert report.delivered_at is not None
+    assert report.delivered_at.isoformat() == "2026-03-01T12:00:30+00:00"
+    assert client.status("msg-2").state is DeliveryState.UNDELIVERED
+
+    sim.progression = Progression.held()
+    client.send("996550123458", "held")
+    clock.now += 3600
+    assert client.status("msg-3").state is DeliveryState.QUEUED
+    assert [m.state for m in sim.ledger()] == ["delivered", "undelivered", "queued"]
+
+
+def test_a_refused_send_charges_nothing_and_records_nothing(client: smsbridge.Client,
+                                                           sim: ExampleSimulator) -> None:
+    sim.set_balance("0.09")
+
+    with pytest.raises(InsufficientFunds):
+        client.send(["996550123456", "996550123457"], "two parts of money")
+
+    assert sim.account.balance == Decimal("0.09")
+    assert sim.ledger() == []
+    client.send("996550123456", "one is enough")
+    assert sim.account.balance == Decimal("0.04")
+    assert [(m.provider_id, m.recipient) for m in sim.ledger()] == [("msg-1", "996550123456")]

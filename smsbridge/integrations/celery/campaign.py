@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from smsbridge.converter import to_data
 from smsbridge.errors import ConfigError, SmsBridgeError, ValidationError
 from smsbridge.integrations.celery.ledger import FAILED, Record
 from smsbridge.integrations.celery.worker import SEND_TASK, settings_of
@@ -153,11 +154,12 @@ def send_campaign(app: Celery, provider: str, numbers: Iterable[str | int], text
         raise ValidationError("no recipients", field="numbers")
     checked = _checked_chunk(client, template, first)
     ledger = settings.ledger()
-    when = send_at.astimezone(timezone.utc).isoformat() if send_at else None
+    # Stored and passed to the workers in UTC, written as every smsbridge datetime is.
+    when: str | None = to_data(send_at.astimezone(timezone.utc)) if send_at else None
     try:
         ledger.create(campaign, {
             "provider": provider, "text": text, "send_at": when or "", "queue": queue or "",
-            "created": datetime.now(timezone.utc).isoformat(),
+            "created": to_data(datetime.now(timezone.utc)),
         }, settings.retention)
     except ValueError as exc:
         raise ValidationError(str(exc), field="campaign_id") from exc

@@ -3,32 +3,35 @@
 ``/v1/messages``, ``/v1/messages/{id}`` and ``/v1/balance`` answer as the provider
 does: Bearer API keys, a balance charged per part, messages that go ``queued`` ->
 ``sent`` -> ``delivered`` one second apart on the simulator's clock (a number ending in
-``0000`` ends ``failed``), and the documented error answers. Faults come from
-:class:`smsbridge.testing.Simulator`::
+``0000`` ends ``failed``), and the documented error answers. Accounts, message records,
+progression, faults and latency come from the simulator kit (``docs/simulators.md``)::
 
     sim = ExampleSimulator()
     with sim.serve() as url:
         sms = smsbridge.connect("example", **sim.client_settings(url))
+
+Needs werkzeug (``pip install "smsbridge-example[simulator]"``).
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from smsbridge.testing.simulator import SimulatedMessage, Simulator, utc
+from smsbridge.testing.accounts import Account, Money
+from smsbridge.testing.answers import Refusal, json_answer
+from smsbridge.testing.kit import KitSimulator
+from smsbridge.testing.messages import Ids, Progression
+from smsbridge.testing.simulator import utc
 from smsbridge.text import segments
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request, Response
 
-__all__ = ["DEMO_API_KEY", "ExampleSimulator", "SimMessage"]
+__all__ = ["DEMO_API_KEY", "ExampleSimulator"]
 
 DEMO_API_KEY = "demo-key"
 _ROOT = "/v1"
@@ -36,121 +39,101 @@ _PHONE = re.compile(r"^[0-9]{7,15}$")
 _SENDER = re.compile(r"^(?:[A-Za-z][A-Za-z0-9 .\-]{0,10}|[0-9]{3,15})$")
 _MAX_RECIPIENTS = 100
 _MAX_TEXT = 1600
-_FAILING_SUFFIX = "0000"
-#: The README's message states -> the DeliveryState values of the ledger.
-_LEDGER_STATES = {"queued": "queued", "sent": "sent", "delivered": "delivered",
-                  "failed": "undelivered"}
-#: Seconds after acceptance at which a message is sent, then delivered (or failed).
-_SENT_AFTER, _FINAL_AFTER = 1.0, 2.0
+_UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+#: The kit's states (DeliveryState values) -> the README's ``status`` values.
+_STATUSES = {"queued": "queued", "sent": "sent", "delivered": "delivered",
+             "undelivered": "failed"}
 
 
-@attrs.define(kw_only=True)
-class SimMessage:
-    """One message to one recipient, as the simulated provider holds it."""
+class ExampleSimulator(KitSimulator):
+    """Example SMS with one account (``api_key``), its balance and its messages.
 
-    id: str
-    to: str
-    text: str
-    sender: str | None
-    accepted_at: float
+    ``balance`` and ``price`` (per part) are the demo account's; ``clock`` gives epoch
+    seconds. Messages are sent one second after they are accepted and final one second
+    later (``sim.deliver_after`` and ``sim.progression`` change that at run time).
+    """
 
-    def status(self, now: float) -> tuple[str, float]:
-        """The message's state ``now`` (seconds since the epoch), and since when."""
-        age = now - self.accepted_at
-        if age < _SENT_AFTER:
-            return "queued", self.accepted_at
-        if age < _FINAL_AFTER:
-            return "sent", self.accepted_at + _SENT_AFTER
-        final = "failed" if self.to.endswith(_FAILING_SUFFIX) else "delivered"
-        return final, self.accepted_at + _FINAL_AFTER
+    failing_suffix = "0000"
 
-
-class ExampleSimulator(Simulator):
-    """Example SMS with one account (``api_key``), its balance and its messages."""
-
-    def __init__(self, *, api_key: str = DEMO_API_KEY, balance: Decimal = Decimal("10.00"),
-                 price: Decimal = Decimal("0.05"),
+    def __init__(self, *, api_key: str = DEMO_API_KEY, balance: Money = Decimal("10.00"),
+                 price: Money = Decimal("0.05"),
                  clock: Callable[[], float] | None = None) -> None:
-        super().__init__(**({"clock": clock} if clock is not None else {}))
-        self.api_key = api_key
-        self.balance = balance
-        self.price = price
-        self.messages: dict[str, SimMessage] = {}
-        self._ids = itertools.count(1)
+        super().__init__(clock=clock, progression=Progression.timed(2.0, sent_after=1.0))
+        self.ids = Ids(self.first_id, prefix="msg-")
+        # Example SMS knows an account by its API key alone: the key is the login.
+        self.add_account(api_key, balance=balance, price=price)
 
     def client_settings(self, base_url: str) -> dict[str, Any]:
         """Settings that connect the ``example`` driver to this simulator's account."""
-        return {"api_key": self.api_key, "base_url": base_url + _ROOT}
-
-    def ledger(self) -> list[SimulatedMessage]:
-        """Every message a recipient would receive."""
-        with self.lock:
-            now = self.clock()
-            return [SimulatedMessage(recipient=m.to, text=m.text, provider_id=m.id,
-                                     reference=None, channel="sms",
-                                     accepted_at=utc(m.accepted_at),
-                                     state=_LEDGER_STATES[m.status(now)[0]])
-                    for m in self.messages.values()]
+        return {"api_key": self.account.login, "base_url": base_url.rstrip("/") + _ROOT}
 
     # -- the wire -------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
         """Answer one request as the provider would."""
-        if request.headers.get("Authorization") != f"Bearer {self.api_key}":
-            return _error(401, "unauthorized", "missing or wrong API key")
-        path = request.path.removeprefix(_ROOT)
+        path, method = request.path.removeprefix(_ROOT), request.method
         with self.lock:
-            if path == "/messages" and request.method == "POST":
-                return self._send(request)
-            if path.startswith("/messages/") and request.method == "GET":
-                return self._status(path.removeprefix("/messages/"))
-            if path == "/balance" and request.method == "GET":
-                return _json(200, {"balance": str(self.balance), "currency": "EUR"})
-        return _error(404, "not_found", f"no endpoint {request.method} {request.path}")
+            account = self._authorize(request.headers.get("Authorization", ""))
+            if path == "/messages" and method == "POST":
+                return self._send(account, request.get_data())
+            if path.startswith("/messages/") and method == "GET":
+                return self._status(account, path.removeprefix("/messages/"))
+            if path == "/balance" and method == "GET":
+                return json_answer({"balance": str(account.balance), "currency": "EUR"})
+        raise Refusal("not_found", f"no endpoint {method} {request.path}", status=404)
 
-    def _send(self, request: Request) -> Response:
+    def refuse(self, refusal: Refusal) -> Response:
+        """Answer the README's error shape: ``{"error": {"code", "message"}}``."""
+        return json_answer({"error": {"code": refusal.code, "message": refusal.description}},
+                           refusal.status)
+
+    def _authorize(self, header: str) -> Account:
+        scheme, _, key = header.partition(" ")
+        account = self.accounts.get(key) if scheme == "Bearer" else None
+        if account is None:
+            raise Refusal("unauthorized", "missing or wrong API key", status=401)
+        return account
+
+    def _send(self, account: Account, data: bytes) -> Response:
+        # The README's checks, in its order: it decides which error a bad request gets.
         try:
-            body = json.loads(request.get_data())
+            body = json.loads(data)
             to, text, sender = body["to"], body["text"], body.get("sender")
         except (ValueError, KeyError, TypeError):
-            return _error(400, "invalid_request", "the body is not a send request")
+            raise Refusal("invalid_request", "the body is not a send request",
+                          status=400) from None
         if not isinstance(to, list) or not 1 <= len(to) <= _MAX_RECIPIENTS:
-            return _error(400, "invalid_request", "to: 1 to 100 numbers")
+            raise Refusal("invalid_request", "to: 1 to 100 numbers", status=400)
         if not isinstance(text, str) or not text.strip() or len(text) > _MAX_TEXT:
-            return _error(400, "invalid_request", "text: 1 to 1600 characters")
+            raise Refusal("invalid_request", "text: 1 to 1600 characters", status=400)
         if sender is not None and not (isinstance(sender, str) and _SENDER.match(sender)):
-            return _error(400, "invalid_sender", f"sender {sender!r} is not approved")
+            raise Refusal("invalid_sender", f"sender {sender!r} is not approved", status=400)
         good = [number for number in to if isinstance(number, str) and _PHONE.match(number)]
-        cost = self.price * segments(text).parts * len(good)
-        if cost > self.balance:
-            return _error(402, "insufficient_funds", "the balance does not cover the send")
-        self.balance -= cost
+        parts = segments(text).parts
+        # The request is paid in full or refused; each recipient then gets a record (and
+        # a charge) of its own, under its own id.
+        unpaid = Refusal("insufficient_funds", "the balance does not cover the send",
+                         status=402)
+        if not account.can_pay(account.cost(parts, len(good))):
+            raise unpaid
         items: list[dict[str, Any]] = []
         for number in to:
             if number not in good:
                 items.append({"to": number, "error": {"code": "invalid_number",
                                                       "message": f"no such number: {number}"}})
                 continue
-            message = SimMessage(id=f"msg-{next(self._ids)}", to=number, text=text,
-                                 sender=sender, accepted_at=self.clock())
-            self.messages[message.id] = message
-            items.append({"id": message.id, "to": number, "parts": segments(text).parts})
-        return _json(201, {"messages": items})
+            (record,) = self.record(account, [number], parts=parts, unpaid=unpaid,
+                                    id=self.ids.next(), text=text, sender=sender or "")
+            items.append({"id": record.id, "to": number, "parts": parts})
+        return json_answer({"messages": items}, 201)
 
-    def _status(self, message_id: str) -> Response:
-        message = self.messages.get(message_id)
-        if message is None:
-            return _error(404, "not_found", f"no message {message_id}")
-        state, since = message.status(self.clock())
-        return _json(200, {"id": message.id, "to": message.to, "status": state,
-                           "updated_at": utc(since).strftime("%Y-%m-%dT%H:%M:%SZ")})
+    def _status(self, account: Account, message_id: str) -> Response:
+        records = self.query(message_id, account.login)
+        if records is None:
+            raise Refusal("not_found", f"no message {message_id}", status=404)
+        record = records[0]
+        return json_answer({"id": record.id, "to": record.recipient,
+                            "status": _STATUSES[record.state],
+                            # The last stamp: when the record reached its current state.
+                            "updated_at": utc(record.stamps[-1]).strftime(_UTC_FORMAT)})
 
-
-def _json(status: int, payload: Any) -> Response:
-    from werkzeug.wrappers import Response
-
-    return Response(json.dumps(payload), status=status, content_type="application/json")
-
-
-def _error(status: int, code: str, message: str) -> Response:
-    return _json(status, {"error": {"code": code, "message": message}})
