@@ -145,10 +145,6 @@ def test_a_wrong_password_is_code_4_with_http_401(url: str) -> None:
     assert answer.json()["Code"] == 4
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "SendBulk answers the document's typesetting [{\"371324579\"}, {\"371324580\"}] "
-    "(stream.txt line 244), which is not JSON; the platform answers "
-    "[\"371324579\",\"371324580\"] (issue 18); simulator fix pending"))
 def test_send_bulk_answers_a_json_list_of_ids(client: StreamClient,
                                               sim: StreamSimulator) -> None:
     ids = client.send_bulk("SMS Info", ["79001234567", "79101234778"], "testdata")
@@ -158,18 +154,10 @@ def test_send_bulk_answers_a_json_list_of_ids(client: StreamClient,
         ("79001234567", ids[0]), ("79101234778", ids[1])]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "State of an unknown messageId answers HTTP 400 {\"Code\":2,\"Desc\":\"Message not "
-    "found\"}; the platform answers HTTP 200 with State 255 (issue 18); simulator fix "
-    "pending"))
 def test_state_of_an_unknown_message_is_255(client: StreamClient) -> None:
     assert client.state("371000000")["State"] == 255
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "SendSms with login+password instead of sessionId answers HTTP 400 "
-    "{\"Code\":1,\"Desc\":\"SessionID can not be null or empty...\"}; the platform "
-    "accepts direct login/password authorisation (issue 18); simulator fix pending"))
 def test_send_with_login_and_password_instead_of_a_session(url: str,
                                                            sim: StreamSimulator) -> None:
     answer = requests.post(f"{url}/Send/SendSms/", data={
