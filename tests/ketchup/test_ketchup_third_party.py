@@ -148,7 +148,7 @@ def test_prices_stand_in_for_a_balance(client: KetchupClient, sim: KetchupSimula
     assert table["prices"][0]["type"] == "sms"
     assert (Decimal(str(quote["totalprice"])), quote["currency"]) == (Decimal("0.04"), "EUR")
     assert sim.ledger() == []
-    assert sim.balance == Decimal("10")
+    assert sim.account.balance == Decimal("10")
 
 
 def test_an_unknown_sms_is_error_20(client: KetchupClient) -> None:
