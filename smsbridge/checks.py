@@ -29,11 +29,13 @@ __all__ = [
     "check_callback_body",
     "check_id",
     "check_iterable",
+    "check_local_time",
     "check_options",
     "check_period",
     "check_send_at",
     "check_sender",
     "check_text",
+    "check_whole_minutes",
     "problem_with_id",
 ]
 
@@ -136,6 +138,32 @@ class SenderRule:
             return
         if self.patterns and not any(re.fullmatch(p, sender) for p in self.patterns):
             raise ValidationError(f"invalid sender {sender!r}: {self.hint}", field="sender")
+
+
+def check_whole_minutes(validity: timedelta | None, provider: str,
+                        most: int | None = None) -> None:
+    """A validity the provider takes in whole minutes: at least one, at most ``most``."""
+    if validity is None:
+        return
+    seconds = validity.total_seconds()
+    if seconds % 60 or seconds < 60:
+        raise ValidationError(f"{provider} takes validity in whole minutes (at least one), "
+                              f"got {validity}", field="validity")
+    if most is not None and seconds // 60 > most:
+        raise ValidationError(f"validity {validity} is too long for {provider}",
+                              field="validity")
+
+
+def check_local_time(options: Mapping[str, Any], send_at: datetime | None) -> None:
+    """The ``local_time`` send option: a flag, and only with ``send_at`` (whose wall-clock
+    time is when each recipient gets the message in their own time zone)."""
+    local = options.get("local_time", False)
+    if not isinstance(local, bool):
+        raise ValidationError("local_time must be True or False", field="local_time")
+    if local and send_at is None:
+        raise ValidationError(
+            "local_time=True needs send_at: its wall-clock time is when each recipient "
+            "gets the message in their own time zone", field="send_at")
 
 
 def as_validity(value: Any) -> timedelta | None:

@@ -18,7 +18,7 @@ from smsbridge import (
     ValidationError,
     hookimpl,
 )
-from smsbridge.checks import SenderRule
+from smsbridge.checks import SenderRule, check_local_time, check_whole_minutes
 from smsbridge.sessionkit import SessionProvider
 from smsbridge_devino import api
 from smsbridge_devino.errors import PROVIDER_ERRORS
@@ -77,21 +77,8 @@ class DevinoDriver(Driver[DevinoSettings]):
             raise ValidationError(
                 f"text has {len(message.text)} characters; Devino takes at most "
                 f"{MAX_TEXT_LENGTH}", field="text")
-        if message.validity is not None:
-            seconds = message.validity.total_seconds()
-            if seconds % 60 or seconds < 60:
-                raise ValidationError("Devino takes validity in whole minutes (at least "
-                                      f"one), got {message.validity}", field="validity")
-            if seconds // 60 > MAX_VALIDITY_MINUTES:
-                raise ValidationError(f"validity {message.validity} is too long for Devino",
-                                      field="validity")
-        local = message.options.get("local_time", False)
-        if not isinstance(local, bool):
-            raise ValidationError("local_time must be True or False", field="local_time")
-        if local and message.send_at is None:
-            raise ValidationError(
-                "local_time=True needs send_at: its wall-clock time is when each recipient "
-                "gets the message in their own time zone", field="send_at")
+        check_whole_minutes(message.validity, "Devino", most=MAX_VALIDITY_MINUTES)
+        check_local_time(message.options, message.send_at)
 
     @hookimpl
     def send(self, messages: Sequence[Message]) -> list[SentMessage]:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from smsbridge.checks import SenderRule
+from smsbridge.checks import SenderRule, check_local_time, check_whole_minutes
 from smsbridge.driver import Driver
 from smsbridge.errors import ProviderError, SmsBridgeError, ValidationError
 from smsbridge.hookspecs import hookimpl
@@ -64,18 +64,8 @@ class StreamDriver(Driver[StreamSettings]):
     def check_message(self, message: Message) -> None:
         """Check validity and local_time against Stream's documented limits."""
         super().check_message(message)
-        if message.validity is not None:
-            seconds = message.validity.total_seconds()
-            if seconds < 60 or seconds % 60:
-                raise ValidationError("validity must be a whole number of minutes (at least "
-                                      f"1) for Stream, got {message.validity}",
-                                      field="validity")
-        local_time = message.options.get("local_time", False)
-        if not isinstance(local_time, bool):
-            raise ValidationError("local_time must be True or False", field="local_time")
-        if local_time and message.send_at is None:
-            raise ValidationError("local_time=True needs send_at: its clock time is the "
-                                  "recipient's local time to send at", field="send_at")
+        check_whole_minutes(message.validity, "Stream")
+        check_local_time(message.options, message.send_at)
 
     # -- sending ----------------------------------------------------------------------
 
