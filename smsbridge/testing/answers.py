@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from smsbridge.xmlutil import build_xml, parse_xml
 
@@ -18,9 +18,8 @@ if TYPE_CHECKING:
     from werkzeug.wrappers import Request, Response
 
 __all__ = ["Refusal", "json_answer", "local_time", "method_not_allowed", "not_found", "params",
-           "route", "text_answer", "xml_answer", "xml_fields", "xml_text"]
+           "text_answer", "xml_answer", "xml_fields", "xml_text"]
 
-T = TypeVar("T")
 
 JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "text/xml; charset=utf-8"
@@ -102,19 +101,6 @@ def xml_text(value: Any) -> str:
         # An element with attributes: its text is under "#text".
         return str(value.get("#text") or "").strip()
     return str(value).strip()
-
-
-def route(request: Request, root: str, handlers: Mapping[str, T],
-          methods: Sequence[str] = ("POST",)) -> T | Response:
-    """The handler of ``request``'s path under ``root`` (``handlers`` by the rest of the
-    path, a trailing slash ignored), or the 404/405 answer a web server gives."""
-    path = request.path.rstrip("/")
-    handler = handlers.get(path[len(root) + 1:]) if path.startswith(root + "/") else None
-    if handler is None:
-        return not_found()
-    if request.method not in methods:
-        return method_not_allowed(methods)
-    return handler
 
 
 def xml_fields(body: bytes, force_list: Sequence[str] = ()) -> dict[str, Any] | None:

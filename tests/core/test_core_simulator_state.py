@@ -18,9 +18,10 @@ from werkzeug.wrappers import Request, Response
 
 from smsbridge.errors import ConfigError
 from smsbridge.testing.accounts import Accounts
-from smsbridge.testing.answers import Refusal, json_answer, params, route
+from smsbridge.testing.answers import Refusal, json_answer, params
 from smsbridge.testing.kit import KitSimulator, SessionSimulator
 from smsbridge.testing.messages import Ids, MessageBook, Progression
+from smsbridge.testing.routes import route
 from smsbridge.testing.sessions import ExpiredSession, Sessions, UnknownSession
 from smsbridge.testing.simulator import SimulatedMessage, SimulatorUnavailable
 
@@ -42,6 +43,7 @@ class Toy(SessionSimulator):
 
     failing_suffix = "0000"
     session_lifetime = 60.0
+    root = "/api"
 
     def __init__(self, clock: Clock) -> None:
         super().__init__(clock=clock)
@@ -51,19 +53,18 @@ class Toy(SessionSimulator):
         return {"base_url": base_url}
 
     def handle(self, request: Request) -> Response:
-        handler = route(request, "/api", {"login": self._login, "send": self._send,
-                                          "state": self._state}, methods=("GET", "POST"))
-        if isinstance(handler, Response):
-            return handler
+        handler = self.route_for(request)
         with self.lock:
             return json_answer(handler({k: v[0] for k, v in params(request).items()}))
 
+    @route("/login", methods=("GET", "POST"))
     def _login(self, args: dict[str, str]) -> Any:
         account = self.accounts.authenticate(args.get("login", ""), args.get("password", ""))
         if account is None:
             raise Refusal(4, "bad login", status=401)
         return {"sid": self.sessions.open(account.login)}
 
+    @route("/send", methods=("GET", "POST"))
     def _send(self, args: dict[str, str]) -> Any:
         try:
             account = self.accounts[self.sessions.login_of(args.get("sid", ""))]
@@ -74,6 +75,7 @@ class Toy(SessionSimulator):
                               text=args["text"])
         return [r.id for r in records]
 
+    @route("/state", methods=("GET", "POST"))
     def _state(self, args: dict[str, str]) -> Any:
         records = self.messages.find(args["id"])
         self.look(records)

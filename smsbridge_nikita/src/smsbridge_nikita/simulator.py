@@ -26,9 +26,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from smsbridge.testing.accounts import Account, Money
-from smsbridge.testing.answers import Refusal, local_time, route, xml_answer, xml_fields, xml_text
+from smsbridge.testing.answers import Refusal, local_time, xml_answer, xml_fields, xml_text
 from smsbridge.testing.kit import KitSimulator
 from smsbridge.testing.messages import MessageRecord
+from smsbridge.testing.routes import route
 from smsbridge.text import segments
 from smsbridge.xmlutil import build_xml
 
@@ -46,7 +47,6 @@ DEMO_SENDER = "SMSBRIDGE"
 SimAccount = Account
 SimMessage = MessageRecord
 
-_ROOT = "/api"
 _NS_DELIVERY_REPORT = "http://Giper.mobi/schema/DeliveryReport"
 _NS_PHONE_DEF = "http://Giper.mobi/schema/PhoneDEF"
 _NS_INFO = "http://Giper.mobi/schema/Info"
@@ -89,6 +89,7 @@ class NikitaSimulator(KitSimulator):
     #: "3 повторные отправки отчета с периодичностью в 10 минут".
     push_delays = (600.0, 600.0, 600.0)
     failing_suffix = "0000"
+    root = "/api"
 
     def __init__(self, *, login: str = DEMO_LOGIN, password: str = DEMO_PASSWORD,
                  balance: Money = Decimal("100.00"), price: Money = Decimal("0.50"),
@@ -110,7 +111,7 @@ class NikitaSimulator(KitSimulator):
     def client_settings(self, base_url: str) -> dict[str, Any]:
         """Settings connecting the nikita driver to the demo account."""
         return {"login": self.account.login, "password": self.account.password,
-                "base_url": base_url.rstrip("/") + _ROOT, "sender": DEMO_SENDER}
+                "base_url": base_url.rstrip("/") + self.root, "sender": DEMO_SENDER}
 
     def delivery_report(self, login: str | None = None) -> bytes:
         """The push the gateway would send now: every phone of every message of ``login``."""
@@ -128,13 +129,8 @@ class NikitaSimulator(KitSimulator):
     # -- the wire -------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
-        """Answer one request as smspro.nikita.kg would."""
-        from werkzeug.wrappers import Response
-
-        handler = route(request, _ROOT, {"message": self._message, "dr": self._dr,
-                                         "def": self._def, "info": self._info})
-        if isinstance(handler, Response):
-            return handler
+        """Answer one request as smspro.nikita.kg would: every operation POSTs XML."""
+        handler = self.route_for(request)  # a web server's 404 or 405 comes first
         fields = xml_fields(request.get_data(), force_list=("phone",))
         if fields is None:
             return _answer({"status": 1})
@@ -155,6 +151,7 @@ class NikitaSimulator(KitSimulator):
             raise Refusal(3, namespace=namespace)
         return account
 
+    @route("/message", methods=("POST",))
     def _message(self, fields: Mapping[str, Any], address: str | None) -> Response:
         request_id = xml_text(fields.get("id"))
         status: int | str = 0
@@ -231,6 +228,7 @@ class NikitaSimulator(KitSimulator):
             dr["phone"].append(self._phone_report(record))
         return build_xml("report", {"dr": list(drs.values())}, namespace=_NS_DELIVERY_REPORT)
 
+    @route("/dr", methods=("POST",))
     def _dr(self, fields: Mapping[str, Any], address: str | None) -> Response:
         account = self._authorize(fields, address)
         request_id = xml_text(fields.get("id"))
@@ -242,6 +240,7 @@ class NikitaSimulator(KitSimulator):
             return _answer({"status": 4})
         return _answer({"status": 0, "phone": [self._phone_report(r) for r in records]})
 
+    @route("/def", methods=("POST",))
     def _def(self, fields: Mapping[str, Any], address: str | None) -> Response:
         self._authorize(fields, address, _NS_PHONE_DEF)
         values = fields.get("phone") or []
@@ -258,6 +257,7 @@ class NikitaSimulator(KitSimulator):
         return _answer({"status": 0, "region": region, "operator": operator,
                         "timezone": offset}, _NS_PHONE_DEF)
 
+    @route("/info", methods=("POST",))
     def _info(self, fields: Mapping[str, Any], address: str | None) -> Response:
         account = self._authorize(fields, address, _NS_INFO)
         return _answer({"status": 0, "state": 0 if account.active else 1,

@@ -41,6 +41,7 @@ from smsbridge.testing.accounts import Account, Money, money
 from smsbridge.testing.answers import Refusal, json_answer, text_answer
 from smsbridge.testing.kit import KitSimulator
 from smsbridge.testing.messages import MessageRecord
+from smsbridge.testing.routes import NoRoute, route
 from smsbridge.testing.simulator import SimulatedMessage
 from smsbridge.text import segments
 
@@ -89,12 +90,6 @@ class Dispatch:
 _DEMO_BOOKS = {1: ("name1", [{"phone": "380710000000", "comment": "Контакт 1"},
                              {"phone": "380719999999", "comment": "Контакт 2"}]),
                2: ("name2", [])}
-_ROUTES = (("GET", r"/addressbooks", "_address_books"),
-           ("GET", r"/addressbooks/(\d+)/contacts", "_contacts"),
-           ("POST", r"/dispatches", "_create"), ("POST", r"/dispatches/cancel", "_cancel"),
-           ("POST", r"/dispatches/run", "_run"), ("GET", r"/dispatches/(\d+)", "_dispatch"),
-           ("GET", r"/finance/balance", "_balance"))
-
 
 class PhoenixSimulator(KitSimulator):
     """The Phoenix API on ``/sms-api/...``: dispatches, balance, address books.
@@ -102,6 +97,8 @@ class PhoenixSimulator(KitSimulator):
     The demo account has ``token``, ``balance`` and ``credit_limit`` (None: no credit);
     ``price`` is one SMS part to one phone; dates are read and written in ``timezone``.
     """
+
+    root = "/sms-api"
 
     def __init__(self, *, token: str = DEMO_TOKEN, balance: Money = Decimal("100"),
                  price: Money = Decimal("1.5"), credit_limit: Money | None = None,
@@ -159,35 +156,36 @@ class PhoenixSimulator(KitSimulator):
     # -- requests -----------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
-        """Answer one request as the document describes."""
-        path = request.path.rstrip("/")
-        if not path.startswith("/sms-api/"):
-            return _json({"status": 404, "error": "Not Found", "path": request.path}, 404)
+        """Answer one request as the document describes: the token first, then the route."""
+        if not request.path.rstrip("/").startswith(self.root + "/"):
+            raise NoRoute
         with self.lock:
             account = self.accounts.get(request.args.get("token", ""))
             if account is None or not account.active:
                 raise Refusal("", status=401 if account is None else 403)
-            matches = [(method, name, found) for method, pattern, name in _ROUTES
-                       if (found := re.fullmatch(pattern, path[len("/sms-api"):]))]
-            for method, name, found in matches:
-                if method == request.method:
-                    answer: Response = getattr(self, name)(request, account, *found.groups())
-                    return answer
-        if matches:
+            answer: Response = self.route_for(request)(request, account)
+            return answer
+
+    def unrouted(self, request: Request, allowed: tuple[str, ...]) -> Response:
+        """Spring's JSON 405 or 404."""
+        if allowed:
             return _json({"status": 405, "error": "Method Not Allowed"}, 405)
         return _json({"status": 404, "error": "Not Found", "path": request.path}, 404)
 
+    @route("/addressbooks")
     def _address_books(self, request: Request, account: Account) -> Response:
         return _json([{"id": i, "name": name}
                       for i, (name, _) in sorted(account.extra["books"].items())])
 
-    def _contacts(self, request: Request, account: Account, book_id: str) -> Response:
-        book = account.extra["books"].get(int(book_id))
+    @route("/addressbooks/<int:book_id>/contacts")
+    def _contacts(self, request: Request, account: Account, book_id: int) -> Response:
+        book = account.extra["books"].get(book_id)
         if book is None:
-            raise Refusal("ADDRESS_BOOK_NOT_FOUND", f"Адресная книга {int(book_id)} не найдена",
+            raise Refusal("ADDRESS_BOOK_NOT_FOUND", f"Адресная книга {book_id} не найдена",
                           status=404)
         return _json([{"phone": c["phone"], "comment": c.get("comment")} for c in book[1]])
 
+    @route("/dispatches", methods=("POST",))
     def _create(self, request: Request, account: Account) -> Response:
         body = _body(request)
         if not isinstance(body, dict):
@@ -241,8 +239,9 @@ class PhoenixSimulator(KitSimulator):
                 return dispatch
         raise Refusal(missing, f"Рассылка {dispatch_id} не найдена", status=404)
 
-    def _dispatch(self, request: Request, account: Account, dispatch_id: str) -> Response:
-        dispatch = self._find(account, int(dispatch_id), "DISPATCH_NOT_FOUND")
+    @route("/dispatches/<int:dispatch_id>")
+    def _dispatch(self, request: Request, account: Account, dispatch_id: int) -> Response:
+        dispatch = self._find(account, dispatch_id, "DISPATCH_NOT_FOUND")
         self.messages.tick(dispatch.records)  # timed progression: the state now
         answer = _json({
             "idDispatch": dispatch.id, "dateSend": self._date(dispatch.date_send),
@@ -254,6 +253,7 @@ class PhoenixSimulator(KitSimulator):
         self.look(dispatch.records)  # one step per query: this one moves it on
         return answer
 
+    @route("/dispatches/cancel", methods=("POST",))
     def _cancel(self, request: Request, account: Account) -> Response:
         dispatch = self._find(account, _target(request), "DISPATCH_CANCEL_NOT_FOUND")
         if dispatch.status not in ("IN_QUEUE", "NOT_ENOUGH_MONEY"):
@@ -266,6 +266,7 @@ class PhoenixSimulator(KitSimulator):
         dispatch.release(_NEVER)
         return _empty()
 
+    @route("/dispatches/run", methods=("POST",))
     def _run(self, request: Request, account: Account) -> Response:
         dispatch = self._find(account, _target(request), "DISPATCH_NOT_FOUND")
         if dispatch.held is None:
@@ -275,6 +276,7 @@ class PhoenixSimulator(KitSimulator):
         self._charge(account, dispatch)
         return _empty()
 
+    @route("/finance/balance")
     def _balance(self, request: Request, account: Account) -> Response:
         extra, credit = account.extra, {}
         if extra["credit_limit"] is not None:

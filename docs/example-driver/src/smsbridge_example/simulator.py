@@ -25,6 +25,7 @@ from smsbridge.testing.accounts import Account, Money
 from smsbridge.testing.answers import Refusal, json_answer
 from smsbridge.testing.kit import KitSimulator
 from smsbridge.testing.messages import Ids, Progression
+from smsbridge.testing.routes import route
 from smsbridge.testing.simulator import utc
 from smsbridge.text import segments
 
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 __all__ = ["DEMO_API_KEY", "ExampleSimulator"]
 
 DEMO_API_KEY = "demo-key"
-_ROOT = "/v1"
 _PHONE = re.compile(r"^[0-9]{7,15}$")
 _SENDER = re.compile(r"^(?:[A-Za-z][A-Za-z0-9 .\-]{0,10}|[0-9]{3,15})$")
 _MAX_RECIPIENTS = 100
@@ -54,6 +54,7 @@ class ExampleSimulator(KitSimulator):
     """
 
     failing_suffix = "0000"
+    root = "/v1"
 
     def __init__(self, *, api_key: str = DEMO_API_KEY, balance: Money = Decimal("10.00"),
                  price: Money = Decimal("0.05"),
@@ -65,22 +66,20 @@ class ExampleSimulator(KitSimulator):
 
     def client_settings(self, base_url: str) -> dict[str, Any]:
         """Settings that connect the ``example`` driver to this simulator's account."""
-        return {"api_key": self.account.login, "base_url": base_url.rstrip("/") + _ROOT}
+        return {"api_key": self.account.login, "base_url": base_url.rstrip("/") + self.root}
 
     # -- the wire -------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
-        """Answer one request as the provider would."""
-        path, method = request.path.removeprefix(_ROOT), request.method
+        """Answer one request as the provider would: the API key first, then the route."""
         with self.lock:
             account = self._authorize(request.headers.get("Authorization", ""))
-            if path == "/messages" and method == "POST":
-                return self._send(account, request.get_data())
-            if path.startswith("/messages/") and method == "GET":
-                return self._status(account, path.removeprefix("/messages/"))
-            if path == "/balance" and method == "GET":
-                return json_answer({"balance": str(account.balance), "currency": "EUR"})
-        raise Refusal("not_found", f"no endpoint {method} {request.path}", status=404)
+            answer: Response = self.route_for(request)(request, account)
+            return answer
+
+    def unrouted(self, request: Request, allowed: tuple[str, ...]) -> Response:
+        """Any other path or method: the README's 404."""
+        raise Refusal("not_found", f"no endpoint {request.method} {request.path}", status=404)
 
     def refuse(self, refusal: Refusal) -> Response:
         """Answer the README's error shape: ``{"error": {"code", "message"}}``."""
@@ -94,10 +93,11 @@ class ExampleSimulator(KitSimulator):
             raise Refusal("unauthorized", "missing or wrong API key", status=401)
         return account
 
-    def _send(self, account: Account, data: bytes) -> Response:
+    @route("/messages", methods=("POST",))
+    def _send(self, request: Request, account: Account) -> Response:
         # The README's checks, in its order: it decides which error a bad request gets.
         try:
-            body = json.loads(data)
+            body = json.loads(request.get_data())
             to, text, sender = body["to"], body["text"], body.get("sender")
         except (ValueError, KeyError, TypeError):
             raise Refusal("invalid_request", "the body is not a send request",
@@ -127,7 +127,8 @@ class ExampleSimulator(KitSimulator):
             items.append({"id": record.id, "to": number, "parts": parts})
         return json_answer({"messages": items}, 201)
 
-    def _status(self, account: Account, message_id: str) -> Response:
+    @route("/messages/<message_id>")
+    def _status(self, request: Request, account: Account, message_id: str) -> Response:
         records = self.query(message_id, account.login)
         if records is None:
             raise Refusal("not_found", f"no message {message_id}", status=404)
@@ -137,3 +138,6 @@ class ExampleSimulator(KitSimulator):
                             # The last stamp: when the record reached its current state.
                             "updated_at": utc(record.stamps[-1]).strftime(_UTC_FORMAT)})
 
+    @route("/balance")
+    def _balance(self, request: Request, account: Account) -> Response:
+        return json_answer({"balance": str(account.balance), "currency": "EUR"})
