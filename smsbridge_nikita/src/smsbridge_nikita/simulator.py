@@ -135,7 +135,8 @@ class NikitaSimulator(KitSimulator):
         if fields is None:
             return _answer({"status": 1})
         with self.lock:
-            return handler(fields, request.remote_addr)
+            answer: Response = handler(fields, request.remote_addr)
+            return answer
 
     def refuse(self, refusal: Refusal) -> Response:
         """Answer ``<response><status>`` (in the endpoint's namespace)."""
