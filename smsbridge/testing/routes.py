@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import attrs
@@ -58,17 +58,21 @@ _SLASHES = re.compile(r"//+")
 class _Rule:
     rule: str
     methods: tuple[str, ...]
+    defaults: Mapping[str, Any] | None
 
 
-def route(*rules: str, methods: Sequence[str] = ("GET",)) -> Callable[[F], F]:
+def route(*rules: str, methods: Sequence[str] = ("GET",),
+          defaults: Mapping[str, Any] | None = None) -> Callable[[F], F]:
     """Make the decorated simulator method answer ``rules`` (under the class's ``root``)
-    for ``methods``; stack it to give other rules other methods."""
+    for ``methods``, with ``defaults`` as more keyword arguments; stack it to give other
+    rules other methods or defaults."""
     if not rules:
         raise TypeError("route() needs at least one rule")
 
     def mark(method: F) -> F:
         marked: list[_Rule] = list(getattr(method, _MARK, ()))
-        marked.extend(_Rule(rule, tuple(m.upper() for m in methods)) for rule in rules)
+        marked.extend(_Rule(rule, tuple(m.upper() for m in methods), defaults)
+                      for rule in rules)
         setattr(method, _MARK, marked)
         return method
 
@@ -105,7 +109,8 @@ class Routed:
                 for marked in getattr(getattr(cls, name, None), _MARK, ()):
                     path = cls.root + marked.rule
                     rules.append(Rule(path.lower() if cls.ignore_case else path,
-                                      endpoint=name, methods=marked.methods))
+                                      endpoint=name, methods=marked.methods,
+                                      defaults=marked.defaults))
                     methods.update(marked.methods)
             # No redirects: a simulator answers a path as is or not at all.
             adapter = Map(rules, strict_slashes=False, redirect_defaults=False).bind("simulator")

@@ -37,6 +37,11 @@ class Plain(Simulator):
     def _contacts(self, request: Request, book: int) -> Response:
         return json_answer({"book": book, "method": request.method})
 
+    @route("/sms/prices", defaults={"module": "sms"})
+    @route("/viber/prices", "/viber/prices/<tariff>", defaults={"module": "viber"})
+    def _prices(self, request: Request, module: str, tariff: str = "") -> Response:
+        return json_answer({"module": module, "tariff": tariff})
+
     @route("/refuse", methods=("GET", "POST"))
     def _refuse(self, request: Request) -> Response:
         raise Refusal(7, "no", status=409)
@@ -93,6 +98,10 @@ def test_rules_route_to_methods_with_their_values(plain: str) -> None:
         "book": 12, "method": "GET"}
     assert requests.delete(plain + "/v1/books/3/contacts", timeout=5).json() == {
         "book": 3, "method": "DELETE"}
+    assert requests.get(plain + "/v1/sms/prices", timeout=5).json() == {
+        "module": "sms", "tariff": ""}
+    assert requests.get(plain + "/v1/viber/prices/7", timeout=5).json() == {
+        "module": "viber", "tariff": "7"}
 
 
 def test_a_trailing_slash_and_doubled_slashes_are_ignored(plain: str) -> None:

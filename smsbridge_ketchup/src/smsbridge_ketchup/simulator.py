@@ -47,6 +47,7 @@ from smsbridge.testing.accounts import Account, Money
 from smsbridge.testing.answers import Refusal, local_time, text_answer
 from smsbridge.testing.kit import KitSimulator
 from smsbridge.testing.messages import MessageRecord
+from smsbridge.testing.routes import route
 from smsbridge.testing.simulator import utc
 from smsbridge.text import segments
 
@@ -55,7 +56,6 @@ if TYPE_CHECKING:
 
 __all__ = ["KetchupSimulator"]
 
-ROOT = "/rest"
 DEMO_KEY = "demo-key"
 CURRENCY = "EUR"
 SMS_PRICE = Decimal("0.02")
@@ -70,7 +70,7 @@ _VIBER_PATH = ("queued", "sent", "delivered", "read")
 _NOT_VIBER_PATH = ("queued", "undelivered")
 _COUNTRIES = (("AE", "United Arab Emirates", "424"), ("AF", "Afghanistan", "412"),
               ("UA", "Ukraine", "255"))
-_UNSUPPORTED = Refusal(4, "Function is not supported")
+_CREATE = ("PUT", "POST")
 
 
 def _whole(value: Any) -> int | None:
@@ -80,6 +80,13 @@ def _whole(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
     return None
+
+
+def _json(request: Request) -> Any:
+    try:
+        return json.loads(request.get_data(as_text=True))
+    except ValueError:
+        raise Refusal(24, "Invalid request payload") from None
 
 
 def _answer(payload: Any, status: int = 200) -> Response:
@@ -115,6 +122,7 @@ class KetchupSimulator(KitSimulator):
     #: "5 попыток ... через минуту, через 6 минут, через час, через 12 часов и через 24 часа".
     push_delays = (60.0, 360.0, 3600.0, 43200.0, 86400.0)
     first_id = 22125
+    root = "/rest"
 
     def __init__(self, *, keys: dict[str, Money] | None = None, balance: Money = Decimal("10"),
                  undeliverable: Iterable[str] = (), not_viber_users: Iterable[str] = (),
@@ -137,7 +145,7 @@ class KetchupSimulator(KitSimulator):
 
     def client_settings(self, base_url: str) -> dict[str, Any]:
         """Settings of the demo account."""
-        return {"api_key": self.account.login, "base_url": base_url.rstrip("/") + ROOT}
+        return {"api_key": self.account.login, "base_url": base_url.rstrip("/") + self.root}
 
     def moved(self, records: list[MessageRecord]) -> None:
         """Push each changed SMS, and each Viber message given an ``external_id``."""
@@ -150,67 +158,22 @@ class KetchupSimulator(KitSimulator):
     # -- the wire -------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
-        """Answer one request as the KetchUp platform would."""
-        if not request.path.startswith(ROOT + "/"):
+        """Answer one request as the KetchUp platform would: the key first, then the route."""
+        if not request.path.startswith(self.root + "/"):
             return _answer({"error": "4", "errorDescription": "Function is not supported"}, 404)
-        parts = [p for p in request.path[len(ROOT):].split("/") if p]
         with self.lock:
             account = self.accounts.get(request.headers.get("X-API-KEY", ""))
             if account is None:
                 raise Refusal(1, "Invalid key")
-            return _answer(self._route(request, account, parts))
+            return _answer(self.route_for(request)(request, account))
+
+    def unrouted(self, request: Request, allowed: tuple[str, ...]) -> Response:
+        """Any other path or method: 4 (HTTP 200), as appendix 1 says."""
+        raise Refusal(4, "Function is not supported")
 
     def refuse(self, refusal: Refusal) -> Response:
         """Answer ``{"error": "N", "errorDescription": ...}`` (HTTP 200)."""
         return _answer({"error": str(refusal.code), "errorDescription": refusal.description})
-
-    def _route(self, request: Request, account: Account, parts: list[str]) -> Any:
-        method, module, rest = request.method, (parts or [""])[0], parts[1:]
-        creating, getting = method in ("PUT", "POST"), method == "GET"
-        if module in ("sms", "viber", "hlr") and getting and rest[:1] == ["prices"] \
-                and len(rest) <= 2:
-            return self._prices(module, rest[1:])
-        if module in ("sms", "viber", "hlr") and creating and rest == ["create"]:
-            if module == "hlr":
-                return self._hlr_create(account, request)
-            body = self._json(request)
-            return self._sms_create(account, body) if module == "sms" else \
-                self._viber_create(account, body)
-        if module in ("sms", "viber") and creating and rest == ["price"]:
-            return self._price(module, self._json(request))
-        if module == "sms" and getting and len(rest) == 2 and rest[0] == "task":
-            return self._task(rest[1])
-        if module in ("sms", "viber") and getting and len(rest) in (1, 2) \
-                and (len(rest) == 1 or rest[0] == "reference"):
-            found = (self.references.get((module, rest[1])) if len(rest) == 2
-                     else next(iter(self.messages.find(rest[0])), None))
-            return self._status(module, found if found and found.channel == module else None)
-        if module == "hlr" and getting and len(rest) in (1, 2) \
-                and (len(rest) == 1 or rest[0] == "reference"):
-            hlr = (self.hlrs.get(rest[0]) if len(rest) == 1 else next(
-                (h for h in self.hlrs.values() if h["reference"] == rest[1]), None))
-            if hlr is None:
-                raise Refusal(10, "HLR not found")
-            return dict(hlr)
-        if module == "stat" and method == "POST" and rest == ["create"]:
-            return self._stat_create(self._json(request))
-        if module == "stat" and getting and rest == ["list"]:
-            return {"error": 0, "files": sorted(self.exports)}
-        if module == "stat" and getting and len(rest) == 5 and rest[0:2] == ["file", "id"] \
-                and rest[3] == "format":
-            return self._stat_file(rest[2])
-        if module == "message" and method == "DELETE" and len(rest) == 2 and rest[0] == "list":
-            if self.exports.pop(rest[1], None) is None:
-                raise Refusal(90, "File not found")
-            return {"error": 0}
-        raise _UNSUPPORTED
-
-    @staticmethod
-    def _json(request: Request) -> Any:
-        try:
-            return json.loads(request.get_data(as_text=True))
-        except ValueError:
-            raise Refusal(24, "Invalid request payload") from None
 
     @staticmethod
     def _pay(account: Account, amount: Decimal) -> None:
@@ -271,8 +234,9 @@ class KetchupSimulator(KitSimulator):
         if ("sms", reference) in self.references:
             raise Refusal(23, "SMS already exists")
 
-    def _sms_create(self, account: Account, body: Any) -> Any:
-        entries, destination = self._sms_entries(body)
+    @route("/sms/create", methods=_CREATE)
+    def _sms_create(self, request: Request, account: Account) -> Any:
+        entries, destination = self._sms_entries(_json(request))
         if destination == "phone":
             # The platform answers one message inside "result", a refused one too: a
             # failed message, not a refused request.
@@ -314,8 +278,13 @@ class KetchupSimulator(KitSimulator):
         return {"result": results, "error": "0", "totalprice": str(total),
                 "currency": CURRENCY, "task_id": task_id}
 
-    def _status(self, module: str, record: MessageRecord | None) -> Any:
-        if record is None:
+    @route("/<any(sms, viber):module>/<message_id>",
+           "/<any(sms, viber):module>/reference/<reference>")
+    def _status(self, request: Request, account: Account, module: str,
+                message_id: str = "", reference: str = "") -> Any:
+        record = (self.references.get((module, reference)) if reference
+                  else next(iter(self.messages.find(message_id)), None))
+        if record is None or record.channel != module:
             raise Refusal(20, "SMS not found") if module == "sms" else \
                 Refusal(40, "Message not found")
         self.look([record])
@@ -335,7 +304,8 @@ class KetchupSimulator(KitSimulator):
                 "Status": status if status == "not-viber-user" else status.capitalize(),
                 "body": record.text}
 
-    def _task(self, task_id: str) -> Any:
+    @route("/sms/task/<task_id>")
+    def _task(self, request: Request, account: Account, task_id: str) -> Any:
         records = [r for r in self.messages if r.extra.get("task") == task_id]
         if not records:
             raise Refusal(30, "Task not found")
@@ -348,7 +318,10 @@ class KetchupSimulator(KitSimulator):
                 "validity": 72, **{k: str(v) for k, v in counts.items()},
                 "totalprice": str(total), "currency": CURRENCY}
 
-    def _price(self, module: str, body: Any) -> Any:
+    @route("/sms/price", methods=_CREATE, defaults={"module": "sms"})
+    @route("/viber/price", methods=_CREATE, defaults={"module": "viber"})
+    def _price(self, request: Request, account: Account, module: str) -> Any:
+        body = _json(request)
         if module == "sms":
             total = sum((SMS_PRICE * segments(e["body"]).parts
                          for e in self._sms_entries(body)[0]), Decimal(0))
@@ -356,8 +329,12 @@ class KetchupSimulator(KitSimulator):
             total = VIBER_PRICE * len(self._viber_recipients(body))
         return {"error": "0", "totalprice": str(total), "currency": CURRENCY}
 
-    def _prices(self, module: str, tariff: list[str]) -> Any:
-        if tariff and (not tariff[0].isdigit() or int(tariff[0]) > 9):
+    @route("/sms/prices", "/sms/prices/<tariff>", defaults={"module": "sms"})
+    @route("/viber/prices", "/viber/prices/<tariff>", defaults={"module": "viber"})
+    @route("/hlr/prices", "/hlr/prices/<tariff>", defaults={"module": "hlr"})
+    def _prices(self, request: Request, account: Account, module: str,
+                tariff: str | None = None) -> Any:
+        if tariff is not None and (not tariff.isdigit() or int(tariff) > 9):
             raise Refusal(6, "Invalid tariff code")
         price = {"sms": SMS_PRICE, "viber": VIBER_PRICE, "hlr": HLR_PRICE}[module]
         return {"error": "0", "prices": [
@@ -395,8 +372,9 @@ class KetchupSimulator(KitSimulator):
                        for r in item["to"])
         return out
 
-    def _viber_create(self, account: Account, body: Any) -> Any:
-        recipients = self._viber_recipients(body)
+    @route("/viber/create", methods=_CREATE)
+    def _viber_create(self, request: Request, account: Account) -> Any:
+        recipients = self._viber_recipients(_json(request))
         new = [r for r in recipients if ("viber", r["reference"]) not in self.references]
         if not account.can_pay(VIBER_PRICE * len(new)):
             raise Refusal(8, "Not enough money")
@@ -423,7 +401,8 @@ class KetchupSimulator(KitSimulator):
 
     # -- HLR ------------------------------------------------------------------------
 
-    def _hlr_create(self, account: Account, request: Request) -> Any:
+    @route("/hlr/create", methods=_CREATE)
+    def _hlr_create(self, request: Request, account: Account) -> Any:
         form = request.form
         raw = form["payload"] if "payload" in form else (
             # "JSON Body RAW": the array (or one object) every vendor SDK posts.
@@ -485,7 +464,18 @@ class KetchupSimulator(KitSimulator):
 
     # -- statistics -----------------------------------------------------------------
 
-    def _stat_create(self, body: Any) -> Any:
+    @route("/hlr/<hlr_id>", "/hlr/reference/<reference>")
+    def _hlr(self, request: Request, account: Account, hlr_id: str = "",
+             reference: str = "") -> Any:
+        hlr = (next((h for h in self.hlrs.values() if h["reference"] == reference), None)
+               if reference else self.hlrs.get(hlr_id))
+        if hlr is None:
+            raise Refusal(10, "HLR not found")
+        return dict(hlr)
+
+    @route("/stat/create", methods=("POST",))
+    def _stat_create(self, request: Request, account: Account) -> Any:
+        body = _json(request)
         if not isinstance(body, dict):
             raise Refusal(7, "Invalid parameters")
         if len(self.exports) >= MAX_EXPORTS:
@@ -507,7 +497,12 @@ class KetchupSimulator(KitSimulator):
                              "downloads": 0}
         return {"error": 0, "key": key}
 
-    def _stat_file(self, key: str) -> Any:
+    @route("/stat/list")
+    def _stat_list(self, request: Request, account: Account) -> Any:
+        return {"error": 0, "files": sorted(self.exports)}
+
+    @route("/stat/file/id/<key>/format/<format>")
+    def _stat_file(self, request: Request, account: Account, key: str, format: str) -> Any:
         export = self.exports.get(key)
         if export is None:
             raise Refusal(90, "File not found")
@@ -517,3 +512,9 @@ class KetchupSimulator(KitSimulator):
         if not export["messages"]:
             raise Refusal(93, "File is empty")
         return {"error": 0, "message_data": [self._stat_row(r) for r in export["messages"]]}
+
+    @route("/message/list/<key>", methods=("DELETE",))
+    def _stat_delete(self, request: Request, account: Account, key: str) -> Any:
+        if self.exports.pop(key, None) is None:
+            raise Refusal(90, "File not found")
+        return {"error": 0}
