@@ -17,8 +17,8 @@ from smsbridge.xmlutil import build_xml, parse_xml
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request, Response
 
-__all__ = ["Refusal", "json_answer", "local_time", "method_not_allowed", "not_found", "params",
-           "text_answer", "xml_answer", "xml_fields", "xml_text"]
+__all__ = ["Refusal", "json_answer", "json_body", "local_time", "method_not_allowed", "not_found",
+           "params", "text_answer", "xml_answer", "xml_fields", "xml_text"]
 
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -91,6 +91,17 @@ def params(request: Request, *, lower: bool = False) -> dict[str, list[str]]:
         for key in source:
             merged.setdefault(key.lower() if lower else key, []).extend(source.getlist(key))
     return merged
+
+
+def json_body(request: Request, unreadable: Refusal | None = None) -> Any:
+    """The request's JSON body; when it is empty or no JSON, raise ``unreadable`` (the
+    provider's refusal) or, without one, return None."""
+    try:
+        return json.loads(request.get_data(as_text=True))
+    except ValueError:
+        if unreadable is None:
+            return None
+        raise unreadable from None
 
 
 def xml_text(value: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import secrets
 import string
 import threading
@@ -14,10 +15,13 @@ import attrs
 
 from smsbridge.testing.simulator import SimulatedMessage, utc
 
-__all__ = ["DELIVERED_PATH", "Ids", "MessageBook", "MessageRecord", "Progression"]
+__all__ = ["DELIVERED_PATH", "NEVER", "Ids", "MessageBook", "MessageRecord", "Progression"]
 
 #: The states a message goes through by default (DeliveryState values).
 DELIVERED_PATH = ("queued", "sent", "delivered")
+#: The ``not_before`` of a record held back (unpaid, canceled): it never moves and no
+#: recipient would receive it, so the ledger leaves it out.
+NEVER = math.inf
 
 
 class Ids:
@@ -188,9 +192,15 @@ class MessageBook:
         return len(self._records)
 
     def ledger(self) -> list[SimulatedMessage]:
-        """Every record as a :class:`SimulatedMessage`, timed progression applied."""
+        """Every record that will go out (not held at :data:`NEVER`) as a
+        :class:`SimulatedMessage`, timed progression applied."""
         self.tick()
-        return [record.ledger_entry() for record in self._records]
+        return [record.ledger_entry() for record in self._records if record.not_before != NEVER]
+
+    def release(self, records: Iterable[MessageRecord], at: float) -> None:
+        """Let ``records`` go out from ``at`` (:data:`NEVER`: hold them)."""
+        for record in records:
+            record.not_before = at
 
     # -- progression --------------------------------------------------------------
 

@@ -25,7 +25,7 @@ import contextlib
 import importlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -126,6 +126,8 @@ class Simulator(Routed):
     push_delays: tuple[float, ...] = ()
     #: How long one push may take before it counts as failed.
     push_timeout: ClassVar[float] = 5.0
+    #: Headers of every answer the simulator gives (a provider's web framework adds them).
+    answer_headers: ClassVar[Mapping[str, str]] = {}
     #: The distribution whose ``simulator`` extra brings werkzeug (default: derived from
     #: the module, ``smsbridge_nikita`` -> ``smsbridge-nikita``).
     distribution: ClassVar[str | None] = None
@@ -198,11 +200,14 @@ class Simulator(Routed):
 
         try:
             try:
-                return self.handle(request)
+                response = self.handle(request)
             except NoRoute as missing:
-                return self.unrouted(request, missing.allowed)
+                response = self.unrouted(request, missing.allowed)
         except Refusal as refusal:
-            return self.refuse(refusal)
+            response = self.refuse(refusal)
+        for name, value in self.answer_headers.items():
+            response.headers.setdefault(name, value)
+        return response
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         from werkzeug.wrappers import Request, Response

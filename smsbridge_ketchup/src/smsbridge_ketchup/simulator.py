@@ -44,7 +44,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from smsbridge.testing.accounts import Account, Money
-from smsbridge.testing.answers import Refusal, local_time, text_answer
+from smsbridge.testing.answers import Refusal, json_body, local_time, text_answer
 from smsbridge.testing.kit import KitSimulator
 from smsbridge.testing.messages import MessageRecord
 from smsbridge.testing.routes import route
@@ -71,6 +71,7 @@ _NOT_VIBER_PATH = ("queued", "undelivered")
 _COUNTRIES = (("AE", "United Arab Emirates", "424"), ("AF", "Afghanistan", "412"),
               ("UA", "Ukraine", "255"))
 _CREATE = ("PUT", "POST")
+_BAD_PAYLOAD = Refusal(24, "Invalid request payload")
 
 
 def _whole(value: Any) -> int | None:
@@ -80,13 +81,6 @@ def _whole(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
     return None
-
-
-def _json(request: Request) -> Any:
-    try:
-        return json.loads(request.get_data(as_text=True))
-    except ValueError:
-        raise Refusal(24, "Invalid request payload") from None
 
 
 def _answer(payload: Any, status: int = 200) -> Response:
@@ -204,10 +198,10 @@ class KetchupSimulator(KitSimulator):
             phones = body.get("phones")
             if not isinstance(phones, list) or not phones or not all(
                     isinstance(phone, dict) for phone in phones):
-                raise Refusal(24, "Invalid request payload")
+                raise _BAD_PAYLOAD
             sources = phones if destination == "individual" else [body] * len(phones)
         else:
-            raise Refusal(24, "Invalid request payload")
+            raise _BAD_PAYLOAD
         entries = [{"msisdn": phone.get("msisdn"), "reference": phone.get("reference"),
                     "originator": source.get("originator"), "body": source.get("body")}
                    for phone, source in zip(phones, sources, strict=True)]
@@ -236,7 +230,7 @@ class KetchupSimulator(KitSimulator):
 
     @route("/sms/create", methods=_CREATE)
     def _sms_create(self, request: Request, account: Account) -> Any:
-        entries, destination = self._sms_entries(_json(request))
+        entries, destination = self._sms_entries(json_body(request, _BAD_PAYLOAD))
         if destination == "phone":
             # The platform answers one message inside "result", a refused one too: a
             # failed message, not a refused request.
@@ -321,7 +315,7 @@ class KetchupSimulator(KitSimulator):
     @route("/sms/price", methods=_CREATE, defaults={"module": "sms"})
     @route("/viber/price", methods=_CREATE, defaults={"module": "viber"})
     def _price(self, request: Request, account: Account, module: str) -> Any:
-        body = _json(request)
+        body = json_body(request, _BAD_PAYLOAD)
         if module == "sms":
             total = sum((SMS_PRICE * segments(e["body"]).parts
                          for e in self._sms_entries(body)[0]), Decimal(0))
@@ -374,7 +368,7 @@ class KetchupSimulator(KitSimulator):
 
     @route("/viber/create", methods=_CREATE)
     def _viber_create(self, request: Request, account: Account) -> Any:
-        recipients = self._viber_recipients(_json(request))
+        recipients = self._viber_recipients(json_body(request, _BAD_PAYLOAD))
         new = [r for r in recipients if ("viber", r["reference"]) not in self.references]
         if not account.can_pay(VIBER_PRICE * len(new)):
             raise Refusal(8, "Not enough money")
@@ -475,7 +469,7 @@ class KetchupSimulator(KitSimulator):
 
     @route("/stat/create", methods=("POST",))
     def _stat_create(self, request: Request, account: Account) -> Any:
-        body = _json(request)
+        body = json_body(request, _BAD_PAYLOAD)
         if not isinstance(body, dict):
             raise Refusal(7, "Invalid parameters")
         if len(self.exports) >= MAX_EXPORTS:

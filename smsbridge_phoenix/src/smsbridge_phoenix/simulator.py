@@ -26,23 +26,20 @@ Accounts (login = token), the message book, the ledger, faults and latency come 
 
 from __future__ import annotations
 
-import json
-import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import attrs
 
 from smsbridge.testing.accounts import Account, Money, money
-from smsbridge.testing.answers import Refusal, json_answer, text_answer
+from smsbridge.testing.answers import Refusal, json_answer, json_body, text_answer
 from smsbridge.testing.kit import KitSimulator
-from smsbridge.testing.messages import MessageRecord
+from smsbridge.testing.messages import NEVER, MessageRecord
 from smsbridge.testing.routes import NoRoute, route
-from smsbridge.testing.simulator import SimulatedMessage
 from smsbridge.text import segments
 
 if TYPE_CHECKING:
@@ -54,12 +51,8 @@ DEMO_TOKEN = "demo-token"
 _DATE_FORMAT = "%d.%m.%Y %H:%M:%S"
 _PHONE = re.compile(r"^(?:380|80|0)?71\d{6,7}$")
 _MAX_TEXT = 5000
-_HEADERS = {"X-Content-Type-Options": "nosniff", "X-XSS-Protection": "1; mode=block",
-            "Cache-Control": "no-cache, no-store, max-age=0, must-revalidate",
-            "Pragma": "no-cache", "Expires": "0", "X-Frame-Options": "DENY"}
 #: A record's step -> its dispatch's status.
 _STATUSES = ("IN_QUEUE", "ACTIVE", "CLOSED")
-_NEVER = math.inf  # the not_before of a dispatch that may not go out (unpaid, canceled)
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -80,10 +73,6 @@ class Dispatch:
         """The status ``/dispatches/{id}`` answers."""
         return self.held or _STATUSES[self.records[0].step]
 
-    def release(self, at: float) -> None:
-        """Let the records go out from ``at`` (``_NEVER``: never)."""
-        for record in self.records:
-            record.not_before = at
 
 
 #: The address books of the document's examples.
@@ -99,6 +88,11 @@ class PhoenixSimulator(KitSimulator):
     """
 
     root = "/sms-api"
+    #: Spring Security's headers, on every answer of the document.
+    answer_headers: ClassVar[Mapping[str, str]] = {
+        "X-Content-Type-Options": "nosniff", "X-XSS-Protection": "1; mode=block",
+        "Cache-Control": "no-cache, no-store, max-age=0, must-revalidate",
+        "Pragma": "no-cache", "Expires": "0", "X-Frame-Options": "DENY"}
 
     def __init__(self, *, token: str = DEMO_TOKEN, balance: Money = Decimal("100"),
                  price: Money = Decimal("1.5"), credit_limit: Money | None = None,
@@ -124,12 +118,6 @@ class PhoenixSimulator(KitSimulator):
         return super().add_account(login, password, balance=balance, price=self.price,
                                    active=not blocked, extra=extra, **fields)
 
-    def ledger(self) -> list[SimulatedMessage]:
-        """Every phone of every dispatch that will go out (not unpaid, not canceled)."""
-        with self.lock:
-            self.messages.tick()
-            return [r.ledger_entry() for r in self.messages if r.not_before != _NEVER]
-
     def top_up(self, amount: Money, token: str | None = None) -> None:
         """Put money on an account (the demo account by default)."""
         with self.lock:
@@ -145,7 +133,7 @@ class PhoenixSimulator(KitSimulator):
         """The document's error body, ``{"code", "message"}``; none for an HTTP refusal."""
         if refusal.code == "":
             return _empty(refusal.status)
-        return _json({"code": refusal.code, "message": refusal.description}, refusal.status)
+        return json_answer({"code": refusal.code, "message": refusal.description}, refusal.status)
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), timezone.utc)
@@ -169,12 +157,12 @@ class PhoenixSimulator(KitSimulator):
     def unrouted(self, request: Request, allowed: tuple[str, ...]) -> Response:
         """Spring's JSON 405 or 404."""
         if allowed:
-            return _json({"status": 405, "error": "Method Not Allowed"}, 405)
-        return _json({"status": 404, "error": "Not Found", "path": request.path}, 404)
+            return json_answer({"status": 405, "error": "Method Not Allowed"}, 405)
+        return json_answer({"status": 404, "error": "Not Found", "path": request.path}, 404)
 
     @route("/addressbooks")
     def _address_books(self, request: Request, account: Account) -> Response:
-        return _json([{"id": i, "name": name}
+        return json_answer([{"id": i, "name": name}
                       for i, (name, _) in sorted(account.extra["books"].items())])
 
     @route("/addressbooks/<int:book_id>/contacts")
@@ -183,11 +171,11 @@ class PhoenixSimulator(KitSimulator):
         if book is None:
             raise Refusal("ADDRESS_BOOK_NOT_FOUND", f"Адресная книга {book_id} не найдена",
                           status=404)
-        return _json([{"phone": c["phone"], "comment": c.get("comment")} for c in book[1]])
+        return json_answer([{"phone": c["phone"], "comment": c.get("comment")} for c in book[1]])
 
     @route("/dispatches", methods=("POST",))
     def _create(self, request: Request, account: Account) -> Response:
-        body = _body(request)
+        body = json_body(request)
         if not isinstance(body, dict):
             raise _invalid("тело запроса не может быть пусто")
         text, phones = body.get("message"), body.get("phonesList")
@@ -214,12 +202,12 @@ class PhoenixSimulator(KitSimulator):
         parts, dispatch_id = segments(text).parts, int(self.ids.next())
         records = [self.messages.add(id=str(dispatch_id), login=account.login, recipient=p,
                                      text=text, parts=parts, cost=account.cost(parts),
-                                     path=self.path_for(p), not_before=_NEVER) for p in phones]
+                                     path=self.path_for(p), not_before=NEVER) for p in phones]
         dispatch = Dispatch(id=dispatch_id, text=text, phones=list(phones), date_send=date_send,
                             cost=account.cost(parts, len(phones)), records=records)
         self._charge(account, dispatch)
         self.dispatches.append(dispatch)
-        return _json(dispatch.id)
+        return json_answer(dispatch.id)
 
     def _charge(self, account: Account, dispatch: Dispatch) -> None:
         """Pay for a dispatch and let it go out, or hold it as NOT_ENOUGH_MONEY."""
@@ -229,7 +217,7 @@ class PhoenixSimulator(KitSimulator):
         account.balance -= dispatch.cost
         account.extra["fees"] += dispatch.cost
         dispatch.held = None
-        dispatch.release(dispatch.date_send.timestamp())
+        self.messages.release(dispatch.records, dispatch.date_send.timestamp())
 
     def _find(self, account: Account, dispatch_id: Any, missing: str) -> Dispatch:
         if isinstance(dispatch_id, bool) or not isinstance(dispatch_id, int) or dispatch_id < 1:
@@ -243,7 +231,7 @@ class PhoenixSimulator(KitSimulator):
     def _dispatch(self, request: Request, account: Account, dispatch_id: int) -> Response:
         dispatch = self._find(account, dispatch_id, "DISPATCH_NOT_FOUND")
         self.messages.tick(dispatch.records)  # timed progression: the state now
-        answer = _json({
+        answer = json_answer({
             "idDispatch": dispatch.id, "dateSend": self._date(dispatch.date_send),
             "dateToClose": self._date(dispatch.date_send + timedelta(days=1)),
             "status": dispatch.status, "messagesCount": len(dispatch.phones),
@@ -263,7 +251,7 @@ class PhoenixSimulator(KitSimulator):
             account.balance += dispatch.cost
             account.extra["fees"] -= dispatch.cost
         dispatch.held = "CANCELED"
-        dispatch.release(_NEVER)
+        self.messages.release(dispatch.records, NEVER)
         return _empty()
 
     @route("/dispatches/run", methods=("POST",))
@@ -284,34 +272,22 @@ class PhoenixSimulator(KitSimulator):
             credit = {"limit": float(extra["credit_limit"]),
                       "dateStart": today.strftime("%d.%m.%Y"),
                       "dateEnd": (today + timedelta(days=31)).strftime("%d.%m.%Y")}
-        return _json({"balance": float(account.balance),
+        return json_answer({"balance": float(account.balance),
                       "beginningPeriodBalance": float(extra["beginning_balance"]),
                       "limit": float(extra["credit_limit"] or 0), "creditLimit": credit,
                       "currentPayments": float(extra["payments"]),
                       "currentFees": float(extra["fees"])})
 
 
-def _json(payload: Any, status: int = 200) -> Response:
-    """A JSON answer with the document's headers."""
-    return json_answer(payload, status, headers=_HEADERS)
-
-
 def _empty(status: int = 200) -> Response:
-    return text_answer("", status, headers=_HEADERS)
+    return text_answer("", status)
 
 
 def _invalid(message: str, code: str = "ARGUMENT_NOT_VALID") -> Refusal:
     return Refusal(code, message, status=400)
 
 
-def _body(request: Request) -> Any:
-    try:
-        return json.loads(request.get_data(as_text=True) or "null")
-    except ValueError:
-        return None
-
-
 def _target(request: Request) -> Any:
     """The ``idDispatch`` of a cancel or run request."""
-    body = _body(request)
+    body = json_body(request)
     return body.get("idDispatch") if isinstance(body, dict) else None

@@ -1,0 +1,86 @@
+"""The simulator kit's helpers beyond routing: JSON bodies, headers on every answer, held
+records (over HTTP on 127.0.0.1 where a request is involved)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import pytest
+import requests
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request, Response
+
+from smsbridge.testing.answers import Refusal, json_answer, json_body
+from smsbridge.testing.messages import NEVER, MessageBook
+from smsbridge.testing.routes import route
+from smsbridge.testing.simulator import Simulator
+
+
+def request(data: bytes) -> Request:
+    return Request(EnvironBuilder("/", method="POST", data=data).get_environ())
+
+
+def test_json_body_reads_json_or_refuses_as_the_provider() -> None:
+    unreadable = Refusal(24, "Invalid request payload")
+
+    assert json_body(request(b'{"a": [1, "\xc3\xa9"]}')) == {"a": [1, "é"]}
+    assert json_body(request(b"null"), unreadable) is None
+    for data in (b"", b"{", b"not json"):
+        assert json_body(request(data)) is None
+        with pytest.raises(Refusal) as refused:
+            json_body(request(data), unreadable)
+        assert refused.value is unreadable
+
+
+class Framework(Simulator):
+    """A provider whose web framework adds headers to every answer."""
+
+    answer_headers: ClassVar[dict[str, str]] = {"X-Frame-Options": "DENY",
+                                                "Cache-Control": "no-cache"}
+
+    def client_settings(self, base_url: str) -> dict[str, Any]:
+        return {"base_url": base_url}
+
+    @route("/ok")
+    def _ok(self, request: Request) -> Response:
+        return json_answer({"ok": True}, headers={"Cache-Control": "max-age=5"})
+
+    @route("/refused")
+    def _refused(self, request: Request) -> Response:
+        raise Refusal(3, "no", status=403)
+
+
+@pytest.fixture
+def url() -> Iterator[str]:
+    with Framework().serve() as served:
+        yield served
+
+
+def test_answer_headers_go_on_every_answer_a_handlers_own_winning(url: str) -> None:
+    ok = requests.get(url + "/ok", timeout=5)
+    assert (ok.headers["X-Frame-Options"], ok.headers["Cache-Control"]) == ("DENY",
+                                                                              "max-age=5")
+    for path, status in (("/refused", 403), ("/nothing", 404)):
+        answer = requests.get(url + path, timeout=5)
+        assert (answer.status_code, answer.headers["X-Frame-Options"],
+                answer.headers["Cache-Control"]) == (status, "DENY", "no-cache")
+
+
+def test_held_records_stay_out_of_the_ledger_until_released() -> None:
+    now = [1000.0]
+    book = MessageBook(lambda: now[0])
+    held = book.add(id="1", recipient="111", text="held", not_before=NEVER)
+    book.add(id="2", recipient="222", text="free")
+
+    assert [m.recipient for m in book.ledger()] == ["222"]
+    assert book.step(held) is False
+
+    book.release([held], 1500.0)
+    assert [m.recipient for m in book.ledger()] == ["111", "222"]
+    assert book.step(held) is False  # not due before 1500
+    now[0] = 1500.0
+    assert book.step(held) is True
+    assert held.state == "sent"
+    book.release([held], NEVER)
+    assert [m.recipient for m in book.ledger()] == ["222"]
