@@ -3,7 +3,7 @@
 A driver declares what its provider takes (settings class, chunk size, send options,
 sender rule, features), implements its operations as hook methods marked with
 :data:`smsbridge.hookimpl`, builds requests and reads answers in its ``api`` module, and
-makes every request through :meth:`Driver.request`, which returns an
+makes every request through :meth:`Driver.perform`, which returns an
 :class:`~smsbridge.answers.Answer` whose methods are the one error builder.
 """
 
@@ -201,30 +201,6 @@ class Driver(Generic[SettingsT]):
             if self._transport is not None:
                 self._transport.grow_pool(count)
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        operation: str,
-        send: bool = False,
-        idempotent: bool = True,
-        **options: Any,
-    ) -> Answer:
-        """Make one request through the transport and return the answer to read.
-
-        :param operation: the smsbridge operation, for errors and logs.
-        :param send: True when the request creates messages (or HLR requests): errors
-            about its answer then say what it proves (a refusal, or DeliveryUnknown).
-        :param idempotent: False when repeating the request would repeat its effect
-            (a send to a provider that does not deduplicate by our id).
-        :param options: ``params``, ``data``, ``json``, ``files``, ``headers``.
-        """
-        response = self.transport.request(method, path, operation=operation, send=send,
-                                          idempotent=idempotent, **options)
-        return Answer.of(response, provider=self.name, operation=operation, is_send=send,
-                         redactor=self.redactor)
-
     def perform(self, request: Request, *, operation: str, send: bool = False,
                 idempotent: bool = True) -> Answer:
         """Make a request the driver's ``api`` module built; return the answer to read.
@@ -235,9 +211,12 @@ class Driver(Generic[SettingsT]):
         :param idempotent: False when repeating the request would repeat its effect
             (a send to a provider that does not deduplicate by our id).
         """
-        return self.request(request.method, request.path, operation=operation, send=send,
-                            idempotent=idempotent, params=request.params, data=request.data,
-                            json=request.json, files=request.files, headers=request.headers)
+        response = self.transport.request(
+            request.method, request.path, operation=operation, send=send,
+            idempotent=idempotent, params=request.params, data=request.data,
+            json=request.json, files=request.files, headers=request.headers)
+        return Answer.of(response, provider=self.name, operation=operation, is_send=send,
+                         redactor=self.redactor)
 
     def check_message(self, message: Message) -> None:
         """Check what one message says against what the provider takes; raise
