@@ -2,32 +2,35 @@
 
 A simulator declares its provider's endpoints on the methods that answer them::
 
-    class NikitaSimulator(KitSimulator):
-        root = "/api"
+    class KetchupSimulator(KitSimulator):
+        root = "/rest"
 
-        @route("/message", methods=("POST",))
-        def _message(self, fields, address): ...
+        @route("/sms/create", methods=("PUT", "POST"))
+        def _sms_create(self, request, account): ...
 
-        @route("/sms/<message_id>", "/sms/reference/<reference>")  # several rules
-        def _status(self, request, message_id=None, reference=None): ...
+        @route("/<any(sms, viber):module>/<message_id>",  # several rules, one handler
+               "/<any(sms, viber):module>/reference/<reference>")
+        def _status(self, request, account, module, message_id="", reference=""): ...
 
-        def handle(self, request):  # reading the request before the handler is called
-            handler = self.route_for(request)
-            ...
-            return handler(fields, request.remote_addr)
+        @route("/sms/prices", defaults={"module": "sms"})  # stacked, with defaults
+        @route("/hlr/prices", defaults={"module": "hlr"})
+        def _prices(self, request, account, module): ...
 
-Rules are werkzeug's (``<name>``, ``<int:name>``, ...), relative to the class's ``root``;
-a trailing slash (werkzeug's ``strict_slashes=False``) and doubled slashes in a request's
-path are ignored.
-``ignore_case = True`` matches paths whatever their letter case (ASP.NET and PHP servers
-do; the values a rule captures are then lower-cased too). ``methods`` default to GET
-(werkzeug adds HEAD to it).
+        def handle(self, request):  # the API key first, then the route
+            account = ...
+            return _answer(self.route_for(request)(request, account))
 
-:meth:`Routed.route_for` gives the handler of a request (a bound method with the rule's
-values bound) or raises :class:`NoRoute`; the simulator renders that through
-:meth:`Routed.unrouted` in its provider's shape (by default the 404 or 405 a web server
-answers). The default :meth:`~smsbridge.testing.simulator.Simulator.handle` calls the
-handler with the request, under the simulator's lock.
+Rules are werkzeug's (``<name>``, ``<int:name>``, ``<any(a, b):name>``), relative to
+the class's ``root``; a trailing slash (werkzeug's ``strict_slashes=False``) and doubled
+slashes in a request's path are ignored. ``ignore_case = True`` matches paths whatever
+their letter case (ASP.NET and PHP servers do; the values a rule captures are then
+lower-cased too). ``methods`` default to GET (werkzeug lets HEAD in too).
+
+:meth:`Routed.route_for` gives the handler of a request (the bound method, the rule's
+values and defaults bound as keywords) or raises :class:`NoRoute`; the simulator answers
+that through :meth:`Routed.unrouted` in its provider's shape (by default the 404 or 405
+a web server gives). The default :meth:`~smsbridge.testing.simulator.Simulator.handle`
+calls the handler with the request, under the simulator's lock.
 
 werkzeug is imported when the first request is matched, so a simulator module imports
 without the ``simulator`` extra.
