@@ -1,0 +1,139 @@
+"""The ASP.NET provider family's wire (Devino, Stream): what their simulators share.
+
+Both providers run ASP.NET services and answer the same way (their documents, ``devino.txt``
+Table 11 and ``stream.txt`` section 4.1): JSON with dates as ``"\\/Date(ms)\\/"``, errors as
+``{"Code": n, "Desc": "..."}`` with one code -> HTTP status table, the binder's
+"X can not be null or empty Parameter name: X" for a missing parameter (code 1), a login by
+login and password (code 4 when refused) for a session id that expires (code 3: never
+issued, code 4: expired). :class:`DotNetSimulator` holds all of it, so a family simulator
+keeps only its routes, checks and answer shapes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from smsbridge.testing.accounts import Account
+from smsbridge.testing.answers import Refusal, text_answer
+from smsbridge.testing.kit import SessionSimulator
+from smsbridge.testing.sessions import ExpiredSession, SessionError
+
+if TYPE_CHECKING:
+    from werkzeug.wrappers import Request, Response
+
+__all__ = ["HTTP_STATUS", "JSON_TYPE", "NEVER", "DotNetSimulator", "Params", "dotnet_date",
+           "dotnet_json", "null_or_empty", "read_params", "utc_timestamp"]
+
+#: HTTP status of each error code (Devino Table 11, Stream section 4.1; others 400).
+HTTP_STATUS = {1: 400, 2: 400, 3: 400, 4: 401, 5: 403, 6: 400, 7: 403, 8: 500, 9: 500, 10: 400}
+JSON_TYPE = "application/json; charset=utf-8"
+#: DateTime.MinValue, as .NET writes a date that was never set.
+NEVER = "/Date(-62135596800000)/"
+
+#: Parameters by lower-cased name, every value each was given.
+Params = dict[str, list[str]]
+
+_INDEXED = re.compile(r"^(.+)\[\d+\]$")
+
+
+def dotnet_date(seconds: float | None) -> str | None:
+    """A clock reading as .NET's JSON date ``/Date(ms)/`` (None stays None: never)."""
+    return None if seconds is None else f"/Date({int(seconds * 1000)})/"
+
+
+def dotnet_json(payload: Any, status: int = 200) -> Response:
+    """``payload`` as the family's JSON answer, dates escaped as ``\\/Date(ms)\\/``."""
+    # .NET serializers escape the slashes around a date; that is what goes on the wire.
+    text = json.dumps(payload, ensure_ascii=False).replace("/Date(", "\\/Date(")
+    return text_answer(text.replace(")/", ")\\/"), status, content_type=JSON_TYPE)
+
+
+def null_or_empty(name: str, *, shown: str | None = None, separator: str = " ") -> Refusal:
+    """Code 1 for a missing parameter, in the binder's words (``shown`` names it in the text)."""
+    return Refusal(1, f"{shown or name} can not be null or empty{separator}Parameter name: {name}")
+
+
+def _bind(merged: Params, key: str, value: Any, arrays: bool) -> None:
+    # ASP.NET binds "Name[0]" to the array "Name"; names are case-insensitive.
+    indexed = _INDEXED.match(key) if arrays else None
+    name = (indexed.group(1) if indexed else key).lower()
+    values = value if isinstance(value, list) else [value]
+    merged.setdefault(name, []).extend("" if v is None else str(v) for v in values)
+
+
+def read_params(request: Request, *, json_body: bool = True, arrays: bool = True) -> Params:
+    """Query, form (and JSON body) parameters as ASP.NET MVC's value providers bind them:
+    names case-insensitive, ``Name[0]`` bound to ``Name`` when ``arrays``."""
+    merged: Params = {}
+    for source in (request.args, request.form):
+        for key in source:
+            for value in source.getlist(key):
+                _bind(merged, key, value, arrays)
+    body = request.get_json(silent=True) if json_body and request.is_json else None
+    if isinstance(body, dict):
+        for key, value in body.items():
+            _bind(merged, key, value, arrays)
+    return merged
+
+
+def utc_timestamp(value: str, layouts: Sequence[str] = ("%Y-%m-%dT%H:%M:%S",)) -> float | None:
+    """A UTC date as the family writes it, as a clock reading; None when it is not one."""
+    for layout in layouts:
+        try:
+            return datetime.strptime(value, layout).replace(tzinfo=timezone.utc).timestamp()
+        except ValueError:
+            continue
+    return None
+
+
+class DotNetSimulator(SessionSimulator):
+    """A :class:`SessionSimulator` answering in the family's JSON and ``{"Code", "Desc"}``.
+
+    Subclasses set the descriptions their provider gives and ``null_separator`` (what
+    stands between "... or empty" and "Parameter name"), and route requests to handlers.
+    """
+
+    session_lifetime: ClassVar[float] = 120 * 60.0
+    #: Desc of code 3: a session id the provider never issued.
+    unknown_session: ClassVar[str] = "Invalid session id"
+    #: Desc of code 4: an expired session id.
+    expired_session: ClassVar[str] = "SessionID expired"
+    #: Desc of code 4 at login: wrong login or password.
+    bad_login: ClassVar[str] = "Invalid user login or password"
+    null_separator: ClassVar[str] = " "
+
+    def refuse(self, refusal: Refusal) -> Response:
+        """Answer ``{"Code": n, "Desc": "..."}`` with the code's HTTP status."""
+        return dotnet_json({"Code": refusal.code, "Desc": refusal.description},
+                           HTTP_STATUS.get(int(refusal.code), 400))
+
+    def missing(self, name: str, shown: str | None = None) -> Refusal:
+        """Code 1 for the missing parameter ``name``."""
+        return null_or_empty(name, shown=shown, separator=self.null_separator)
+
+    def required(self, params: Params, name: str, *, shown: str | None = None) -> str:
+        """The first value of ``name`` (any letter case); code 1 when missing or empty."""
+        values = params.get(name.lower())
+        if not values or not values[0]:
+            raise self.missing(name, shown)
+        return values[0]
+
+    def log_in(self, login: str, password: str) -> Account:
+        """The account of ``login`` and ``password``; code 4 when they do not match."""
+        account = self.accounts.authenticate(login, password)
+        if account is None:
+            raise Refusal(4, self.bad_login)
+        return account
+
+    def session_account(self, sid: str) -> Account:
+        """The account session ``sid`` belongs to; code 3 (unknown) or 4 (expired)."""
+        try:
+            return self.accounts[self.sessions.login_of(sid)]
+        except ExpiredSession:
+            raise Refusal(4, self.expired_session) from None
+        except SessionError:
+            raise Refusal(3, self.unknown_session) from None

@@ -1,0 +1,122 @@
+"""The ASP.NET family's simulator kit (smsbridge.testing.dotnet), over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+import requests
+from werkzeug.wrappers import Request, Response
+
+from smsbridge.testing.answers import not_found
+from smsbridge.testing.dotnet import (
+    DotNetSimulator,
+    dotnet_date,
+    dotnet_json,
+    null_or_empty,
+    read_params,
+    utc_timestamp,
+)
+
+START = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc).timestamp()
+
+
+class Family(DotNetSimulator):
+    """``/login`` (a session id), ``/echo`` (the bound parameters), ``/when`` (dates)."""
+
+    session_lifetime = 60.0
+
+    def __init__(self) -> None:
+        self.now = START
+        super().__init__(clock=lambda: self.now)
+        self.add_account("acme", "pässword")
+
+    def client_settings(self, base_url: str) -> dict[str, Any]:
+        return {"base_url": base_url}
+
+    def handle(self, request: Request) -> Response:
+        params = read_params(request)
+        with self.lock:
+            if request.path == "/login":
+                account = self.log_in(self.required(params, "Login"),
+                                      self.required(params, "Password"))
+                return dotnet_json(self.sessions.open(account.login))
+            if request.path == "/echo":
+                account = self.session_account(self.required(params, "SessionID"))
+                return dotnet_json({"login": account.login, "params": params})
+            if request.path == "/when":
+                return dotnet_json({"never": None, "now": dotnet_date(self.clock())})
+        return not_found()
+
+
+@pytest.fixture
+def family() -> Family:
+    return Family()
+
+
+@pytest.fixture
+def url(family: Family) -> Iterator[str]:
+    with family.serve() as base:
+        yield base
+
+
+def _login(url: str) -> str:
+    sid = requests.post(f"{url}/login", data={"login": "acme", "PASSWORD": "pässword"},
+                        timeout=5).json()
+    assert isinstance(sid, str)
+    return sid
+
+
+def test_dates_go_on_the_wire_with_escaped_slashes(url: str) -> None:
+    answer = requests.get(f"{url}/when", timeout=5)
+    assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert answer.text == '{"never": null, "now": "\\/Date(1772344800000)\\/"}'
+    assert answer.json() == {"never": None, "now": "/Date(1772344800000)/"}
+
+
+def test_refusals_are_code_and_desc_with_the_family_status(url: str, family: Family) -> None:
+    missing = requests.get(f"{url}/login?login=acme", timeout=5)
+    assert (missing.status_code, missing.json()) == (400, {
+        "Code": 1, "Desc": "Password can not be null or empty Parameter name: Password"})
+    wrong = requests.get(f"{url}/login?login=acme&password=nope", timeout=5)
+    assert (wrong.status_code, wrong.json()) == (401, {
+        "Code": 4, "Desc": "Invalid user login or password"})
+    unknown = requests.get(f"{url}/echo?sessionid=NOPE", timeout=5)
+    assert (unknown.status_code, unknown.json()) == (400, {
+        "Code": 3, "Desc": "Invalid session id"})
+    sid = _login(url)
+    family.now += 60
+    expired = requests.get(f"{url}/echo", params={"SessionId": sid}, timeout=5)
+    assert (expired.status_code, expired.json()) == (401, {
+        "Code": 4, "Desc": "SessionID expired"})
+    assert family.logins == 1
+
+
+def test_parameters_bind_as_asp_net_binds_them(url: str) -> None:
+    sid = _login(url)
+    answer = requests.post(f"{url}/echo?SessionID={sid}&Name=query", timeout=5, json={
+        "name": "json", "Numbers[0]": "1", "numbers[1]": 2, "List": ["a", "b"], "Gone": None})
+    assert answer.json() == {"login": "acme", "params": {
+        "sessionid": [sid], "name": ["query", "json"], "numbers": ["1", "2"],
+        "list": ["a", "b"], "gone": [""]}}
+    form = requests.post(f"{url}/echo", data={"sessionid": sid, "To[0]": "7", "To[1]": "8"},
+                         timeout=5)
+    assert form.json()["params"] == {"sessionid": [sid], "to": ["7", "8"]}
+
+
+def test_reading_without_a_json_body_or_arrays() -> None:
+    request = Request.from_values("/x?A[0]=1&b=2", method="POST", json={"c": 3})
+    assert read_params(request, json_body=False, arrays=False) == {"a[0]": ["1"], "b": ["2"]}
+
+
+def test_null_or_empty_text_and_dates() -> None:
+    refusal = null_or_empty("messageId", shown="MessageID", separator="\r\n")
+    assert (refusal.code, refusal.description) == (
+        1, "MessageID can not be null or empty\r\nParameter name: messageId")
+    assert dotnet_date(None) is None
+    assert dotnet_date(1.5) == "/Date(1500)/"
+    assert utc_timestamp("2026-03-01T06:00:00") == START
+    assert utc_timestamp("2026-03-01T06:00", ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M")) == START
+    assert utc_timestamp("2026-03-01") is None
