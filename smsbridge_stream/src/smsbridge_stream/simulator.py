@@ -21,21 +21,28 @@ latency come from the kit (``docs/simulators.md``). A message moves one step per
 
 from __future__ import annotations
 
-import itertools
 import json
 import string
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from smsbridge.testing.accounts import Account, Money
 from smsbridge.testing.answers import Refusal, not_found, params, text_answer
-from smsbridge.testing.kit import SessionSimulator
+from smsbridge.testing.dotnet import (
+    JSON_TYPE,
+    NEVER,
+    DotNetSimulator,
+    dotnet_date,
+    dotnet_json,
+    null_or_empty,
+    utc_timestamp,
+)
+from smsbridge.testing.inbox import Inbox, between, ratio, tally
+from smsbridge.testing.inbox import IncomingMessage as SimIncoming
 from smsbridge.testing.messages import Ids, MessageRecord
-from smsbridge.testing.sessions import ExpiredSession, Sessions, UnknownSession
+from smsbridge.testing.reports import NotReady, Reports, UnknownReport
+from smsbridge.testing.sessions import SessionError, Sessions
 from smsbridge.text import segments
 
 if TYPE_CHECKING:
@@ -47,44 +54,16 @@ SESSION_LIFETIME = 120 * 60
 #: The kit's record under the name this module always exported.
 SimMessage = MessageRecord
 
-_JSON = "application/json; charset=utf-8"
-_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
-# HTTP status of each REST error code (section 4.1).
-_HTTP = {1: 400, 2: 400, 3: 400, 4: 401, 5: 403, 6: 400, 7: 403, 8: 500, 9: 500, 10: 400}
 #: Kit state -> the document's state code and description (section 3.6).
 _STATES = {"queued": (-1, "Sent"), "sent": (-1, "Sent"), "delivered": (0, "Delivered"),
            "undelivered": (42, "Not delivered"), "expired": (46, "Expired")}
+#: Where Statistic counts a state code.
+_COUNTED_AS = {0: "Delivered", 42: "NotDelivered", -1: "InProgress", 46: "Expired"}
+#: all_stat's ``state`` filter -> the state code it keeps.
+_WANTED = {"deliver": 0, "not_deliver": 42, "expired": 46, "sent": -1}
 #: The platform's answer for a message id it does not know.
-_UNKNOWN_STATE = 255
-#: DateTime.MinValue, as .NET writes a date that was never set.
-_NEVER = "/Date(-62135596800000)/"
-
-
-@attrs.define(kw_only=True)
-class SimIncoming:
-    """A message a handset sent to one of the account's numbers."""
-
-    id: int
-    login: str
-    sender: str
-    recipient: str
-    text: str
-    prefix: str
-    created: float
-
-
-@attrs.define(kw_only=True)
-class _Report:
-    id: int
-    login: str
-    file_format: str
-    rows: list[MessageRecord]
-    polls_left: int
-
-
-def _required(name: str) -> Refusal:
-    return Refusal(1, f"{name[0].upper()}{name[1:]} can not be null or empty\r\n"
-                      f"Parameter name: {name}")
+_UNKNOWN_STATE = {"State": 255, "ReportedDateUtc": NEVER, "StateDescription": "Unknown",
+                  "Price": "0"}
 
 
 def _text(message: str) -> Refusal:
@@ -92,28 +71,17 @@ def _text(message: str) -> Refusal:
     return Refusal("text", message, text=True)
 
 
-def _dotnet(timestamp: float) -> str:
-    return f"/Date({int(timestamp * 1000)})/"
-
-
-def _dumps(payload: Any) -> str:
-    # The provider writes dates as "\/Date(ms)\/", as .NET serializers do.
-    return json.dumps(payload, ensure_ascii=False).replace("/Date(", "\\/Date(").replace(
-        ")/", ")\\/")
-
-
-def _json(payload: Any, status: int = 200) -> Response:
-    return text_answer(_dumps(payload), status, content_type=_JSON)
+def _required(name: str) -> Refusal:
+    return null_or_empty(name, shown=name[0].upper() + name[1:], separator="\r\n")
 
 
 def _parse_date(value: str | None, name: str) -> float:
     if not value:
         raise _required(name)
-    try:
-        parsed = datetime.strptime(value, _DATE_FORMAT)
-    except ValueError:
-        raise Refusal(2, f"Invalid {name}") from None
-    return parsed.replace(tzinfo=timezone.utc).timestamp()
+    found = utc_timestamp(value)
+    if found is None:
+        raise Refusal(2, f"Invalid {name}")
+    return found
 
 
 def _number(number: str) -> str:
@@ -127,7 +95,7 @@ def _code(record: MessageRecord) -> int:
     return _STATES[record.state][0]
 
 
-class StreamSimulator(SessionSimulator):
+class StreamSimulator(DotNetSimulator):
     """Stateful Stream Telecom REST simulator.
 
     :param accounts: login -> password (default ``{"demo": "demo-password"}``).
@@ -143,6 +111,7 @@ class StreamSimulator(SessionSimulator):
 
     first_id = 371324579
     session_lifetime = SESSION_LIFETIME
+    unknown_session = "InvalidSessionID"
 
     def __init__(self, *, accounts: Mapping[str, str] | None = None,
                  balance: Money = Decimal("100"), price_per_part: Money = Decimal("0.5"),
@@ -159,11 +128,17 @@ class StreamSimulator(SessionSimulator):
         for number in failing_numbers:
             self.fail(number)
         self.doc_bulk_format = doc_bulk_format
-        self.report_polls = report_polls
-        self.incoming: list[SimIncoming] = []
-        self.reports: dict[int, _Report] = {}
-        self._incoming_ids = itertools.count(5126)
-        self._report_ids = itertools.count(12124)
+        self.incoming = Inbox(self.clock, first_id=5126)
+        self.reports = Reports(Ids(12124), polls=report_polls)
+
+    @property
+    def report_polls(self) -> int:
+        """How many fetches of a new detailed report answer "not ready"."""
+        return self.reports.polls
+
+    @report_polls.setter
+    def report_polls(self, polls: int) -> None:
+        self.reports.polls = polls
 
     def client_settings(self, base_url: str) -> dict[str, Any]:
         """Settings connecting the Stream driver to the demo account."""
@@ -175,19 +150,18 @@ class StreamSimulator(SessionSimulator):
                      created: float | None = None) -> SimIncoming:
         """Record a message a handset sent to the account."""
         with self.lock:
-            message = SimIncoming(
-                id=next(self._incoming_ids), login=login or self.account.login,
-                sender=sender, recipient=recipient, text=text, prefix=prefix,
-                created=self.clock() if created is None else created)
-            self.incoming.append(message)
-            return message
+            return self.incoming.add(sender, recipient, text, prefix=prefix,
+                                     login=login or self.account.login, created=created)
+
+    def missing(self, name: str, shown: str | None = None) -> Refusal:
+        """Code 1, the name capitalised in the text, as the platform writes it."""
+        return _required(name)
 
     def refuse(self, refusal: Refusal) -> Response:
         """Answer ``{"Code", "Desc"}`` with the code's HTTP status (or all_stat's text)."""
         if refusal.fields.get("text"):
             return text_answer(refusal.description, content_type="text/plain; charset=utf-8")
-        return _json({"Code": refusal.code, "Desc": refusal.description},
-                     _HTTP[int(refusal.code)])
+        return super().refuse(refusal)
 
     # -- the wire -------------------------------------------------------------------
 
@@ -214,7 +188,7 @@ class StreamSimulator(SessionSimulator):
         fields = {name: values[-1] for name, values in params(request, lower=True).items()}
         with self.lock:
             result = handler(fields)
-        return result if isinstance(result, Response) else _json(result)
+        return result if isinstance(result, Response) else dotnet_json(result)
 
     def _session(self, fields: dict[str, str]) -> Any:
         return self.sessions.open(self._login(fields).login)
@@ -225,10 +199,7 @@ class StreamSimulator(SessionSimulator):
             raise _required("login")
         if not password:
             raise _required("password")
-        account = self.accounts.authenticate(login, password)
-        if account is None:
-            raise Refusal(4, "Invalid user login or password")
-        return account
+        return self.log_in(login, password)
 
     def _account(self, fields: dict[str, str]) -> Account:
         sid = fields.get("sessionid")
@@ -236,15 +207,10 @@ class StreamSimulator(SessionSimulator):
             return self._login(fields)  # direct authorisation, no session
         if not sid:
             raise _required("sessionId")
-        try:
-            return self.accounts[self.sessions.login_of(sid)]
-        except UnknownSession:
-            raise Refusal(3, "InvalidSessionID") from None
-        except ExpiredSession:
-            raise Refusal(4, "SessionID expired") from None
+        return self.session_account(sid)
 
     def _balance(self, fields: dict[str, str]) -> Response:
-        return text_answer(str(self._account(fields).balance), content_type=_JSON)
+        return text_answer(str(self._account(fields).balance), content_type=JSON_TYPE)
 
     def _check_common(self, fields: dict[str, str]) -> tuple[Account, str, int]:
         account = self._account(fields)
@@ -312,7 +278,7 @@ class StreamSimulator(SessionSimulator):
         ids = self._accept(common, items)
         if self.doc_bulk_format:
             return text_answer("[" + ", ".join('{"' + i + '"}' for i in ids) + "]",
-                               content_type=_JSON)
+                               content_type=JSON_TYPE)
         return ids
 
     def _state(self, fields: dict[str, str]) -> Any:
@@ -322,11 +288,10 @@ class StreamSimulator(SessionSimulator):
             raise _required("messageId")
         records = self.query(message_id, account.login)
         if not records:  # the platform answers an unknown id as State 255
-            return {"State": _UNKNOWN_STATE, "ReportedDateUtc": _NEVER,
-                    "StateDescription": "Unknown", "Price": "0"}
+            return dict(_UNKNOWN_STATE)
         record = records[0]
         code, description = _STATES[record.state]
-        return {"State": code, "ReportedDateUtc": _dotnet(record.stamps[-1]),
+        return {"State": code, "ReportedDateUtc": dotnet_date(record.stamps[-1]),
                 "StateDescription": description, "Price": str(record.cost)}
 
     def _incoming(self, fields: dict[str, str]) -> Any:
@@ -335,26 +300,25 @@ class StreamSimulator(SessionSimulator):
         end = _parse_date(fields.get("maxdateutc"), "maxDateUTC")
         return [{"Prefix": m.prefix, "Data": m.text, "SourceAddress": m.sender,
                  "DestinationAddress": m.recipient, "ID": m.id,
-                 "CreatedDateUtc": _dotnet(m.created)}
-                for m in self.incoming if m.login == login and start <= m.created <= end]
+                 "CreatedDateUtc": dotnet_date(m.created)}
+                for m in self.incoming.between(start, end, login)]
 
     def _period(self, login: str, start: float, end: float) -> list[MessageRecord]:
-        return [m for m in self.messages_of(login) if start <= m.accepted_at <= end]
+        return between(self.messages_of(login), start, end, lambda m: m.accepted_at)
 
     def _statistic(self, fields: dict[str, str]) -> Any:
         login = self._account(fields).login
         start = _parse_date(fields.get("startdatetime"), "startDateTime")
         end = _parse_date(fields.get("enddatetime"), "endDateTime")
         codes = [_code(m) for m in self._period(login, start, end)]
-        sent, delivered = len(codes), codes.count(0)
-        return {"Sent": sent, "Delivered": delivered, "NotDelivered": codes.count(42),
-                "InProgress": codes.count(-1), "Expired": codes.count(46),
-                "DeliveryRatio": round(delivered * 100 / sent) if sent else 0}
+        counts = tally(codes, _COUNTED_AS, ("Delivered", "NotDelivered", "InProgress", "Expired"))
+        return {"Sent": len(codes), **counts,
+                "DeliveryRatio": ratio(counts["Delivered"], len(codes))}
 
     def _all_stat(self, fields: dict[str, str]) -> Any:
         try:
             login = self.sessions.login_of(fields.get("sessionid", ""))
-        except (UnknownSession, ExpiredSession):
+        except SessionError:
             raise _text("SessionID expired") from None
         if "id_report" in fields:
             return self._report_file(login, fields["id_report"])
@@ -366,17 +330,14 @@ class StreamSimulator(SessionSimulator):
             raise _text("Not correct length phone")
         if fields.get("type_load", "0") not in ("0", "1"):
             raise _text("Bad Request")
-        if sum(1 for r in self.reports.values() if r.login == login and r.polls_left > 0) >= 2:
+        if self.reports.pending(login) >= 2:
             raise _text("More than 2 reports at once are not allowed, make request later")
-        wanted = {"deliver": 0, "not_deliver": 42, "expired": 46, "sent": -1}
         rows = [m for m in self._period(login, start, end)
                 if (phone is None or m.recipient == phone)
-                and (fields.get("state") is None or _code(m) == wanted.get(fields["state"]))]
-        report = _Report(id=next(self._report_ids), login=login,
-                         file_format=fields.get("type_load", "0"), rows=rows,
-                         polls_left=self.report_polls)
-        self.reports[report.id] = report
-        return text_answer(str(report.id), content_type=_JSON)
+                and (fields.get("state") is None or _code(m) == _WANTED.get(fields["state"]))]
+        report = self.reports.create(rows, login=login,
+                                     file_format=fields.get("type_load", "0"))
+        return text_answer(report.id, content_type=JSON_TYPE)
 
     @staticmethod
     def _report_date(fields: dict[str, str], edge: str) -> float:
@@ -390,13 +351,13 @@ class StreamSimulator(SessionSimulator):
             raise _text(f"Not correct format {edge}Time") from None
 
     def _report_file(self, login: str, report_id: str) -> Response:
-        report = self.reports.get(int(report_id)) if report_id.isdigit() else None
-        if report is None or report.login != login:
-            raise _text("Id report not found")
-        if report.polls_left > 0:
-            report.polls_left -= 1
-            raise _text("Report is not ready yet")
+        try:
+            report = self.reports.download(report_id, login)
+        except UnknownReport:
+            raise _text("Id report not found") from None
+        except NotReady:
+            raise _text("Report is not ready yet") from None
         lines = ["id;phone;sender;text;state"] + [
             f"{m.id};{m.recipient};{m.sender};{m.text};{_code(m)}" for m in report.rows]
-        kind = "text/csv" if report.file_format == "0" else "application/vnd.ms-excel"
+        kind = "text/csv" if report.extra["file_format"] == "0" else "application/vnd.ms-excel"
         return text_answer("\r\n".join(lines) + "\r\n", content_type=kind)
