@@ -104,7 +104,11 @@ class DotNetSimulator(SessionSimulator):
     expired_session: ClassVar[str] = "SessionID expired"
     #: Desc of code 4 at login: wrong login or password.
     bad_login: ClassVar[str] = "Invalid user login or password"
+    #: What stands between "... or empty" and "Parameter name" in a code-1 text.
     null_separator: ClassVar[str] = " "
+    #: ASP.NET MVC binds a JSON body, ``Name[0]`` arrays and a repeated parameter's first
+    #: value; a PHP front (False) binds query and form only, the last value winning.
+    aspnet_binding: ClassVar[bool] = True
 
     def refuse(self, refusal: Refusal) -> Response:
         """Answer ``{"Code": n, "Desc": "..."}`` with the code's HTTP status."""
@@ -115,12 +119,23 @@ class DotNetSimulator(SessionSimulator):
         """Code 1 for the missing parameter ``name``."""
         return null_or_empty(name, shown=shown, separator=self.null_separator)
 
-    def required(self, params: Params, name: str, *, shown: str | None = None) -> str:
-        """The first value of ``name`` (any letter case); code 1 when missing or empty."""
+    def params(self, request: Request) -> Params:
+        """The request's parameters, bound as the provider's front binds them."""
+        return read_params(request, json_body=self.aspnet_binding, arrays=self.aspnet_binding)
+
+    def value(self, params: Params, name: str) -> str | None:
+        """The value of parameter ``name`` (any letter case) that binds; None when absent."""
         values = params.get(name.lower())
-        if not values or not values[0]:
+        if not values:
+            return None
+        return values[0] if self.aspnet_binding else values[-1]
+
+    def required(self, params: Params, name: str, *, shown: str | None = None) -> str:
+        """The value of ``name`` (any letter case); code 1 when missing or empty."""
+        value = self.value(params, name)
+        if not value:
             raise self.missing(name, shown)
-        return values[0]
+        return value
 
     def log_in(self, login: str, password: str) -> Account:
         """The account of ``login`` and ``password``; code 4 when they do not match."""

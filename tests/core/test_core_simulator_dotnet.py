@@ -120,3 +120,21 @@ def test_null_or_empty_text_and_dates() -> None:
     assert utc_timestamp("2026-03-01T06:00:00") == START
     assert utc_timestamp("2026-03-01T06:00", ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M")) == START
     assert utc_timestamp("2026-03-01") is None
+
+
+class PhpFront(Family):
+    """The same provider behind a PHP front: query and form only, the last value wins."""
+
+    aspnet_binding = False
+    null_separator = "\r\n"
+
+
+def test_a_php_front_binds_the_last_value_and_no_json() -> None:
+    php, aspnet = PhpFront(), Family()
+    request = Request.from_values("/x?Name=first&name=last&To[0]=7", method="POST",
+                                  json={"Gone": "json"})
+    assert php.params(request) == {"name": ["first", "last"], "to[0]": ["7"]}
+    assert (php.value(php.params(request), "NAME"), php.value({}, "name")) == ("last", None)
+    assert aspnet.value(aspnet.params(request), "name") == "first"
+    assert php.missing("Login").description == (
+        "Login can not be null or empty\r\nParameter name: Login")

@@ -40,7 +40,6 @@ from smsbridge.testing.dotnet import (
     Params,
     dotnet_date,
     dotnet_json,
-    read_params,
     utc_timestamp,
 )
 from smsbridge.testing.inbox import Inbox, between, ratio, tally
@@ -101,11 +100,6 @@ def _final_state(code: int) -> str:
     if code == DELIVERED:
         return "delivered"
     return "undelivered" if code in _FAILED else "unknown"
-
-
-def _first(params: Params, name: str) -> str:
-    values = params.get(name.lower())
-    return values[0] if values else ""
 
 
 class DevinoSimulator(DotNetSimulator):
@@ -181,7 +175,7 @@ class DevinoSimulator(DotNetSimulator):
         methods, handler = found
         if request.method not in methods:
             return method_not_allowed(methods)
-        fields = read_params(request)
+        fields = self.params(request)
         with self.lock:
             return dotnet_json(handler(fields))
 
@@ -218,8 +212,8 @@ class DevinoSimulator(DotNetSimulator):
             numbers = [self.required(params, "DestinationAddress")]
         text = self.required(params, "Data")
         send_date = (self.required(params, "SendDate") if by_zone
-                     else _first(params, "SendDate"))
-        validity = _first(params, "Validity")
+                     else self.value(params, "SendDate"))
+        validity = self.value(params, "Validity")
         account = self._session(params)
         parts = segments(text).parts
         if not account.can_pay(account.cost(parts, len(numbers))):
@@ -271,7 +265,7 @@ class DevinoSimulator(DotNetSimulator):
         return answer
 
     def _incoming(self, params: Params) -> list[dict[str, Any]]:
-        min_text, max_text = _first(params, "minDateUTC"), _first(params, "maxDateUTC")
+        min_text, max_text = self.value(params, "minDateUTC"), self.value(params, "maxDateUTC")
         self._session(params)  # every account sees the same simulated inbox
         if not max_text:
             raise Refusal(9, _MISSING_DATE.format("maxDateUtc"))

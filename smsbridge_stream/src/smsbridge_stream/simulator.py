@@ -28,14 +28,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from smsbridge.testing.accounts import Account, Money
-from smsbridge.testing.answers import Refusal, not_found, params, text_answer
+from smsbridge.testing.answers import Refusal, not_found, text_answer
 from smsbridge.testing.dotnet import (
     JSON_TYPE,
     NEVER,
     DotNetSimulator,
+    Params,
     dotnet_date,
     dotnet_json,
-    null_or_empty,
     utc_timestamp,
 )
 from smsbridge.testing.inbox import Inbox, between, ratio, tally
@@ -71,13 +71,7 @@ def _text(message: str) -> Refusal:
     return Refusal("text", message, text=True)
 
 
-def _required(name: str) -> Refusal:
-    return null_or_empty(name, shown=name[0].upper() + name[1:], separator="\r\n")
-
-
-def _parse_date(value: str | None, name: str) -> float:
-    if not value:
-        raise _required(name)
+def _parse_date(value: str, name: str) -> float:
     found = utc_timestamp(value)
     if found is None:
         raise Refusal(2, f"Invalid {name}")
@@ -112,6 +106,8 @@ class StreamSimulator(DotNetSimulator):
     first_id = 371324579
     session_lifetime = SESSION_LIFETIME
     unknown_session = "InvalidSessionID"
+    null_separator = "\r\n"
+    aspnet_binding = False
 
     def __init__(self, *, accounts: Mapping[str, str] | None = None,
                  balance: Money = Decimal("100"), price_per_part: Money = Decimal("0.5"),
@@ -155,7 +151,7 @@ class StreamSimulator(DotNetSimulator):
 
     def missing(self, name: str, shown: str | None = None) -> Refusal:
         """Code 1, the name capitalised in the text, as the platform writes it."""
-        return _required(name)
+        return super().missing(name, shown or name[0].upper() + name[1:])
 
     def refuse(self, refusal: Refusal) -> Response:
         """Answer ``{"Code", "Desc"}`` with the code's HTTP status (or all_stat's text)."""
@@ -171,7 +167,7 @@ class StreamSimulator(DotNetSimulator):
 
         path = request.path.lower()
         path = path[len("/rest"):] if path.startswith("/rest") else path
-        handlers: dict[str, Callable[[dict[str, str]], Any]] = {
+        handlers: dict[str, Callable[[Params], Any]] = {
             "session": self._session, "balance": self._balance,
             "send/sendsms": self._send_sms, "send/sendbytime": self._send_by_time,
             "send/sendbulk": self._send_bulk,
@@ -185,41 +181,35 @@ class StreamSimulator(DotNetSimulator):
         handler = handlers.get(key) or (handlers.get(head) if tail == f"{head}.php" else None)
         if handler is None:
             return not_found()
-        fields = {name: values[-1] for name, values in params(request, lower=True).items()}
+        fields = self.params(request)
         with self.lock:
             result = handler(fields)
         return result if isinstance(result, Response) else dotnet_json(result)
 
-    def _session(self, fields: dict[str, str]) -> Any:
+    def _session(self, fields: Params) -> str:
         return self.sessions.open(self._login(fields).login)
 
-    def _login(self, fields: dict[str, str]) -> Account:
-        login, password = fields.get("login"), fields.get("password", fields.get("pass"))
-        if not login:
-            raise _required("login")
+    def _login(self, fields: Params) -> Account:
+        login = self.required(fields, "login")
+        password = self.value(fields, "password" if "password" in fields else "pass")
         if not password:
-            raise _required("password")
+            raise self.missing("password")
         return self.log_in(login, password)
 
-    def _account(self, fields: dict[str, str]) -> Account:
-        sid = fields.get("sessionid")
-        if not sid and fields.get("login"):
+    def _account(self, fields: Params) -> Account:
+        if not self.value(fields, "sessionId") and self.value(fields, "login"):
             return self._login(fields)  # direct authorisation, no session
-        if not sid:
-            raise _required("sessionId")
-        return self.session_account(sid)
+        return self.session_account(self.required(fields, "sessionId"))
 
-    def _balance(self, fields: dict[str, str]) -> Response:
+    def _balance(self, fields: Params) -> Response:
         return text_answer(str(self._account(fields).balance), content_type=JSON_TYPE)
 
-    def _check_common(self, fields: dict[str, str]) -> tuple[Account, str, int]:
+    def _check_common(self, fields: Params) -> tuple[Account, str, int]:
         account = self._account(fields)
-        sender = fields.get("sourceaddress")
-        if not sender:
-            raise _required("sourceAddress")
+        sender = self.required(fields, "sourceAddress")
         if not account.approves(sender):
             raise Refusal(6, "Invalid source address")
-        validity = fields.get("validity") or "1440"
+        validity = self.value(fields, "validity") or "1440"
         if not validity.isdigit() or int(validity) < 1:
             raise Refusal(2, "Invalid validity")
         return account, sender, int(validity)
@@ -228,76 +218,61 @@ class StreamSimulator(DotNetSimulator):
                 send_date: str | None = None, by_local_time: bool = False) -> list[str]:
         account, sender, validity = common
         if any(not text for _, text in items):
-            raise _required("data")
+            raise self.missing("data")
         parts = [segments(text).parts for _, text in items]
         if not account.charge(account.cost(sum(parts))):
             raise Refusal(5, "NotEnoughCredits")
-        ids = []
-        for (number, text), count in zip(items, parts, strict=True):
-            message_id = self.ids.next()
-            self.messages.add(id=message_id, login=account.login, recipient=number, text=text,
-                              sender=sender, parts=count, cost=account.cost(count),
-                              path=self.path_for(number),
-                              extra={"send_date": send_date, "by_local_time": by_local_time,
-                                     "validity": validity})
-            ids.append(message_id)
-        return ids
+        return [self.messages.add(id=self.ids.next(), login=account.login, recipient=number,
+                                  text=text, sender=sender, parts=count,
+                                  cost=account.cost(count), path=self.path_for(number),
+                                  extra={"send_date": send_date, "validity": validity,
+                                         "by_local_time": by_local_time}).id
+                for (number, text), count in zip(items, parts, strict=True)]
 
-    def _send_date(self, fields: dict[str, str], *, required: bool) -> str | None:
-        value = fields.get("senddate")
-        if not value and required:
-            raise _required("sendDate")
-        if value:
-            _parse_date(value, "sendDate")
-        return value or None
-
-    def _send_sms(self, fields: dict[str, str], *, by_local_time: bool = False) -> Any:
+    def _send_sms(self, fields: Params, *, by_local_time: bool = False) -> Any:
         common = self._check_common(fields)
-        number = _number(fields.get("destinationaddress", ""))
-        send_date = self._send_date(fields, required=by_local_time)
-        return self._accept(common, [(number, fields.get("data", ""))], send_date=send_date,
-                            by_local_time=by_local_time)
+        number = _number(self.value(fields, "destinationAddress") or "")
+        send_date = (self.required(fields, "sendDate") if by_local_time
+                     else self.value(fields, "sendDate"))
+        if send_date:
+            _parse_date(send_date, "sendDate")
+        return self._accept(common, [(number, self.value(fields, "data") or "")],
+                            send_date=send_date or None, by_local_time=by_local_time)
 
-    def _send_by_time(self, fields: dict[str, str]) -> Any:
+    def _send_by_time(self, fields: Params) -> Any:
         return self._send_sms(fields, by_local_time=True)
 
-    def _send_bulk(self, fields: dict[str, str], *, packet: bool = False) -> Any:
+    def _send_bulk(self, fields: Params, *, packet: bool = False) -> Any:
         common = self._check_common(fields)
         if packet:  # SendBulkPacket: phone_data={"sms": [{"phone": ..., "text": ...}]}
             try:
-                entries = json.loads(fields.get("phone_data") or "")["sms"]
+                entries = json.loads(self.value(fields, "phone_data") or "")["sms"]
                 items = [(_number(str(e["phone"])), str(e["text"])) for e in entries]
             except (ValueError, KeyError, TypeError):
                 raise Refusal(2, "Invalid phone_data") from None
         else:
-            text = fields.get("data", "")
-            items = [(_number(n), text)
-                     for n in fields.get("destinationaddresses", "").split(",") if n.strip()]
+            numbers = (self.value(fields, "destinationAddresses") or "").split(",")
+            items = [(_number(n), self.value(fields, "data") or "") for n in numbers if n.strip()]
         if not items:
-            raise _required("phone_data" if packet else "destinationAddresses")
+            raise self.missing("phone_data" if packet else "destinationAddresses")
         ids = self._accept(common, items)
         if self.doc_bulk_format:
             return text_answer("[" + ", ".join('{"' + i + '"}' for i in ids) + "]",
                                content_type=JSON_TYPE)
         return ids
 
-    def _state(self, fields: dict[str, str]) -> Any:
+    def _state(self, fields: Params) -> Any:
         account = self._account(fields)
-        message_id = fields.get("messageid")
-        if not message_id:
-            raise _required("messageId")
-        records = self.query(message_id, account.login)
+        records = self.query(self.required(fields, "messageId"), account.login)
         if not records:  # the platform answers an unknown id as State 255
             return dict(_UNKNOWN_STATE)
-        record = records[0]
-        code, description = _STATES[record.state]
-        return {"State": code, "ReportedDateUtc": dotnet_date(record.stamps[-1]),
-                "StateDescription": description, "Price": str(record.cost)}
+        code, description = _STATES[records[0].state]
+        return {"State": code, "ReportedDateUtc": dotnet_date(records[0].stamps[-1]),
+                "StateDescription": description, "Price": str(records[0].cost)}
 
-    def _incoming(self, fields: dict[str, str]) -> Any:
+    def _incoming(self, fields: Params) -> Any:
         login = self._account(fields).login
-        start = _parse_date(fields.get("mindateutc"), "minDateUTC")
-        end = _parse_date(fields.get("maxdateutc"), "maxDateUTC")
+        start, end = (self._date(fields, name) for name in ("minDateUTC", "maxDateUTC"))
         return [{"Prefix": m.prefix, "Data": m.text, "SourceAddress": m.sender,
                  "DestinationAddress": m.recipient, "ID": m.id,
                  "CreatedDateUtc": dotnet_date(m.created)}
@@ -306,42 +281,43 @@ class StreamSimulator(DotNetSimulator):
     def _period(self, login: str, start: float, end: float) -> list[MessageRecord]:
         return between(self.messages_of(login), start, end, lambda m: m.accepted_at)
 
-    def _statistic(self, fields: dict[str, str]) -> Any:
+    def _statistic(self, fields: Params) -> Any:
         login = self._account(fields).login
-        start = _parse_date(fields.get("startdatetime"), "startDateTime")
-        end = _parse_date(fields.get("enddatetime"), "endDateTime")
+        start, end = (self._date(fields, name) for name in ("startDateTime", "endDateTime"))
         codes = [_code(m) for m in self._period(login, start, end)]
         counts = tally(codes, _COUNTED_AS, ("Delivered", "NotDelivered", "InProgress", "Expired"))
         return {"Sent": len(codes), **counts,
                 "DeliveryRatio": ratio(counts["Delivered"], len(codes))}
 
-    def _all_stat(self, fields: dict[str, str]) -> Any:
+    def _date(self, fields: Params, name: str) -> float:
+        return _parse_date(self.required(fields, name), name)
+
+    def _all_stat(self, fields: Params) -> Any:
         try:
-            login = self.sessions.login_of(fields.get("sessionid", ""))
+            login = self.sessions.login_of(self.value(fields, "sessionId") or "")
         except SessionError:
             raise _text("SessionID expired") from None
-        if "id_report" in fields:
-            return self._report_file(login, fields["id_report"])
+        report_id = self.value(fields, "id_report")
+        if report_id is not None:
+            return self._report_file(login, report_id)
         start, end = (self._report_date(fields, edge) for edge in ("start", "end"))
-        phone = fields.get("phone")
+        phone, state = self.value(fields, "phone"), self.value(fields, "state")
         if phone is not None and not phone.isdigit():
             raise _text("Phone must be numeric")
         if phone is not None and not 7 <= len(phone) <= 15:
             raise _text("Not correct length phone")
-        if fields.get("type_load", "0") not in ("0", "1"):
+        file_format = self.value(fields, "type_load") or "0"
+        if file_format not in ("0", "1"):
             raise _text("Bad Request")
         if self.reports.pending(login) >= 2:
             raise _text("More than 2 reports at once are not allowed, make request later")
-        rows = [m for m in self._period(login, start, end)
-                if (phone is None or m.recipient == phone)
-                and (fields.get("state") is None or _code(m) == _WANTED.get(fields["state"]))]
-        report = self.reports.create(rows, login=login,
-                                     file_format=fields.get("type_load", "0"))
+        rows = [m for m in self._period(login, start, end) if phone in (None, m.recipient)
+                and (state is None or _code(m) == _WANTED.get(state))]
+        report = self.reports.create(rows, login=login, file_format=file_format)
         return text_answer(report.id, content_type=JSON_TYPE)
 
-    @staticmethod
-    def _report_date(fields: dict[str, str], edge: str) -> float:
-        value = fields.get(f"{edge}time") or fields.get(f"{edge}datetime")
+    def _report_date(self, fields: Params, edge: str) -> float:
+        value = self.value(fields, f"{edge}time") or self.value(fields, f"{edge}datetime")
         if not value:
             raise _text(f"{edge.title()}DateTime can not be null or empty\r\n"
                         f"Parameter name: {edge}DateTime")
