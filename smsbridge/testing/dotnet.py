@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+import string
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from smsbridge.testing.accounts import Account
 from smsbridge.testing.answers import Refusal, text_answer
 from smsbridge.testing.kit import SessionSimulator
-from smsbridge.testing.sessions import ExpiredSession, SessionError
+from smsbridge.testing.messages import Ids
+from smsbridge.testing.sessions import ExpiredSession, SessionError, Sessions
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request, Response
@@ -93,11 +95,17 @@ def utc_timestamp(value: str, layouts: Sequence[str] = ("%Y-%m-%dT%H:%M:%S",)) -
 class DotNetSimulator(SessionSimulator):
     """A :class:`SessionSimulator` answering in the family's JSON and ``{"Code", "Desc"}``.
 
-    Subclasses set the descriptions their provider gives and ``null_separator`` (what
-    stands between "... or empty" and "Parameter name"), and route requests to handlers.
+    ``accounts`` (login -> password) are opened with ``fields`` (:class:`Account`'s).
+    Subclasses set the class facts below (the descriptions their provider gives, how it
+    binds parameters, its session ids) and route requests to handlers.
     """
 
     session_lifetime: ClassVar[float] = 120 * 60.0
+    #: Length and alphabet of the session ids the provider issues.
+    session_ids: ClassVar[tuple[int, str]] = (36, string.ascii_uppercase + string.digits)
+    #: Where the API lives under the server's URL; the sender the demo settings use.
+    api_root: ClassVar[str] = "/rest"
+    demo_sender: ClassVar[str] = ""
     #: Desc of code 3: a session id the provider never issued.
     unknown_session: ClassVar[str] = "Invalid session id"
     #: Desc of code 4: an expired session id.
@@ -109,6 +117,18 @@ class DotNetSimulator(SessionSimulator):
     #: ASP.NET MVC binds a JSON body, ``Name[0]`` arrays and a repeated parameter's first
     #: value; a PHP front (False) binds query and form only, the last value winning.
     aspnet_binding: ClassVar[bool] = True
+
+    def __init__(self, *, accounts: Mapping[str, str], clock: Callable[[], float] | None = None,
+                 **fields: Any) -> None:
+        super().__init__(clock=clock)
+        self.sessions = Sessions(self.clock, self.session_lifetime, Ids.random(*self.session_ids))
+        for login, password in accounts.items():
+            self.add_account(login, password, **fields)
+
+    def client_settings(self, base_url: str) -> dict[str, Any]:
+        """Settings connecting the provider's driver to the demo account."""
+        return {"login": self.account.login, "password": self.account.password,
+                "base_url": base_url.rstrip("/") + self.api_root, "sender": self.demo_sender}
 
     def refuse(self, refusal: Refusal) -> Response:
         """Answer ``{"Code": n, "Desc": "..."}`` with the code's HTTP status."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import Any
 
 import pytest
 import requests
@@ -27,14 +26,14 @@ class Family(DotNetSimulator):
     """``/login`` (a session id), ``/echo`` (the bound parameters), ``/when`` (dates)."""
 
     session_lifetime = 60.0
+    session_ids = (8, "ab")
+    api_root = "/api/v1"
+    demo_sender = "ACME"
 
     def __init__(self) -> None:
         self.now = START
-        super().__init__(clock=lambda: self.now)
-        self.add_account("acme", "pässword")
-
-    def client_settings(self, base_url: str) -> dict[str, Any]:
-        return {"base_url": base_url}
+        super().__init__(accounts={"acme": "pässword", "other": "x"}, clock=lambda: self.now,
+                         balance="5")
 
     def handle(self, request: Request) -> Response:
         params = read_params(request)
@@ -67,6 +66,15 @@ def _login(url: str) -> str:
                         timeout=5).json()
     assert isinstance(sid, str)
     return sid
+
+
+def test_accounts_settings_and_session_ids_come_from_class_facts(url: str,
+                                                                family: Family) -> None:
+    assert family.client_settings(url + "/") == {
+        "login": "acme", "password": "pässword", "base_url": url + "/api/v1", "sender": "ACME"}
+    assert [(a.login, a.balance) for a in family.accounts] == [("acme", 5), ("other", 5)]
+    sid = _login(url)
+    assert len(sid) == 8 and set(sid) <= {"a", "b"}
 
 
 def test_dates_go_on_the_wire_with_escaped_slashes(url: str) -> None:

@@ -112,13 +112,13 @@ class DevinoSimulator(DotNetSimulator):
     """
 
     first_id = 579700854169272358
+    demo_sender = DEMO_SENDER
 
     def __init__(self, *, accounts: Mapping[str, str] | None = None,
                  balance: Money = Decimal("100"), price: Money = Decimal("0.5"),
                  clock: Callable[[], float] | None = None) -> None:
-        super().__init__(clock=clock)
-        for login, password in (accounts or {DEMO_LOGIN: DEMO_PASSWORD}).items():
-            self.add_account(login, password, balance=balance, price=price)
+        super().__init__(accounts=accounts or {DEMO_LOGIN: DEMO_PASSWORD}, clock=clock,
+                         balance=balance, price=price)
         #: Segment id -> the record (one per recipient) it belongs to.
         self.segments: dict[str, MessageRecord] = {}
         #: Number -> the final state code messages to it end in (see :meth:`fail`).
@@ -130,11 +130,6 @@ class DevinoSimulator(DotNetSimulator):
     def price(self) -> Decimal:
         """The demo account's price per segment."""
         return self.account.price
-
-    def client_settings(self, base_url: str) -> dict[str, Any]:
-        """Settings connecting the devino driver to the demo account."""
-        return {"login": self.account.login, "password": self.account.password,
-                "base_url": base_url.rstrip("/") + API_ROOT, "sender": DEMO_SENDER}
 
     def fail(self, number: str, state: int | str = 11) -> None:
         """Make messages accepted from now on for ``number`` end in wire state ``state``

@@ -42,7 +42,7 @@ from smsbridge.testing.inbox import Inbox, between, ratio, tally
 from smsbridge.testing.inbox import IncomingMessage as SimIncoming
 from smsbridge.testing.messages import Ids, MessageRecord
 from smsbridge.testing.reports import NotReady, Reports, UnknownReport
-from smsbridge.testing.sessions import SessionError, Sessions
+from smsbridge.testing.sessions import SessionError
 from smsbridge.text import segments
 
 if TYPE_CHECKING:
@@ -105,6 +105,9 @@ class StreamSimulator(DotNetSimulator):
 
     first_id = 371324579
     session_lifetime = SESSION_LIFETIME
+    #: Session ids as the platform issues them: 32 hex digits.
+    session_ids = (32, string.digits + "abcdef")
+    demo_sender = "DEMO"
     unknown_session = "InvalidSessionID"
     null_separator = "\r\n"
     aspnet_binding = False
@@ -114,13 +117,8 @@ class StreamSimulator(DotNetSimulator):
                  senders: Iterable[str] = ("DEMO", "SMS Info"),
                  failing_numbers: Iterable[str] = (), doc_bulk_format: bool = False,
                  report_polls: int = 1, clock: Callable[[], float] | None = None) -> None:
-        super().__init__(clock=clock)
-        # Session ids as the platform issues them: 32 hex digits.
-        self.sessions = Sessions(self.clock, SESSION_LIFETIME,
-                                 Ids.random(32, string.digits + "abcdef"))
-        for login, password in (accounts or {"demo": "demo-password"}).items():
-            self.add_account(login, password, balance=balance, price=price_per_part,
-                             senders=senders)
+        super().__init__(accounts=accounts or {"demo": "demo-password"}, clock=clock,
+                         balance=balance, price=price_per_part, senders=senders)
         for number in failing_numbers:
             self.fail(number)
         self.doc_bulk_format = doc_bulk_format
@@ -135,11 +133,6 @@ class StreamSimulator(DotNetSimulator):
     @report_polls.setter
     def report_polls(self, polls: int) -> None:
         self.reports.polls = polls
-
-    def client_settings(self, base_url: str) -> dict[str, Any]:
-        """Settings connecting the Stream driver to the demo account."""
-        return {"login": self.account.login, "password": self.account.password,
-                "base_url": base_url.rstrip("/") + "/rest", "sender": "DEMO"}
 
     def add_incoming(self, sender: str, text: str, *, recipient: str = "2420",
                      prefix: str = "", login: str | None = None,
