@@ -133,6 +133,11 @@ class KitSimulator(Simulator):
             self.moved(moved)
         return moved
 
+    def sent_to(self, number: str) -> list[MessageRecord]:
+        """The records of messages accepted for ``number`` (a leading ``+`` ignored)."""
+        with self.lock:
+            return [r for r in self.messages if r.recipient == number.lstrip("+")]
+
     def messages_of(self, login: str | None = None) -> list[MessageRecord]:
         """The records of ``login``'s messages (default: the demo account's), oldest first."""
         wanted = login or self.account.login

@@ -1,14 +1,28 @@
-"""The simulator kit's inbox, counts and two-step reports (smsbridge.testing.inbox/reports)."""
+"""The simulator kit's records by number, inbox, counts and two-step reports."""
 
 from __future__ import annotations
 
 import pytest
 
+from smsbridge.testing.answers import Refusal
 from smsbridge.testing.inbox import Inbox, IncomingMessage, between, ratio, tally
+from smsbridge.testing.kit import KitSimulator
 from smsbridge.testing.messages import Ids
 from smsbridge.testing.reports import NotReady, Reports, UnknownReport
 
 NOW = 1_772_344_800.0
+
+
+def test_sent_to_lists_the_records_of_one_number() -> None:
+    sim = KitSimulator(clock=lambda: NOW)
+    account = sim.add_account("acme", balance="10")
+    first, other = sim.record(account, ["79001234567", "79001234568"], parts=1,
+                              unpaid=Refusal(5), id="1", text="hi")
+    (second,) = sim.record(account, ["79001234567"], parts=2, unpaid=Refusal(5), id="2",
+                           text="again")
+    assert sim.sent_to("+79001234567") == [first, second]
+    assert sim.sent_to("79001234568") == [other]
+    assert sim.sent_to("79001234569") == []
 
 
 def test_inbox_counts_ids_stamps_now_and_answers_a_window() -> None:

@@ -145,11 +145,6 @@ class DevinoSimulator(DotNetSimulator):
             return ("queued", _final_state(code))
         return ("queued", "sent", _final_state(code))
 
-    def sent_to(self, number: str) -> list[MessageRecord]:
-        """The records of messages accepted for ``number``."""
-        with self.lock:
-            return [r for r in self.messages if r.recipient == number.lstrip("+")]
-
     def receive(self, sender: str, recipient: str, text: str,
                 at: datetime | None = None) -> str:
         """Record an incoming message (a handset wrote to the account); return its id."""
