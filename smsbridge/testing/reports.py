@@ -54,10 +54,12 @@ class Reports(dict[str, Report]):
         self.ids = ids
         self.polls = polls
 
-    def create(self, rows: list[Any], *, login: str = "", **extra: Any) -> Report:
-        """Start building a report of ``rows``; it is ready after ``polls`` downloads."""
-        report = Report(id=self.ids.next(), login=login, rows=rows, polls_left=self.polls,
-                        extra=extra)
+    def create(self, rows: list[Any], *, login: str = "", polls: int | None = None,
+               **extra: Any) -> Report:
+        """Start building a report of ``rows``; it is ready after ``polls`` downloads
+        (default: the store's ``polls``)."""
+        report = Report(id=self.ids.next(), login=login, rows=rows, extra=extra,
+                        polls_left=self.polls if polls is None else polls)
         self[report.id] = report
         return report
 

@@ -73,3 +73,5 @@ def test_reports_are_a_dict_of_exports_the_polls_settable() -> None:
     assert sorted(exports) == ["export1", "export2"]
     assert exports.download("export1") is first
     assert exports.pop("export2") is second and len(exports) == 1
+    with pytest.raises(NotReady):
+        exports.download(exports.create([], polls=1).id)

@@ -123,16 +123,8 @@ class StreamSimulator(DotNetSimulator):
             self.fail(number)
         self.doc_bulk_format = doc_bulk_format
         self.incoming = Inbox(self.clock, first_id=5126)
-        self.reports = Reports(Ids(12124), polls=report_polls)
-
-    @property
-    def report_polls(self) -> int:
-        """How many fetches of a new detailed report answer "not ready"."""
-        return self.reports.polls
-
-    @report_polls.setter
-    def report_polls(self, polls: int) -> None:
-        self.reports.polls = polls
+        self.report_polls = report_polls
+        self.reports = Reports(Ids(12124))
 
     def add_incoming(self, sender: str, text: str, *, recipient: str = "2420",
                      prefix: str = "", login: str | None = None,
@@ -306,7 +298,8 @@ class StreamSimulator(DotNetSimulator):
             raise _text("More than 2 reports at once are not allowed, make request later")
         rows = [m for m in self._period(login, start, end) if phone in (None, m.recipient)
                 and (state is None or _code(m) == _WANTED.get(state))]
-        report = self.reports.create(rows, login=login, file_format=file_format)
+        report = self.reports.create(rows, login=login, polls=self.report_polls,
+                                     file_format=file_format)
         return text_answer(report.id, content_type=JSON_TYPE)
 
     def _report_date(self, fields: Params, edge: str) -> float:
