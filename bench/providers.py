@@ -168,7 +168,8 @@ class StreamLoop:
                     "destinationAddresses": ",".join(numbers), "data": text}
         answer = self.session.post(self.url + path, data=form, timeout=TIMEOUT)
         answer.raise_for_status()
-        # The bulk answer is not quite JSON ([{"1"}, {"2"}]): take the quoted numbers.
+        # The quoted numbers, whether the answer is the platform's JSON list or the
+        # document's [{"1"}, {"2"}].
         ids = self._ID.findall(answer.text)
         if len(ids) != len(numbers):
             raise RuntimeError(f"stream answered {answer.text}")

@@ -86,7 +86,8 @@ def _stream(method: str, path: str, query: str, body: bytes) -> Answer:
     if path.endswith("/Send/SendBulk/"):
         found = re.search(rb"destinationAddresses=([^&]*)", body)
         count = found.group(1).count(b"%2C") + 1 if found else 0
-        return 200, JSON, ("[" + ", ".join(f'{{"{next(_IDS)}"}}' for _ in range(count))
+        # The platform's JSON list (the document prints [{"1"}, {"2"}], which is not JSON).
+        return 200, JSON, ("[" + ", ".join(f'"{next(_IDS)}"' for _ in range(count))
                            + "]").encode()
     if path.endswith("/Send/SendSms/"):
         return 200, JSON, f'["{next(_IDS)}"]'.encode()

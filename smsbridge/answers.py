@@ -84,12 +84,19 @@ class Answer:
 
     # -- reading ------------------------------------------------------------------
 
-    def json(self) -> Any:
-        """Parse the body as JSON; a non-JSON body raises a typed error keeping it."""
+    def json(self, repair: Callable[[str], Any] | None = None) -> Any:
+        """Parse the body as JSON; a non-JSON body raises a typed error keeping it.
+
+        ``repair(text)`` may rescue a body that is not quite JSON (a provider's document
+        prints some): it returns the payload, or None when it cannot.
+        """
         try:
             return jsonutil.loads(self.content)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise self.unreadable("the answer is not JSON") from exc
+            payload = repair(self.text) if repair is not None else None
+            if payload is None:
+                raise self.unreadable("the answer is not JSON") from exc
+            return payload
 
     def xml(self, force_list: tuple[str, ...] = ()) -> dict[str, Any]:
         """Parse the body as XML with :func:`smsbridge.xmlutil.parse_xml`."""

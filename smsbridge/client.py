@@ -54,13 +54,24 @@ __all__ = ["Client", "capabilities", "operations", "plugin_manager"]
 _PROBE_NUMBER = "10000000"
 
 
-def _addressed(template: Message, numbers: Iterable[str]) -> Iterator[Message]:
-    """The checked template addressed to each (normalized) number, lazily."""
-    for number in numbers:
-        yield Message(to=number, text=template.text, sender=template.sender,
-                      send_at=template.send_at, validity=template.validity,
-                      reference=template.reference, channel=template.channel,
-                      options=template.options)
+def _addressed(template: Message, numbers: Iterable[str],
+               size: int) -> Iterator[list[Message]]:
+    """The checked template addressed to each (normalized) number, ``size`` at a time.
+
+    Lazily: numbers are pulled one chunk ahead of the request. Chunk ``i`` carries the
+    reference ``chunk_reference(template.reference, i)``, as :meth:`Client._chunks`
+    gives a run of equal messages.
+    """
+    iterator = iter(numbers)
+    for index in itertools.count():
+        batch = list(itertools.islice(iterator, max(1, size)))
+        if not batch:
+            return
+        reference = chunk_reference(template.reference, index)
+        yield [Message(to=number, text=template.text, sender=template.sender,
+                       send_at=template.send_at, validity=template.validity,
+                       reference=reference, channel=template.channel,
+                       options=template.options) for number in batch]
 
 
 def _batch_key(message: Message) -> tuple[Any, ...]:
@@ -277,13 +288,12 @@ class Client:
                 raise
             yield from results
 
-    def _collect(self, messages: list[Message], *, checked: bool = False,
+    def _collect(self, chunks: list[list[Message]], *, checked: bool = False,
                  concurrency: int = 1) -> SendResult:
-        """Validate everything (unless ``checked``), then send chunk by chunk, keeping
+        """Validate every chunk (unless ``checked``), then send them one by one, keeping
         what was accepted (in input order)."""
         if "send" not in self._operations:
             raise NotSupported("send", self._driver.name)
-        chunks = list(self._chunks(messages))
         if not checked:
             for chunk in chunks:
                 self._validate(chunk)
@@ -334,10 +344,11 @@ class Client:
         template = self._check_message(self._message(
             _PROBE_NUMBER, text, sender=sender, send_at=send_at, validity=validity,
             reference=reference, channel=channel, options=channel_options))
-        messages = list(_addressed(template, normalize_many(to, self._country)))
-        if not messages:
+        chunks = list(_addressed(template, normalize_many(to, self._country),
+                                 self._driver.batch_size))
+        if not chunks:
             raise ValidationError("no recipients", field="to")
-        return self._collect(messages, concurrency=count)
+        return self._collect(chunks, concurrency=count)
 
     def send_iter(
         self,
@@ -375,8 +386,8 @@ class Client:
         template = self._check_message(self._message(
             _PROBE_NUMBER, text, sender=sender, send_at=send_at, validity=validity,
             reference=reference, channel=channel, options=channel_options))
-        return self._deliver(
-            self._chunks(_addressed(template, normalize_many(to, self._country))), count)
+        return self._deliver(_addressed(template, normalize_many(to, self._country),
+                                        self._driver.batch_size), count)
 
     def send_many(self, messages: Iterable[Message]) -> SendResult:
         """Send a different text (or options) per recipient.
@@ -387,7 +398,7 @@ class Client:
         checked = [self._check_message(m) for m in check_iterable(messages, "messages")]
         if not checked:
             raise ValidationError("no messages", field="messages")
-        return self._collect(checked)
+        return self._collect(list(self._chunks(checked)))
 
     def _send_checked(self, messages: Sequence[Message]) -> SendResult:
         """:meth:`send_many` for messages :meth:`check` accepted: not checked again.
@@ -395,7 +406,8 @@ class Client:
         For drivers that send through other clients and check with them first (the
         failover driver checks a chunk with every provider, then sends it through one).
         """
-        return self._collect([self._prepare(m) for m in messages], checked=True)
+        return self._collect(list(self._chunks([self._prepare(m) for m in messages])),
+                             checked=True)
 
     def check(self, messages: Iterable[Message]) -> list[Message]:
         """Run every check a send runs, the core's and the driver's, and send nothing.

@@ -224,17 +224,20 @@ class Driver(Generic[SettingsT]):
                             json=request.json, files=request.files, headers=request.headers)
 
     def check_message(self, message: Message) -> None:
-        """Check one message against what the provider takes; raise ValidationError.
+        """Check what one message says against what the provider takes; raise
+        ValidationError.
 
         The base checks the channel (SMS, or one listed in ``features``), the option
         names (``send_options``) and the sender (``sender_rule``). Override it to add
-        the provider's limits, calling ``super().check_message(message)`` first.
+        the provider's limits, calling ``super().check_message(message)`` first. The
+        recipient's number is :meth:`check_recipient`'s: a campaign's messages differ
+        only in it, so a send checks each distinct message once and every number.
         """
         if message.channel != "sms" and message.channel not in self.features:
             channels = ", ".join(["sms", *sorted(self.features & KNOWN_CHANNELS)])
             raise ValidationError(f"{self.name} does not send {message.channel!r}; its "
                                   f"channels: {channels}", field="channel")
-        unknown = sorted(set(message.options) - self.send_options)
+        unknown = sorted(set(message.options) - self.send_options) if message.options else ()
         if unknown:
             valid = ", ".join(sorted(self.send_options)) or "none"
             raise ValidationError(
@@ -242,11 +245,22 @@ class Driver(Generic[SettingsT]):
                 f"options: {valid}", field=unknown[0])
         self.sender_rule.check(message.sender)
 
+    def check_recipient(self, number: str) -> None:
+        """Check one recipient's number (digits, normalized by the core) against what the
+        provider takes; raise ValidationError. The base takes any number; override it
+        for the provider's own rules."""
+
     @hookimpl
     def validate(self, messages: Sequence[Message]) -> bool:
-        """Check every message with :meth:`check_message` before any request."""
+        """Check every message before any request: :meth:`check_message` once for each
+        run of messages that differ only in their number, :meth:`check_recipient` for
+        every number."""
+        previous: Message | None = None
         for message in messages:
-            self.check_message(message)
+            if previous is None or not _same_but_recipient(message, previous):
+                self.check_message(message)
+            self.check_recipient(message.to)
+            previous = message
         return True
 
     def offers(self, operation: str) -> bool:
@@ -260,3 +274,10 @@ class Driver(Generic[SettingsT]):
         """Release the HTTP session."""
         if self._transport is not None:
             self._transport.close()
+
+
+def _same_but_recipient(one: Message, other: Message) -> bool:
+    return (one.text == other.text and one.sender == other.sender
+            and one.send_at == other.send_at and one.validity == other.validity
+            and one.reference == other.reference and one.channel == other.channel
+            and one.options == other.options)

@@ -30,6 +30,8 @@ MAX_DIGITS = 30
 #: Longest text read as a number.
 MAX_NUMBER_TEXT = 64
 _INTEGER = re.compile(r"^[-+]?[0-9]+$")
+# At most MAX_DIGITS digits before the point: finite and in range as it stands.
+_PLAIN_MONEY = re.compile(rf"-?[0-9]{{1,{MAX_DIGITS}}}(?:\.[0-9]{{1,{MAX_DIGITS}}})?\Z")
 _MONEY = re.compile(r"^([-+]?\d+(?:[.,]\d+)?)(?:[A-Za-z]{3})?$")
 _TRUE = frozenset({"1", "true", "yes", "on", "y", "t"})
 _FALSE = frozenset({"0", "false", "no", "off", "n", "f", ""})
@@ -37,6 +39,8 @@ _FALSE = frozenset({"0", "false", "no", "off", "n", "f", ""})
 
 def as_str(value: Any) -> str | None:
     """Return a stripped string for a string or number; None for None or blank."""
+    if type(value) is str:  # the usual case first
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, bool):
@@ -55,6 +59,8 @@ def as_int(value: Any) -> int | None:
     Numbers of more than :data:`MAX_DIGITS` digits are refused: no provider count, code
     or id-as-number is that long, and converting ``"1e9999999"`` would take minutes.
     """
+    if type(value) is str and len(value) <= MAX_DIGITS and value.isascii() and value.isdigit():
+        return int(value)  # the usual "0" or "12", read in one step
     if isinstance(value, bool):
         raise ValueError(f"expected an integer, got {value!r}")
     if value is None:
@@ -109,6 +115,8 @@ def parse_decimal(value: Any) -> Decimal | None:
     NaN, infinities and numbers with more than :data:`MAX_DIGITS` digits before the
     point are refused: they are never an amount of money.
     """
+    if type(value) is str and _PLAIN_MONEY.match(value):
+        return Decimal(value)  # the usual "0.02", read in one step
     if isinstance(value, bool):
         raise ValueError(f"not a number: {value!r}")
     if value is None:

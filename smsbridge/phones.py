@@ -102,6 +102,9 @@ def normalize_number(number: str | int, country: str | None = None) -> str:
     :raises ValidationError: for anything that is not 7 to 15 digits, and for an unknown
         ``country``.
     """
+    if (country is None and type(number) is str and MIN_DIGITS <= len(number) <= MAX_DIGITS
+            and number.isascii() and number.isdigit() and number[:2] != "00"):
+        return number  # digits already (a campaign's usual input): nothing to strip
     if isinstance(number, bool) or not isinstance(number, (str, int)):
         raise ValidationError(f"phone number must be a string, got {type(number).__name__}",
                               field="to")

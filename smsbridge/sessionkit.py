@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from smsbridge.answers import Answer, Refine
-from smsbridge.errors import ProviderError, SmsBridgeError
+from smsbridge.errors import ProviderError
 from smsbridge.parsing import as_str
 from smsbridge.redaction import Redactor
 from smsbridge.transport import Request
@@ -263,12 +263,7 @@ def read_code_desc(
     is not quite JSON (the providers' documents print some); it returns the payload, or
     None when it cannot.
     """
-    try:
-        payload = answer.json()
-    except SmsBridgeError:
-        payload = repair(answer.text) if repair is not None else None
-        if payload is None:
-            raise
+    payload = answer.json(repair)
     found = code_desc(payload)
     if found is not None:
         raise answer.error(table, found[0], found[1], refine=refine)

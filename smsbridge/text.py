@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from smsbridge.errors import ValidationError
 from smsbridge.models import Segments
 
@@ -45,6 +47,12 @@ def segments(text: str) -> Segments:
     """
     if not isinstance(text, str):
         raise ValidationError(f"text must be a string, got {type(text).__name__}", field="text")
+    return _segments(text)
+
+
+# A campaign counts the parts of one text for every recipient: count each text once.
+@functools.lru_cache(maxsize=256)
+def _segments(text: str) -> Segments:
     encoding = "gsm7" if is_gsm7(text) else "ucs2"
     costs = _costs(text, encoding)
     length = sum(costs)

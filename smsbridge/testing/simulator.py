@@ -33,6 +33,7 @@ import attrs
 
 from smsbridge.errors import ConfigError
 from smsbridge.testing.push import PushAttempt, Pusher, any_2xx
+from smsbridge.testing.routes import NoRoute, Routed
 from smsbridge.testing.server import DropConnection, serve_wsgi
 
 if TYPE_CHECKING:
@@ -111,8 +112,10 @@ def utc(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, timezone.utc)
 
 
-class Simulator:
+class Simulator(Routed):
     """A stateful provider simulator. Thread-safe; serve it with :meth:`serve`.
+
+    Its endpoints are ``@route`` methods (:mod:`smsbridge.testing.routes`).
 
     Public state for tests: :meth:`ledger` (what recipients would receive),
     ``requests`` (what arrived) and ``callback_url`` (where a provider that pushes
@@ -172,8 +175,11 @@ class Simulator:
         return None
 
     def handle(self, request: Request) -> Response:
-        """Answer one request as the provider would."""
-        raise NotImplementedError
+        """Answer one request as the provider would (by default: the ``@route`` method
+        of its path and method, called with the request under the lock)."""
+        with self.lock:
+            answer: Response = self.route_for(request)(request)
+            return answer
 
     def client_settings(self, base_url: str) -> dict[str, Any]:
         """Settings that connect the provider's driver to this simulator's demo account."""
@@ -191,7 +197,10 @@ class Simulator:
         from smsbridge.testing.answers import Refusal
 
         try:
-            return self.handle(request)
+            try:
+                return self.handle(request)
+            except NoRoute as missing:
+                return self.unrouted(request, missing.allowed)
         except Refusal as refusal:
             return self.refuse(refusal)
 

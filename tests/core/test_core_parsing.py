@@ -112,3 +112,19 @@ def test_references_survive_retries() -> None:
     assert len(new_reference(32)) == 32
     assert chunk_reference("R", 0) == "R" and chunk_reference("R", 2) == "R#2"
     assert chunk_reference(None, 3) is None
+
+
+def test_build_xml_escapes_text_and_writes_values_as_xmltodict_did() -> None:
+    assert build_xml("message", {
+        "login": "a&b<c>\"'", "pwd": None, "test": 1, "flag": True, "off": False,
+        "phones": {"phone": ["996550123456", "996550123457"]}, "text": "Привет ]]>",
+    }) == (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<message>'
+        "<login>a&amp;b&lt;c&gt;\"'</login><pwd></pwd><test>1</test><flag>true</flag>"
+        "<off>false</off><phones><phone>996550123456</phone><phone>996550123457</phone>"
+        "</phones><text>Привет ]]&gt;</text></message>").encode()
+
+
+def test_build_xml_refuses_a_name_that_is_not_an_element_name() -> None:
+    with pytest.raises(ValueError, match="not an XML element name"):
+        build_xml("message", {"a b": "1"})

@@ -9,7 +9,7 @@ import pytest
 import responses
 
 import smsbridge
-from smsbridge.errors import ConfigError
+from smsbridge.errors import ConfigError, ValidationError
 
 URL = "https://nikita.test/api/message"
 
@@ -62,3 +62,16 @@ def test_lookup_takes_a_national_number_too(
     client.lookup("0550 123 456")
 
     assert request_xml(mocked.calls[0])["def"]["phone"] == ["996550123456"]
+
+
+def test_a_national_number_among_many_is_refused_before_any_request(
+        connect: Callable[..., smsbridge.Client], mocked: responses.RequestsMock) -> None:
+    # Without a default country a national number cannot be completed: the check of
+    # each recipient finds it even after equal messages to good numbers.
+    numbers = ["996550123456", "996550123457", "0550123458", "996550123459"]
+
+    with pytest.raises(ValidationError, match="'0550123458': a national number") as caught:
+        connect(default_country="").send(numbers, "hi")
+
+    assert caught.value.field == "to"
+    assert len(mocked.calls) == 0

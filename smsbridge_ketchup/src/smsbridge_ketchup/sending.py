@@ -90,6 +90,7 @@ def parse_create(answer: Answer, channel: str, group: Sequence[Message],
         items = _items(found)
         outer = _outer(found)
         task_id = as_str(_field(outer, "task_id"))
+        currency = _text(_field(outer, "currency"))
         out = []
         for message, reference, item in zip(group, references, _match(items, references),
                                             strict=True):
@@ -111,7 +112,7 @@ def parse_create(answer: Answer, channel: str, group: Sequence[Message],
                 recipient=message.to, message_id=message_id,
                 parts=segments(message.text).parts if channel == "sms" else None,
                 price=parse_decimal(_field(item, "price")) if error is None else None,
-                currency=_text(_field(item, "currency")) or _text(_field(outer, "currency")),
+                currency=_text(_field(item, "currency")) or currency,
                 error=error, provider=PROVIDER, reference=reference, raw=raw,
             ))
     return out, None

@@ -53,7 +53,7 @@ class NikitaDriver(Driver[NikitaSettings]):
     simulator = "smsbridge_nikita.simulator:NikitaSimulator"
 
     def check_message(self, message: Message) -> None:
-        """Check validity, text, number and time against Nikita's limits too."""
+        """Check validity, text and time against Nikita's limits too."""
         super().check_message(message)
         if message.validity is not None:
             raise ValidationError(
@@ -65,16 +65,19 @@ class NikitaDriver(Driver[NikitaSettings]):
         if api.XML_ILLEGAL.search(message.text):
             raise ValidationError("text contains control characters that XML cannot carry",
                                   field="text")
-        if not api.PHONE.match(message.to):
-            raise ValidationError(f"invalid phone number {message.to!r}", field="to")
-        if message.to.startswith("0"):
+        if message.send_at is not None:
+            api.bishkek_time(message.send_at)
+
+    def check_recipient(self, number: str) -> None:
+        """Nikita takes international numbers only."""
+        if not api.PHONE.match(number):
+            raise ValidationError(f"invalid phone number {number!r}", field="to")
+        if number.startswith("0"):
             # No country code starts with 0: "0550 123 456" is a national number, which
             # the provider documents in the international form only (996555123456).
             raise ValidationError(
-                f"invalid phone number {message.to!r}: a national number; nikita takes the "
+                f"invalid phone number {number!r}: a national number; nikita takes the "
                 "international form with the country code (996550123456)", field="to")
-        if message.send_at is not None:
-            api.bishkek_time(message.send_at)
 
     @hookimpl
     def send(self, messages: Sequence[Message]) -> list[SentMessage]:

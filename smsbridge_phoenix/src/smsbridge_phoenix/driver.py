@@ -10,7 +10,13 @@ from smsbridge.models import Balance, Message, SentMessage, StatusReport
 from smsbridge_phoenix import api
 from smsbridge_phoenix.api import AddressBook, Contact
 from smsbridge_phoenix.errors import PROVIDER_ERRORS
-from smsbridge_phoenix.formats import check_limits, dispatch_id_of, parse_message_id, utc_now
+from smsbridge_phoenix.formats import (
+    check_limits,
+    dispatch_id_of,
+    parse_message_id,
+    utc_now,
+    wire_phone,
+)
 from smsbridge_phoenix.settings import PhoenixSettings
 
 __all__ = ["PhoenixDriver"]
@@ -34,9 +40,13 @@ class PhoenixDriver(Driver[PhoenixSettings]):
     simulator = "smsbridge_phoenix.simulator:PhoenixSimulator"
 
     def check_message(self, message: Message) -> None:
-        """Check numbers, text length, send time and the absent sender against the document."""
+        """Check text length, send time and the absent sender against the document."""
         super().check_message(message)
         check_limits(message, utc_now())
+
+    def check_recipient(self, number: str) -> None:
+        """Phoenix takes its own numbers only (38071xxxxxxx and the forms converted to it)."""
+        wire_phone(number)
 
     # -- operations ---------------------------------------------------------------
 

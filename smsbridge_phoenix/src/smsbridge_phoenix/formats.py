@@ -83,7 +83,6 @@ def check_limits(message: Message, now: datetime) -> None:
         raise ValidationError(
             f"text is {length} characters long; Phoenix takes at most {MAX_TEXT_LENGTH}",
             field="text")
-    wire_phone(message.to)
     if message.send_at is not None and message.send_at <= now:
         raise ValidationError(
             f"send_at {message.send_at.isoformat()} lies in the past; Phoenix refuses "

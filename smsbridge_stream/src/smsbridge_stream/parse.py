@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -14,7 +14,6 @@ from smsbridge import jsonutil
 from smsbridge.answers import Answer
 from smsbridge.errors import (
     InvalidRecipient,
-    InvalidResponse,
     InvalidSender,
     NotFound,
     ProviderError,
@@ -91,10 +90,10 @@ def _repair_dates(text: str) -> Any:
         return None
 
 
-def checked(response: Answer,
-            table: Mapping[int, type[ProviderError]] = PROVIDER_ERRORS) -> Any:
+def checked(response: Answer, table: Mapping[int, type[ProviderError]] = PROVIDER_ERRORS,
+            repair: Callable[[str], Any] = _repair_dates) -> Any:
     """The JSON payload of a successful answer; the body's error code wins over HTTP."""
-    return read_code_desc(response, table, refine=refine, repair=_repair_dates)
+    return read_code_desc(response, table, refine=refine, repair=repair)
 
 
 def _field(payload: Mapping[str, Any], *names: str) -> Any:
@@ -152,14 +151,7 @@ def _ids_from_text(text: str) -> list[str] | None:
 
 def parse_ids(response: Answer, count: int) -> list[str]:
     """The message ids of a send answer, one per recipient, in order."""
-    try:
-        payload = checked(response)
-    except InvalidResponse:
-        ids = _ids_from_text(response.text) if response.ok else None
-        if ids is None:
-            raise
-    else:
-        ids = message_ids(response, payload)
+    ids = message_ids(response, checked(response, repair=_ids_from_text))
     if len(ids) != count:
         raise response.invalid(f"expected {count} message id(s), got {len(ids)}")
     return ids
