@@ -97,9 +97,11 @@ class DotNetSimulator(SessionSimulator):
 
     ``accounts`` (login -> password) are opened with ``fields`` (:class:`Account`'s).
     Subclasses set the class facts below (the descriptions their provider gives, how it
-    binds parameters, its session ids) and route requests to handlers.
+    binds parameters, its session ids) and declare their endpoints as ``@route``
+    handlers (:mod:`smsbridge.testing.routes`) that take the bound :data:`Params`.
     """
 
+    ignore_case: ClassVar[bool] = True
     session_lifetime: ClassVar[float] = 120 * 60.0
     #: Length and alphabet of the session ids the provider issues.
     session_ids: ClassVar[tuple[int, str]] = (36, string.ascii_uppercase + string.digits)
@@ -129,6 +131,17 @@ class DotNetSimulator(SessionSimulator):
         """Settings connecting the provider's driver to the demo account."""
         return {"login": self.account.login, "password": self.account.password,
                 "base_url": base_url.rstrip("/") + self.api_root, "sender": self.demo_sender}
+
+    def handle(self, request: Request) -> Response:
+        """Call the ``@route`` handler of ``request`` with its bound parameters; answer
+        what it returns as JSON (a werkzeug ``Response`` as is)."""
+        from werkzeug.wrappers import Response
+
+        handler = self.route_for(request)
+        params = self.params(request)
+        with self.lock:
+            answer = handler(params)
+        return answer if isinstance(answer, Response) else dotnet_json(answer)
 
     def refuse(self, refusal: Refusal) -> Response:
         """Answer ``{"Code": n, "Desc": "..."}`` with the code's HTTP status."""

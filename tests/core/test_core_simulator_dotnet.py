@@ -4,30 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 import requests
 from werkzeug.wrappers import Request, Response
 
-from smsbridge.testing.answers import not_found
+from smsbridge.testing.answers import text_answer
 from smsbridge.testing.dotnet import (
     DotNetSimulator,
+    Params,
     dotnet_date,
-    dotnet_json,
     null_or_empty,
     read_params,
     utc_timestamp,
 )
+from smsbridge.testing.routes import route
 
 START = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc).timestamp()
 
 
 class Family(DotNetSimulator):
-    """``/login`` (a session id), ``/echo`` (the bound parameters), ``/when`` (dates)."""
+    """``/login`` (a session id), ``/echo`` (the bound parameters), ``/when`` (dates),
+    ``/text`` (an answer of its own); under ``/api/v1``, any letter case."""
 
     session_lifetime = 60.0
     session_ids = (8, "ab")
-    api_root = "/api/v1"
+    root = api_root = "/api/v1"
     demo_sender = "ACME"
 
     def __init__(self) -> None:
@@ -35,19 +38,23 @@ class Family(DotNetSimulator):
         super().__init__(accounts={"acme": "pässword", "other": "x"}, clock=lambda: self.now,
                          balance="5")
 
-    def handle(self, request: Request) -> Response:
-        params = read_params(request)
-        with self.lock:
-            if request.path == "/login":
-                account = self.log_in(self.required(params, "Login"),
-                                      self.required(params, "Password"))
-                return dotnet_json(self.sessions.open(account.login))
-            if request.path == "/echo":
-                account = self.session_account(self.required(params, "SessionID"))
-                return dotnet_json({"login": account.login, "params": params})
-            if request.path == "/when":
-                return dotnet_json({"never": None, "now": dotnet_date(self.clock())})
-        return not_found()
+    @route("/login", methods=("GET", "POST"))
+    def _login(self, params: Params) -> str:
+        account = self.log_in(self.required(params, "Login"), self.required(params, "Password"))
+        return self.sessions.open(account.login)
+
+    @route("/echo", methods=("POST",))
+    def _echo(self, params: Params) -> dict[str, Any]:
+        account = self.session_account(self.required(params, "SessionID"))
+        return {"login": account.login, "params": params}
+
+    @route("/when")
+    def _when(self, params: Params) -> Any:
+        return {"never": None, "now": dotnet_date(self.clock())}
+
+    @route("/text")
+    def _text(self, params: Params) -> Response:
+        return text_answer("as is")
 
 
 @pytest.fixture
@@ -58,7 +65,7 @@ def family() -> Family:
 @pytest.fixture
 def url(family: Family) -> Iterator[str]:
     with family.serve() as base:
-        yield base
+        yield base + "/API/V1"  # routes match whatever the letter case
 
 
 def _login(url: str) -> str:
@@ -70,8 +77,9 @@ def _login(url: str) -> str:
 
 def test_accounts_settings_and_session_ids_come_from_class_facts(url: str,
                                                                 family: Family) -> None:
-    assert family.client_settings(url + "/") == {
-        "login": "acme", "password": "pässword", "base_url": url + "/api/v1", "sender": "ACME"}
+    assert family.client_settings("http://127.0.0.1:9/") == {
+        "login": "acme", "password": "pässword", "base_url": "http://127.0.0.1:9/api/v1",
+        "sender": "ACME"}
     assert [(a.login, a.balance) for a in family.accounts] == [("acme", 5), ("other", 5)]
     sid = _login(url)
     assert len(sid) == 8 and set(sid) <= {"a", "b"}
@@ -84,6 +92,14 @@ def test_dates_go_on_the_wire_with_escaped_slashes(url: str) -> None:
     assert answer.json() == {"never": None, "now": "/Date(1772344800000)/"}
 
 
+def test_handlers_answer_json_or_their_own_response_and_misses_are_404_or_405(
+        url: str) -> None:
+    assert requests.get(f"{url}/text", timeout=5).text == "as is"
+    assert requests.get(f"{url}/nothing", timeout=5).status_code == 404
+    refused = requests.get(f"{url}/echo", timeout=5)
+    assert (refused.status_code, refused.headers["Allow"]) == (405, "POST")
+
+
 def test_refusals_are_code_and_desc_with_the_family_status(url: str, family: Family) -> None:
     missing = requests.get(f"{url}/login?login=acme", timeout=5)
     assert (missing.status_code, missing.json()) == (400, {
@@ -91,12 +107,12 @@ def test_refusals_are_code_and_desc_with_the_family_status(url: str, family: Fam
     wrong = requests.get(f"{url}/login?login=acme&password=nope", timeout=5)
     assert (wrong.status_code, wrong.json()) == (401, {
         "Code": 4, "Desc": "Invalid user login or password"})
-    unknown = requests.get(f"{url}/echo?sessionid=NOPE", timeout=5)
+    unknown = requests.post(f"{url}/echo?sessionid=NOPE", timeout=5)
     assert (unknown.status_code, unknown.json()) == (400, {
         "Code": 3, "Desc": "Invalid session id"})
     sid = _login(url)
     family.now += 60
-    expired = requests.get(f"{url}/echo", params={"SessionId": sid}, timeout=5)
+    expired = requests.post(f"{url}/echo", params={"SessionId": sid}, timeout=5)
     assert (expired.status_code, expired.json()) == (401, {
         "Code": 4, "Desc": "SessionID expired"})
     assert family.logins == 1

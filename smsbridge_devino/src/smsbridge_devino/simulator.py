@@ -29,25 +29,22 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from smsbridge.testing.accounts import Money
-from smsbridge.testing.answers import Refusal, method_not_allowed, not_found
+from smsbridge.testing.accounts import Account, Money
+from smsbridge.testing.answers import Refusal
 from smsbridge.testing.dotnet import (
     HTTP_STATUS,
     NEVER,
     DotNetSimulator,
     Params,
     dotnet_date,
-    dotnet_json,
     utc_timestamp,
 )
 from smsbridge.testing.inbox import Inbox, between, ratio, tally
 from smsbridge.testing.messages import MessageRecord
+from smsbridge.testing.routes import route
 from smsbridge.text import segments
-
-if TYPE_CHECKING:
-    from werkzeug.wrappers import Request, Response
 
 __all__ = ["DEMO_LOGIN", "DEMO_PASSWORD", "DEMO_SENDER", "HTTP_STATUS", "DevinoSimulator",
            "SimulatedMessage"]
@@ -55,7 +52,6 @@ __all__ = ["DEMO_LOGIN", "DEMO_PASSWORD", "DEMO_SENDER", "HTTP_STATUS", "DevinoS
 DEMO_LOGIN = "demo"
 DEMO_PASSWORD = "demo-password"
 DEMO_SENDER = "DEVINO"
-API_ROOT = "/rest"
 
 #: The kit's record under the name this module always exported.
 SimulatedMessage = MessageRecord
@@ -76,6 +72,9 @@ _NAMED_CODES = {"delivered": DELIVERED, "undelivered": 11, "expired": 46, "rejec
 _SENDER = re.compile(r"^(?:[0-9]{1,15}|(?=.*[A-Za-z])[A-Za-z0-9 .\-_&'!]{1,11})$")
 _NUMBER = re.compile(r"^\+?[0-9]{10,15}$")
 _DAY = 24 * 60 * 60
+#: The send endpoints by the lower-case path part that names them.
+_SENDS = {name.lower(): name for name in
+          ("Send", "SendBulk", "SendByTimeZone", "SendByTimeZoneToAddresses")}
 _MISSING_DATE = (
     "The parameters dictionary contains a null entry for parameter '{}' of "
     "non-nullable type 'DateTime' for method 'System.Web.Mvc.ActionResult In(System.String, "
@@ -111,6 +110,7 @@ class DevinoSimulator(DotNetSimulator):
     :param clock: epoch seconds; drives sessions, dates, scheduled sends and progression.
     """
 
+    root = "/rest"
     first_id = 579700854169272358
     demo_sender = DEMO_SENDER
 
@@ -155,43 +155,21 @@ class DevinoSimulator(DotNetSimulator):
 
     # -- the wire -------------------------------------------------------------------
 
-    def handle(self, request: Request) -> Response:
-        """Route a request the way the provider's (case-insensitive) routes do."""
-        path = request.path.rstrip("/")
-        found = (self._routes().get(path[len(API_ROOT) + 1:].lower())
-                 if path.lower().startswith(API_ROOT + "/") else None)
-        if found is None:
-            return not_found()
-        methods, handler = found
-        if request.method not in methods:
-            return method_not_allowed(methods)
-        fields = self.params(request)
-        with self.lock:
-            return dotnet_json(handler(fields))
-
-    def _routes(self) -> dict[str, tuple[tuple[str, ...], Callable[[Params], Any]]]:
-        both, get, post = ("GET", "POST"), ("GET",), ("POST",)
-        return {
-            "user/sessionid": (both, self._login),
-            "user/balance": (get, lambda p: float(self._session(p).balance)),
-            "sms/send": (post, lambda p: self._send(p, "Send")),
-            "sms/sendbulk": (post, lambda p: self._send(p, "SendBulk")),
-            "sms/sendbytimezone": (post, lambda p: self._send(p, "SendByTimeZone")),
-            "sms/sendbytimezonetoaddresses": (
-                post, lambda p: self._send(p, "SendByTimeZoneToAddresses")),
-            "sms/state": (both, self._state),
-            "sms/in": (get, self._incoming),
-            "sms/statistics": (get, self._statistics),
-        }
-
-    def _session(self, params: Params) -> Any:
-        return self.session_account(self.required(params, "SessionID"))
-
+    @route("/user/sessionid", methods=("GET", "POST"))
     def _login(self, params: Params) -> str:
         account = self.log_in(self.required(params, "login"), self.required(params, "password"))
         return self.sessions.open(account.login)
 
-    def _send(self, params: Params, endpoint: str) -> list[str]:
+    @route("/user/balance")
+    def _balance(self, params: Params) -> float:
+        return float(self._session(params).balance)
+
+    def _session(self, params: Params) -> Account:
+        return self.session_account(self.required(params, "SessionID"))
+
+    @route(f"/sms/<any({', '.join(_SENDS)}):action>", methods=("POST",))
+    def _send(self, params: Params, action: str) -> list[str]:
+        endpoint = _SENDS[action]
         bulk, by_zone = endpoint.endswith(("Bulk", "Addresses")), "TimeZone" in endpoint
         sender = self.required(params, "SourceAddress")
         if bulk:
@@ -232,6 +210,7 @@ class DevinoSimulator(DotNetSimulator):
             ids.extend(segment_ids)
         return ids
 
+    @route("/sms/state", methods=("GET", "POST"))
     def _state(self, params: Params) -> dict[str, Any]:
         message_id = self.required(params, "messageId", shown="MessageID")
         login = self._session(params).login
@@ -254,6 +233,7 @@ class DevinoSimulator(DotNetSimulator):
             self.look([record])
         return answer
 
+    @route("/sms/in")
     def _incoming(self, params: Params) -> list[dict[str, Any]]:
         min_text, max_text = self.value(params, "minDateUTC"), self.value(params, "maxDateUTC")
         self._session(params)  # every account sees the same simulated inbox
@@ -270,6 +250,7 @@ class DevinoSimulator(DotNetSimulator):
                  "ID": str(m.id), "CreateDateUtc": dotnet_date(m.created)}
                 for m in self.incoming.between(start, end)]
 
+    @route("/sms/statistics")
     def _statistics(self, params: Params) -> dict[str, Any]:
         start_text = self.required(params, "startDateTime")
         end_text = self.required(params, "endDateTime")

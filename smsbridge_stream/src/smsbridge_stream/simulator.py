@@ -28,20 +28,20 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from smsbridge.testing.accounts import Account, Money
-from smsbridge.testing.answers import Refusal, not_found, text_answer
+from smsbridge.testing.answers import Refusal, text_answer
 from smsbridge.testing.dotnet import (
     JSON_TYPE,
     NEVER,
     DotNetSimulator,
     Params,
     dotnet_date,
-    dotnet_json,
     utc_timestamp,
 )
 from smsbridge.testing.inbox import Inbox, between, ratio, tally
 from smsbridge.testing.inbox import IncomingMessage as SimIncoming
 from smsbridge.testing.messages import Ids, MessageRecord
 from smsbridge.testing.reports import NotReady, Reports, UnknownReport
+from smsbridge.testing.routes import route
 from smsbridge.testing.sessions import SessionError
 from smsbridge.text import segments
 
@@ -146,31 +146,12 @@ class StreamSimulator(DotNetSimulator):
 
     # -- the wire -------------------------------------------------------------------
 
-    def handle(self, request: Request) -> Response:
-        """Answer one request (GET or POST, any letter case) as Stream Telecom would."""
-        from werkzeug.wrappers import Response
+    def route_path(self, request: Request) -> str:
+        """The path without its ``/rest`` prefix: the platform answers it either way."""
+        path = super().route_path(request)
+        return path[len("/rest"):] if path.startswith("/rest") else path
 
-        path = request.path.lower()
-        path = path[len("/rest"):] if path.startswith("/rest") else path
-        handlers: dict[str, Callable[[Params], Any]] = {
-            "session": self._session, "balance": self._balance,
-            "send/sendsms": self._send_sms, "send/sendbytime": self._send_by_time,
-            "send/sendbulk": self._send_bulk,
-            "send/sendbulkpacket": lambda fields: self._send_bulk(fields, packet=True),
-            "state": self._state, "incoming": self._incoming, "statistic": self._statistic,
-            "statistic/all_stat.php": self._all_stat,
-        }
-        key = path.strip("/")
-        # The PHP-era aliases: Session/session.php, Balance/balance.php, State/state.php.
-        head, _, tail = key.partition("/")
-        handler = handlers.get(key) or (handlers.get(head) if tail == f"{head}.php" else None)
-        if handler is None:
-            return not_found()
-        fields = self.params(request)
-        with self.lock:
-            result = handler(fields)
-        return result if isinstance(result, Response) else dotnet_json(result)
-
+    @route("/session", "/session/session.php", methods=("GET", "POST"))
     def _session(self, fields: Params) -> str:
         return self.sessions.open(self._login(fields).login)
 
@@ -186,6 +167,7 @@ class StreamSimulator(DotNetSimulator):
             return self._login(fields)  # direct authorisation, no session
         return self.session_account(self.required(fields, "sessionId"))
 
+    @route("/balance", "/balance/balance.php", methods=("GET", "POST"))
     def _balance(self, fields: Params) -> Response:
         return text_answer(str(self._account(fields).balance), content_type=JSON_TYPE)
 
@@ -214,6 +196,7 @@ class StreamSimulator(DotNetSimulator):
                                          "by_local_time": by_local_time}).id
                 for (number, text), count in zip(items, parts, strict=True)]
 
+    @route("/send/sendsms", methods=("GET", "POST"))
     def _send_sms(self, fields: Params, *, by_local_time: bool = False) -> Any:
         common = self._check_common(fields)
         number = _number(self.value(fields, "destinationAddress") or "")
@@ -224,9 +207,11 @@ class StreamSimulator(DotNetSimulator):
         return self._accept(common, [(number, self.value(fields, "data") or "")],
                             send_date=send_date or None, by_local_time=by_local_time)
 
+    @route("/send/sendbytime", methods=("GET", "POST"))
     def _send_by_time(self, fields: Params) -> Any:
         return self._send_sms(fields, by_local_time=True)
 
+    @route("/send/sendbulk", methods=("GET", "POST"))
     def _send_bulk(self, fields: Params, *, packet: bool = False) -> Any:
         common = self._check_common(fields)
         if packet:  # SendBulkPacket: phone_data={"sms": [{"phone": ..., "text": ...}]}
@@ -246,6 +231,11 @@ class StreamSimulator(DotNetSimulator):
                                content_type=JSON_TYPE)
         return ids
 
+    @route("/send/sendbulkpacket", methods=("GET", "POST"))
+    def _send_bulk_packet(self, fields: Params) -> Any:
+        return self._send_bulk(fields, packet=True)
+
+    @route("/state", "/state/state.php", methods=("GET", "POST"))
     def _state(self, fields: Params) -> Any:
         account = self._account(fields)
         records = self.query(self.required(fields, "messageId"), account.login)
@@ -255,6 +245,7 @@ class StreamSimulator(DotNetSimulator):
         return {"State": code, "ReportedDateUtc": dotnet_date(records[0].stamps[-1]),
                 "StateDescription": description, "Price": str(records[0].cost)}
 
+    @route("/incoming", "/incoming/incoming.php", methods=("GET", "POST"))
     def _incoming(self, fields: Params) -> Any:
         login = self._account(fields).login
         start, end = (self._date(fields, name) for name in ("minDateUTC", "maxDateUTC"))
@@ -266,6 +257,7 @@ class StreamSimulator(DotNetSimulator):
     def _period(self, login: str, start: float, end: float) -> list[MessageRecord]:
         return between(self.messages_of(login), start, end, lambda m: m.accepted_at)
 
+    @route("/statistic", "/statistic/statistic.php", methods=("GET", "POST"))
     def _statistic(self, fields: Params) -> Any:
         login = self._account(fields).login
         start, end = (self._date(fields, name) for name in ("startDateTime", "endDateTime"))
@@ -277,6 +269,7 @@ class StreamSimulator(DotNetSimulator):
     def _date(self, fields: Params, name: str) -> float:
         return _parse_date(self.required(fields, name), name)
 
+    @route("/statistic/all_stat.php", methods=("GET", "POST"))
     def _all_stat(self, fields: Params) -> Any:
         try:
             login = self.sessions.login_of(self.value(fields, "sessionId") or "")
