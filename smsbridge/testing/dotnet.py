@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from werkzeug.wrappers import Request, Response
 
 __all__ = ["HTTP_STATUS", "JSON_TYPE", "NEVER", "DotNetSimulator", "Params", "dotnet_date",
-           "dotnet_json", "null_or_empty", "read_params", "utc_timestamp"]
+           "dotnet_json", "null_entry", "null_or_empty", "read_params", "utc_timestamp"]
 
 #: HTTP status of each error code (Devino Table 11, Stream section 4.1; others 400).
 HTTP_STATUS = {1: 400, 2: 400, 3: 400, 4: 401, 5: 403, 6: 400, 7: 403, 8: 500, 9: 500, 10: 400}
@@ -57,6 +57,15 @@ def dotnet_json(payload: Any, status: int = 200) -> Response:
 def null_or_empty(name: str, *, shown: str | None = None, separator: str = " ") -> Refusal:
     """Code 1 for a missing parameter, in the binder's words (``shown`` names it in the text)."""
     return Refusal(1, f"{shown or name} can not be null or empty{separator}Parameter name: {name}")
+
+
+def null_entry(parameter: str, action: str) -> str:
+    """The MVC binder's text (code 9) when the non-nullable DateTime ``parameter`` of
+    ``action`` (its .NET signature and controller) is missing."""
+    return (f"The parameters dictionary contains a null entry for parameter '{parameter}' of "
+            f"non-nullable type 'DateTime' for method {action}. An optional parameter must be "
+            "a reference type, a nullable type, or be declared as an optional parameter. "
+            "Parameter name: parameters")
 
 
 def _bind(merged: Params, key: str, value: Any, arrays: bool) -> None:

@@ -15,6 +15,7 @@ from smsbridge.testing.dotnet import (
     DotNetSimulator,
     Params,
     dotnet_date,
+    null_entry,
     null_or_empty,
     read_params,
     utc_timestamp,
@@ -139,6 +140,11 @@ def test_null_or_empty_text_and_dates() -> None:
     refusal = null_or_empty("messageId", shown="MessageID", separator="\r\n")
     assert (refusal.code, refusal.description) == (
         1, "MessageID can not be null or empty\r\nParameter name: messageId")
+    assert null_entry("day", "'Get(DateTime)' in 'C'") == (
+        "The parameters dictionary contains a null entry for parameter 'day' of non-nullable "
+        "type 'DateTime' for method 'Get(DateTime)' in 'C'. An optional parameter must be a "
+        "reference type, a nullable type, or be declared as an optional parameter. "
+        "Parameter name: parameters")
     assert dotnet_date(None) is None
     assert dotnet_date(1.5) == "/Date(1500)/"
     assert utc_timestamp("2026-03-01T06:00:00") == START

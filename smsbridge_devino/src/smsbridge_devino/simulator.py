@@ -39,6 +39,7 @@ from smsbridge.testing.dotnet import (
     DotNetSimulator,
     Params,
     dotnet_date,
+    null_entry,
     utc_timestamp,
 )
 from smsbridge.testing.inbox import Inbox, between, ratio, tally
@@ -75,13 +76,9 @@ _DAY = 24 * 60 * 60
 #: The send endpoints by the lower-case path part that names them.
 _SENDS = {name.lower(): name for name in
           ("Send", "SendBulk", "SendByTimeZone", "SendByTimeZoneToAddresses")}
-_MISSING_DATE = (
-    "The parameters dictionary contains a null entry for parameter '{}' of "
-    "non-nullable type 'DateTime' for method 'System.Web.Mvc.ActionResult In(System.String, "
-    "DateTime, DateTime)' in 'RestService.Controllers.SmsController'. An optional parameter "
-    "must be a reference type, a nullable type, or be declared as an optional parameter. "
-    "Parameter name: parameters"
-)
+#: Sms/In's action as the MVC binder names it when a date is missing (code 9).
+_IN_ACTION = ("'System.Web.Mvc.ActionResult In(System.String, DateTime, DateTime)' in "
+              "'RestService.Controllers.SmsController'")
 _UNKNOWN_STATE = {"State": UNKNOWN, "CreationDateUtc": None, "SubmittedDateUtc": None,
                   "ReportedDateUtc": None, "TimeStampUtc": NEVER,
                   "StateDescription": _DESCRIPTIONS[UNKNOWN], "Price": None}
@@ -238,9 +235,9 @@ class DevinoSimulator(DotNetSimulator):
         min_text, max_text = self.value(params, "minDateUTC"), self.value(params, "maxDateUTC")
         self._session(params)  # every account sees the same simulated inbox
         if not max_text:
-            raise Refusal(9, _MISSING_DATE.format("maxDateUtc"))
+            raise Refusal(9, null_entry("maxDateUtc", _IN_ACTION))
         if not min_text:
-            raise Refusal(9, _MISSING_DATE.format("minDateUtc"))
+            raise Refusal(9, null_entry("minDateUtc", _IN_ACTION))
         start, end = _date(min_text), _date(max_text)
         if self.clock() - start > 365 * _DAY:
             raise Refusal(2, "Invalid argument: minDateUTC is more than one year ago")
