@@ -143,6 +143,12 @@ class KitSimulator(Simulator):
         wanted = login or self.account.login
         return [record for record in self.messages if record.login == wanted]
 
+    def messages_between(self, start: float, end: float,
+                         login: str | None = None) -> list[MessageRecord]:
+        """``login``'s records (default: the demo account's) accepted from ``start`` to
+        ``end`` inclusive, as statistics and reports choose them."""
+        return [r for r in self.messages_of(login) if start <= r.accepted_at <= end]
+
     def query(self, message_id: str, login: str | None = None,
               recipients: Iterable[str] = ()) -> list[MessageRecord] | None:
         """A status query for ``message_id`` (of ``login``; only ``recipients``, if any):

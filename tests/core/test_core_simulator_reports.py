@@ -13,7 +13,7 @@ from smsbridge.testing.reports import NotReady, Reports, UnknownReport
 NOW = 1_772_344_800.0
 
 
-def test_sent_to_lists_the_records_of_one_number() -> None:
+def test_records_by_number_and_by_time() -> None:
     sim = KitSimulator(clock=lambda: NOW)
     account = sim.add_account("acme", balance="10")
     first, other = sim.record(account, ["79001234567", "79001234568"], parts=1,
@@ -23,6 +23,9 @@ def test_sent_to_lists_the_records_of_one_number() -> None:
     assert sim.sent_to("+79001234567") == [first, second]
     assert sim.sent_to("79001234568") == [other]
     assert sim.sent_to("79001234569") == []
+    assert sim.messages_between(NOW, NOW) == [first, other, second]
+    assert sim.messages_between(NOW - 2, NOW - 1) == []
+    assert sim.messages_between(NOW, NOW, login="other") == []
 
 
 def test_inbox_counts_ids_stamps_now_and_answers_a_window() -> None:

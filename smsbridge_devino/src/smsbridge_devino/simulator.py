@@ -42,7 +42,7 @@ from smsbridge.testing.dotnet import (
     null_entry,
     utc_timestamp,
 )
-from smsbridge.testing.inbox import Inbox, between, ratio, tally
+from smsbridge.testing.inbox import Inbox, ratio, tally
 from smsbridge.testing.messages import MessageRecord
 from smsbridge.testing.routes import route
 from smsbridge.text import segments
@@ -257,7 +257,7 @@ class DevinoSimulator(DotNetSimulator):
             raise Refusal(2, "Invalid argument: endDateTime is before startDateTime")
         if end - start > 90 * _DAY:
             raise Refusal(2, "Нельзя указывать диапазон дат более 90 дней.")
-        chosen = between(self.messages_of(login), start, end, lambda r: r.accepted_at)
+        chosen = self.messages_between(start, end, login)
         # Devino counts segments: each one has its own id and state.
         counts = tally((code for r in chosen for code in [_code(r)] * r.parts), _COUNTED_AS,
                        _COUNTS, default="InProcess")

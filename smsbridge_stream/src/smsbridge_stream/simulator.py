@@ -37,7 +37,7 @@ from smsbridge.testing.dotnet import (
     dotnet_date,
     utc_timestamp,
 )
-from smsbridge.testing.inbox import Inbox, between, ratio, tally
+from smsbridge.testing.inbox import Inbox, ratio, tally
 from smsbridge.testing.inbox import IncomingMessage as SimIncoming
 from smsbridge.testing.messages import Ids, MessageRecord
 from smsbridge.testing.reports import NotReady, Reports, UnknownReport
@@ -254,14 +254,11 @@ class StreamSimulator(DotNetSimulator):
                  "CreatedDateUtc": dotnet_date(m.created)}
                 for m in self.incoming.between(start, end, login)]
 
-    def _period(self, login: str, start: float, end: float) -> list[MessageRecord]:
-        return between(self.messages_of(login), start, end, lambda m: m.accepted_at)
-
     @route("/statistic", "/statistic/statistic.php", methods=("GET", "POST"))
     def _statistic(self, fields: Params) -> Any:
         login = self._account(fields).login
         start, end = (self._date(fields, name) for name in ("startDateTime", "endDateTime"))
-        codes = [_code(m) for m in self._period(login, start, end)]
+        codes = [_code(m) for m in self.messages_between(start, end, login)]
         counts = tally(codes, _COUNTED_AS, ("Delivered", "NotDelivered", "InProgress", "Expired"))
         return {"Sent": len(codes), **counts,
                 "DeliveryRatio": ratio(counts["Delivered"], len(codes))}
@@ -289,7 +286,7 @@ class StreamSimulator(DotNetSimulator):
             raise _text("Bad Request")
         if self.reports.pending(login) >= 2:
             raise _text("More than 2 reports at once are not allowed, make request later")
-        rows = [m for m in self._period(login, start, end) if phone in (None, m.recipient)
+        rows = [m for m in self.messages_between(start, end, login) if phone in (None, m.recipient)
                 and (state is None or _code(m) == _WANTED.get(state))]
         report = self.reports.create(rows, login=login, polls=self.report_polls,
                                      file_format=file_format)
