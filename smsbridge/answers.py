@@ -1,7 +1,7 @@
 """A provider's answer, and the one place answers become smsbridge errors.
 
 The transport (:mod:`smsbridge.transport`) only moves bytes; a driver gets each answer
-as an :class:`Answer` (from :meth:`smsbridge.Driver.request`) and turns it into models,
+as an :class:`Answer` (from :meth:`smsbridge.Driver.perform`) and turns it into models,
 or into errors through :meth:`Answer.error`, :meth:`Answer.http_error` and
 :meth:`Answer.invalid`. Every such error carries the same fields (provider, operation,
 HTTP status, the body with secrets masked); for a send, each goes through
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 import attrs
 
@@ -32,7 +32,7 @@ from smsbridge.errors import (
 from smsbridge.redaction import Redactor
 from smsbridge.transport import HttpResponse, retry_after
 
-__all__ = ["SHAPE_ERRORS", "Answer", "Refine", "Requester"]
+__all__ = ["SHAPE_ERRORS", "Answer", "Refine"]
 
 #: What reading an unexpected payload shape raises; :meth:`Answer.reading` turns these
 #: into InvalidResponse (ArithmeticError: decimal.InvalidOperation and friends).
@@ -208,13 +208,3 @@ class Answer:
         if not self.ok:
             return self.http_error()
         return self.invalid(reason)
-
-
-class Requester(Protocol):
-    """What makes requests and returns answers: a :class:`smsbridge.Driver`."""
-
-    def request(self, method: str, path: str, *, operation: str, send: bool = False,
-                idempotent: bool = True, **options: Any) -> Answer:
-        """Make one request; see :meth:`smsbridge.Driver.request`."""
-        ...
-

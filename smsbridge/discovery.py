@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from importlib import metadata
 from typing import Any
 
@@ -17,6 +18,8 @@ logger = logging.getLogger(__name__)
 
 DRIVER_GROUP = "smsbridge.drivers"
 PLUGIN_GROUP = "smsbridge.plugins"
+#: What a conventional driver or plugin name looks like (``nikita``, ``my_sms``).
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*\Z")
 #: Schemes of plain web addresses, given where a smsbridge URL belongs.
 _WEB_SCHEMES = frozenset({"http", "https"})
 
@@ -57,11 +60,29 @@ def available_drivers() -> dict[str, DriverInfo]:
     return drivers
 
 
-def _load(group: str, name: str) -> Any:
-    points = _entry_points(group)
-    if name not in points:
+def _conventional(group: str, name: str) -> metadata.EntryPoint | None:
+    """Entry point ``name`` of ``group`` as its conventional distribution declares it:
+    ``smsbridge-<name>`` for a driver (``smsbridge`` itself for the built-in ones).
+
+    Reading one distribution's metadata instead of every installed one's is what keeps
+    ``connect()`` quick; a driver from any other distribution is found by the scan.
+    """
+    if not _NAME.match(name):
         return None
-    ep = points[name]
+    for owner in (f"smsbridge-{name}", "smsbridge"):
+        try:
+            points = metadata.distribution(owner).entry_points
+        except metadata.PackageNotFoundError:
+            continue
+        for ep in points.select(group=group, name=name):
+            return ep
+    return None
+
+
+def _load(group: str, name: str) -> Any:
+    ep = _conventional(group, name) or _entry_points(group).get(name)
+    if ep is None:
+        return None
     try:
         return ep.load()
     except Exception as exc:

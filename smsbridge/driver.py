@@ -3,13 +3,14 @@
 A driver declares what its provider takes (settings class, chunk size, send options,
 sender rule, features), implements its operations as hook methods marked with
 :data:`smsbridge.hookimpl`, builds requests and reads answers in its ``api`` module, and
-makes every request through :meth:`Driver.request`, which returns an
+makes every request through :meth:`Driver.perform`, which returns an
 :class:`~smsbridge.answers.Answer` whose methods are the one error builder.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import typing
 from collections.abc import Mapping, Sequence
@@ -24,6 +25,8 @@ from smsbridge.settings import BaseSettings, check_base_url, secret_values
 from smsbridge.transport import Request, RetryPolicy, Transport
 
 if TYPE_CHECKING:
+    from importlib.metadata import Distribution
+
     import requests
 
     from smsbridge.errors import ProviderError
@@ -32,6 +35,8 @@ if TYPE_CHECKING:
 __all__ = ["Driver", "distribution_version", "user_agent"]
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+#: The version line of a distribution's metadata file.
+_VERSION = re.compile(r"^Version:[ \t]*(\S+)[ \t]*$", re.MULTILINE)
 #: Channels besides SMS a driver may list in ``features``.
 KNOWN_CHANNELS = frozenset({"viber"})
 
@@ -51,16 +56,27 @@ def distribution_version(module: str) -> str | None:
         found = metadata.distribution(top)
         provides = found.read_text("top_level.txt")
         if provides is None or top in provides.split():
-            return found.version
+            return _version(found)
     except metadata.PackageNotFoundError:
         pass
     names = metadata.packages_distributions().get(top)
     if not names:
         return None
     try:
-        return metadata.version(names[0])
+        return _version(metadata.distribution(names[0]))
     except metadata.PackageNotFoundError:
         return None
+
+
+def _version(found: Distribution) -> str | None:
+    """A distribution's version, read from its ``Version:`` header line.
+
+    ``Distribution.version`` parses the whole metadata file with the email package,
+    milliseconds of a script's first request for one line.
+    """
+    text = found.read_text("METADATA") or found.read_text("PKG-INFO") or ""
+    match = _VERSION.search(text)
+    return match.group(1) if match else found.version
 
 
 def user_agent(driver: str, driver_module: str) -> str:
@@ -82,7 +98,7 @@ class Driver(Generic[SettingsT]):
     Declare what the provider takes in class attributes; the base checks every message
     against them (:meth:`check_message`, run by the ``validate`` hook before any request)
     and the client chunks sends by ``batch_size``. Add provider limits by overriding
-    :meth:`check_message` (call ``super()`` first).
+    :meth:`check_message` and :meth:`check_recipient` (call ``super()`` first).
 
     The HTTP transport is built on first use, so a client that never talks to the
     network never imports requests. :meth:`offers` says which hook methods the client
@@ -185,30 +201,6 @@ class Driver(Generic[SettingsT]):
             if self._transport is not None:
                 self._transport.grow_pool(count)
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        operation: str,
-        send: bool = False,
-        idempotent: bool = True,
-        **options: Any,
-    ) -> Answer:
-        """Make one request through the transport and return the answer to read.
-
-        :param operation: the smsbridge operation, for errors and logs.
-        :param send: True when the request creates messages (or HLR requests): errors
-            about its answer then say what it proves (a refusal, or DeliveryUnknown).
-        :param idempotent: False when repeating the request would repeat its effect
-            (a send to a provider that does not deduplicate by our id).
-        :param options: ``params``, ``data``, ``json``, ``files``, ``headers``.
-        """
-        response = self.transport.request(method, path, operation=operation, send=send,
-                                          idempotent=idempotent, **options)
-        return Answer.of(response, provider=self.name, operation=operation, is_send=send,
-                         redactor=self.redactor)
-
     def perform(self, request: Request, *, operation: str, send: bool = False,
                 idempotent: bool = True) -> Answer:
         """Make a request the driver's ``api`` module built; return the answer to read.
@@ -219,9 +211,12 @@ class Driver(Generic[SettingsT]):
         :param idempotent: False when repeating the request would repeat its effect
             (a send to a provider that does not deduplicate by our id).
         """
-        return self.request(request.method, request.path, operation=operation, send=send,
-                            idempotent=idempotent, params=request.params, data=request.data,
-                            json=request.json, files=request.files, headers=request.headers)
+        response = self.transport.request(
+            request.method, request.path, operation=operation, send=send,
+            idempotent=idempotent, params=request.params, data=request.data,
+            json=request.json, files=request.files, headers=request.headers)
+        return Answer.of(response, provider=self.name, operation=operation, is_send=send,
+                         redactor=self.redactor)
 
     def check_message(self, message: Message) -> None:
         """Check what one message says against what the provider takes; raise

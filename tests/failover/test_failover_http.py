@@ -20,7 +20,7 @@ from smsbridge.errors import AuthError, DeliveryUnknown
 from smsbridge.failover import AllProvidersFailed
 from smsbridge.models import DeliveryState, Message, SentMessage, StatusReport
 from smsbridge.testing import Simulator
-from smsbridge.transport import RetryPolicy
+from smsbridge.transport import Request, RetryPolicy
 
 pytest.importorskip("werkzeug")
 
@@ -47,10 +47,11 @@ class ToyDriver(smsbridge.Driver):
 
     @smsbridge.hookimpl
     def send(self, messages: Sequence[Message]) -> list[SentMessage]:
-        response = self.request(
-            "POST", "/send", operation="send", send=True, idempotent=False,
-            json={"to": [m.to for m in messages], "text": messages[0].text},
-            headers=self._headers())
+        response = self.perform(
+            Request(method="POST", path="/send",
+                    json={"to": [m.to for m in messages], "text": messages[0].text},
+                    headers=self._headers()),
+            operation="send", send=True, idempotent=False)
         if response.status_code == 401:
             raise AuthError("key refused", provider=self.name, code="auth",
                             http_status=401, operation="send")
@@ -62,8 +63,10 @@ class ToyDriver(smsbridge.Driver):
 
     @smsbridge.hookimpl
     def status(self, message_id: str) -> StatusReport:
-        response = self.request("GET", "/status", operation="status",
-                                          params={"id": message_id}, headers=self._headers())
+        response = self.perform(
+            Request(method="GET", path="/status", params={"id": message_id},
+                    headers=self._headers()),
+            operation="status")
         if not response.ok:
             raise response.http_error()
         body = response.json()

@@ -20,7 +20,7 @@ import smsbridge
 from smsbridge.errors import DeliveryUnknown, InvalidRecipient, NotFound, ProviderError
 from smsbridge.models import Balance, Message, SentMessage
 from smsbridge.plugins import AuditPlugin, find_plugin
-from smsbridge.transport import RetryPolicy
+from smsbridge.transport import Request, RetryPolicy
 
 NUMBER = "996550123456"
 TEXT = "Your secret code is 4321"
@@ -47,10 +47,10 @@ class KeyDriver(smsbridge.Driver):
     @smsbridge.hookimpl
     def send(self, messages: Sequence[Message]) -> list[SentMessage]:
         assert isinstance(self.settings, KeySettings)
-        response = self.request(
-            "POST", "/send", operation="send", send=True, idempotent=False,
-            params={"key": self.settings.api_key},
-            json={"to": [m.to for m in messages], "text": messages[0].text})
+        response = self.perform(
+            Request(method="POST", path="/send", params={"key": self.settings.api_key},
+                    json={"to": [m.to for m in messages], "text": messages[0].text}),
+            operation="send", send=True, idempotent=False)
         body = response.json()
         if "error" in body:
             raise ProviderError(f"refused; key={self.settings.api_key}", provider=self.name,
@@ -64,7 +64,7 @@ class KeyDriver(smsbridge.Driver):
 
     @smsbridge.hookimpl
     def balance(self) -> Balance:
-        response = self.request("GET", "/balance", operation="balance")
+        response = self.perform(Request(method="GET", path="/balance"), operation="balance")
         return Balance(amount=response.json()["amount"])
 
 

@@ -16,6 +16,7 @@ from smsbridge.errors import NotFound, ValidationError
 from smsbridge.memory import MemoryDriver
 from smsbridge.models import DeliveryState, HlrResult, HlrStatus, Message, SentMessage, StatusReport
 from smsbridge.plugins import DryRunPlugin, find_plugin
+from smsbridge.transport import Request
 
 NUMBER = "996550123456"
 API = "https://api.example.test"
@@ -42,26 +43,32 @@ class WireDriver(smsbridge.Driver):
 
     @smsbridge.hookimpl
     def send(self, messages: Sequence[Message]) -> list[SentMessage]:
-        response = self.request("POST", "/send", operation="send", send=True,
-                                          idempotent=False, json=[m.to for m in messages])
+        response = self.perform(
+            Request(method="POST", path="/send", json=[m.to for m in messages]),
+            operation="send", send=True, idempotent=False)
         return [SentMessage(recipient=m.to, message_id=str(i), provider=self.name)
                 for m, i in zip(messages, response.json(), strict=True)]
 
     @smsbridge.hookimpl
     def status(self, message_id: str) -> StatusReport:
-        response = self.request("GET", f"/status/{message_id}", operation="status")
+        response = self.perform(
+            Request(method="GET", path=f"/status/{message_id}"),
+            operation="status")
         return StatusReport(message_id=message_id, state=DeliveryState(response.json()))
 
     @smsbridge.hookimpl
     def hlr(self, msisdns: Sequence[str], options: Mapping[str, Any]) -> list[HlrResult]:
-        response = self.request("POST", "/hlr", operation="hlr", send=True,
-                                          idempotent=False, json=list(msisdns))
+        response = self.perform(
+            Request(method="POST", path="/hlr", json=list(msisdns)),
+            operation="hlr", send=True, idempotent=False)
         return [HlrResult(id=str(i), msisdn=n) for n, i in zip(msisdns, response.json(),
                                                                 strict=True)]
 
     @smsbridge.hookimpl
     def hlr_result(self, hlr_id: str) -> HlrResult:
-        response = self.request("GET", f"/hlr/{hlr_id}", operation="hlr_result")
+        response = self.perform(
+            Request(method="GET", path=f"/hlr/{hlr_id}"),
+            operation="hlr_result")
         return HlrResult(id=hlr_id, msisdn=response.json())
 
 

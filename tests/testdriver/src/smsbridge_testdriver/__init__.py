@@ -9,6 +9,7 @@ import attrs
 
 from smsbridge import BaseSettings, Driver, hookimpl, secret
 from smsbridge.models import Balance, DeliveryState, Message, SentMessage, StatusReport
+from smsbridge.transport import Request
 
 
 @attrs.frozen(kw_only=True)
@@ -29,11 +30,11 @@ class EchoDriver(Driver):
 
     @hookimpl
     def send(self, messages: Sequence[Message]) -> list[SentMessage]:
-        response = self.request(
-            "POST", "/send", operation="send", send=True, idempotent=False,
-            json={"to": [m.to for m in messages], "text": messages[0].text,
-                  "reference": messages[0].reference},
-        )
+        response = self.perform(
+            Request(method="POST", path="/send",
+                    json={"to": [m.to for m in messages], "text": messages[0].text,
+                          "reference": messages[0].reference}),
+            operation="send", send=True, idempotent=False)
         ids = response.json()["ids"]
         return [SentMessage(recipient=m.to, message_id=str(i), provider=self.name,
                             reference=m.reference)
