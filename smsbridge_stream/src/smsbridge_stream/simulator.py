@@ -196,9 +196,9 @@ class StreamSimulator(DotNetSimulator):
                                          "by_local_time": by_local_time}).id
                 for (number, text), count in zip(items, parts, strict=True)]
 
-    @route("/send/sendsms", methods=("GET", "POST"))
-    def _send_sms(self, fields: Params, *, by_local_time: bool = False) -> Any:
-        common = self._check_common(fields)
+    @route("/send/<any(sendsms, sendbytime):action>", methods=("GET", "POST"))
+    def _send_sms(self, fields: Params, action: str) -> Any:
+        common, by_local_time = self._check_common(fields), action == "sendbytime"
         number = _number(self.value(fields, "destinationAddress") or "")
         send_date = (self.required(fields, "sendDate") if by_local_time
                      else self.value(fields, "sendDate"))
@@ -207,13 +207,9 @@ class StreamSimulator(DotNetSimulator):
         return self._accept(common, [(number, self.value(fields, "data") or "")],
                             send_date=send_date or None, by_local_time=by_local_time)
 
-    @route("/send/sendbytime", methods=("GET", "POST"))
-    def _send_by_time(self, fields: Params) -> Any:
-        return self._send_sms(fields, by_local_time=True)
-
-    @route("/send/sendbulk", methods=("GET", "POST"))
-    def _send_bulk(self, fields: Params, *, packet: bool = False) -> Any:
-        common = self._check_common(fields)
+    @route("/send/<any(sendbulk, sendbulkpacket):action>", methods=("GET", "POST"))
+    def _send_bulk(self, fields: Params, action: str) -> Any:
+        common, packet = self._check_common(fields), action == "sendbulkpacket"
         if packet:  # SendBulkPacket: phone_data={"sms": [{"phone": ..., "text": ...}]}
             try:
                 entries = json.loads(self.value(fields, "phone_data") or "")["sms"]
@@ -230,10 +226,6 @@ class StreamSimulator(DotNetSimulator):
             return text_answer("[" + ", ".join('{"' + i + '"}' for i in ids) + "]",
                                content_type=JSON_TYPE)
         return ids
-
-    @route("/send/sendbulkpacket", methods=("GET", "POST"))
-    def _send_bulk_packet(self, fields: Params) -> Any:
-        return self._send_bulk(fields, packet=True)
 
     @route("/state", "/state/state.php", methods=("GET", "POST"))
     def _state(self, fields: Params) -> Any:
