@@ -60,6 +60,8 @@ class Answer:
     #: True when an earlier attempt of this send may have been accepted (its answer was
     #: lost or came from a gateway): an error answer now does not prove a refusal.
     maybe_accepted: bool = False
+    #: True for a body the provider pushed to the application (no HTTP answer of ours).
+    pushed: bool = False
     redactor: Redactor = attrs.field(repr=False, eq=False, factory=Redactor)
 
     @classmethod
@@ -70,6 +72,15 @@ class Answer:
                    content=response.content, url=response.url, provider=provider,
                    operation=operation, is_send=is_send, attempts=response.attempts,
                    maybe_accepted=response.maybe_accepted,
+                   redactor=redactor if redactor is not None else Redactor())
+
+    @classmethod
+    def of_push(cls, body: bytes, *, provider: str,
+                redactor: Redactor | None = None) -> Answer:
+        """A report the provider pushed (``parse_callback``), to read like an answer: its
+        errors name the provider and the operation and carry the body, no HTTP status."""
+        return cls(status_code=200, headers={}, content=body, url="", provider=provider,
+                   operation="parse_callback", pushed=True,
                    redactor=redactor if redactor is not None else Redactor())
 
     @property
@@ -130,7 +141,7 @@ class Answer:
         return {
             "provider": self.provider,
             "operation": self.operation,
-            "http_status": self.status_code,
+            "http_status": None if self.pushed else self.status_code,
             "body": self.redactor.text(self.content)[:_BODY_KEPT] or None,
         }
 
@@ -192,12 +203,13 @@ class Answer:
 
     def invalid(self, reason: str) -> InvalidResponse:
         """An :class:`InvalidResponse` for this answer, with the body (secrets masked)."""
+        status = "" if self.pushed else f" (HTTP {self.status_code})"
         return InvalidResponse(
-            f"{self.provider}/{self.operation}: {reason} (HTTP {self.status_code})",
-            body=self.redactor.text(self.content),
+            f"{self.provider}/{self.operation}: {reason}{status}",
+            body=self.redactor.text(self.content) or repr(self.content[:_BODY_KEPT]),
             provider=self.provider,
             operation=self.operation,
-            http_status=self.status_code,
+            http_status=None if self.pushed else self.status_code,
         )
 
     def unreadable(self, reason: str) -> SmsBridgeError:

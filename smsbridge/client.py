@@ -63,15 +63,17 @@ def _addressed(template: Message, numbers: Iterable[str],
     gives a run of equal messages.
     """
     iterator = iter(numbers)
+    text, sender, send_at, validity = (template.text, template.sender, template.send_at,
+                                       template.validity)
+    channel, options = template.channel, template.options
     for index in itertools.count():
         batch = list(itertools.islice(iterator, max(1, size)))
         if not batch:
             return
         reference = chunk_reference(template.reference, index)
-        yield [Message(to=number, text=template.text, sender=template.sender,
-                       send_at=template.send_at, validity=template.validity,
-                       reference=reference, channel=template.channel,
-                       options=template.options) for number in batch]
+        yield [Message(to=number, text=text, sender=sender, send_at=send_at,
+                       validity=validity, reference=reference, channel=channel,
+                       options=options) for number in batch]
 
 
 def _batch_key(message: Message) -> tuple[Any, ...]:

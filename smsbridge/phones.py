@@ -102,8 +102,14 @@ def normalize_number(number: str | int, country: str | None = None) -> str:
     :raises ValidationError: for anything that is not 7 to 15 digits, and for an unknown
         ``country``.
     """
-    if (country is None and type(number) is str and MIN_DIGITS <= len(number) <= MAX_DIGITS
-            and number.isascii() and number.isdigit() and number[:2] != "00"):
+    return _normalize(number, _country_code(country, "country"))
+
+
+def _normalize(number: str | int, code: str | None) -> str:
+    """:func:`normalize_number` for a checked country code."""
+    if (type(number) is str and MIN_DIGITS <= len(number) <= MAX_DIGITS
+            and number.isascii() and number.isdigit() and number[0] != "0"
+            and (code is None or _is_international(number, COUNTRIES[code]))):
         return number  # digits already (a campaign's usual input): nothing to strip
     if isinstance(number, bool) or not isinstance(number, (str, int)):
         raise ValidationError(f"phone number must be a string, got {type(number).__name__}",
@@ -120,7 +126,6 @@ def normalize_number(number: str | int, country: str | None = None) -> str:
     if not text.isascii() or not text.isdigit():
         raise ValidationError(f"invalid phone number {number!r}: only digits, spaces, "
                               "dashes, brackets and a leading + are allowed", field="to")
-    code = _country_code(country, "country")
     if not international and code is not None:
         text = _internationalize(text, COUNTRIES[code])
         if text.startswith("0"):  # no calling code starts with 0: a national number
@@ -132,6 +137,14 @@ def normalize_number(number: str | int, country: str | None = None) -> str:
         raise ValidationError(f"invalid phone number {number!r}: expected {MIN_DIGITS} to "
                               f"{MAX_DIGITS} digits in international format", field="to")
     return text
+
+
+def _is_international(digits: str, country: Country) -> bool:
+    """True when ``digits`` read as this country's number with its calling code already
+    (what :func:`_internationalize` keeps as it is)."""
+    trunk, code = country.trunk_prefix, country.calling_code
+    return (digits.startswith(code) and len(digits) - len(code) in country.lengths
+            and not (trunk and digits.startswith(trunk)))
 
 
 def _internationalize(digits: str, country: Country) -> str:
@@ -155,12 +168,13 @@ def normalize_msisdn(number: str | int) -> str:
 def normalize_many(numbers: str | int | Iterable[str | int],
                    country: str | None = None) -> Iterator[str]:
     """Normalize one number or lazily each number of an iterable."""
+    code = _country_code(country, "country")
     if isinstance(numbers, (str, int)):
-        yield normalize_number(numbers, country)
+        yield _normalize(numbers, code)
         return
     if numbers is None or isinstance(numbers, (bytes, Mapping)) or not isinstance(
             numbers, Iterable):
         raise ValidationError(f"expected a phone number or an iterable of them, got "
                               f"{type(numbers).__name__}", field="to")
     for number in numbers:
-        yield normalize_number(number, country)
+        yield _normalize(number, code)

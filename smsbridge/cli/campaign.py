@@ -26,7 +26,7 @@ import json
 import os
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import FrameType
 from typing import Any, TextIO
 
@@ -260,6 +260,8 @@ class Interrupts:
     def __init__(self) -> None:
         self.count = 0
         self.in_request = False
+        #: How many requests a pool has in flight (``send --concurrency``).
+        self.pooled: Callable[[], int] = lambda: 0
         self._critical = 0
         self._previous: dict[int, Any] = {}
 
@@ -271,7 +273,11 @@ class Interrupts:
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.count += 1
         if self.count == 1:
-            if self.in_request:
+            pooled = self.pooled()
+            if pooled > 1:
+                _say(f"\nsmsbridge: stopping after the {pooled} requests in flight (Ctrl-C "
+                     "again to stop now, leaving their recipients unknown)\n")
+            elif self.in_request or pooled:
                 _say("\nsmsbridge: stopping after the request in flight (Ctrl-C again to "
                      "stop now, leaving its recipients unknown)\n")
             return

@@ -98,7 +98,8 @@ class Campaign:
             from smsbridge.cli.inflight import InFlight
 
             client.driver.reserve_connections(count)
-            self._flight = InFlight(count)
+            flight = self._flight = InFlight(count)
+            self.interrupts.pooled = lambda: len(flight)
 
     # -- the run --------------------------------------------------------------------
 

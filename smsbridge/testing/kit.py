@@ -133,10 +133,21 @@ class KitSimulator(Simulator):
             self.moved(moved)
         return moved
 
+    def sent_to(self, number: str) -> list[MessageRecord]:
+        """The records of messages accepted for ``number`` (a leading ``+`` ignored)."""
+        with self.lock:
+            return [r for r in self.messages if r.recipient == number.lstrip("+")]
+
     def messages_of(self, login: str | None = None) -> list[MessageRecord]:
         """The records of ``login``'s messages (default: the demo account's), oldest first."""
         wanted = login or self.account.login
         return [record for record in self.messages if record.login == wanted]
+
+    def messages_between(self, start: float, end: float,
+                         login: str | None = None) -> list[MessageRecord]:
+        """``login``'s records (default: the demo account's) accepted from ``start`` to
+        ``end`` inclusive, as statistics and reports choose them."""
+        return [r for r in self.messages_of(login) if start <= r.accepted_at <= end]
 
     def query(self, message_id: str, login: str | None = None,
               recipients: Iterable[str] = ()) -> list[MessageRecord] | None:

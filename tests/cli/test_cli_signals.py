@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -259,3 +260,46 @@ def test_sigterm_stops_like_ctrl_c(gateway, numbers, tmp_path):
     accepted, unknown = check_stop(gateway, document)
     assert unknown == set()
     assert len(accepted) == 150
+
+
+def in_flight_together(gateway: Gateway, numbers: Path, journal: Path) -> subprocess.Popen[str]:
+    """Start a campaign of three requests at a time; return once all three are in flight."""
+    gateway.simulator.inject("delay", times=1000, seconds=LATENCY)
+    process = start(gateway, numbers, journal, "--concurrency", "3")
+    wait_for_chunks(journal, 3, process)
+    return process
+
+
+def test_ctrl_c_with_concurrency_waits_for_every_request_in_flight(gateway, numbers,
+                                                                    tmp_path):
+    journal = tmp_path / "campaign.jsonl"
+    process = in_flight_together(gateway, numbers, journal)
+    process.send_signal(signal.SIGINT)
+    code, document, err = finish(process)
+    assert code == EXIT_INTERRUPTED
+    accepted, unknown = check_stop(gateway, document)
+    # Every request in flight is answered before the command stops: none is unknown,
+    # and no new request started after Ctrl-C.
+    assert unknown == set()
+    assert len(accepted) in (150, 200, 250)
+    # Ctrl-C came while the pool had requests out: the command says it waits for them.
+    assert re.search(r"stopping after the (request|[23] requests) in flight", err), err
+    gateway.simulator.clear_faults()
+    check_resumed(gateway, unknown, resume(gateway, numbers, journal))
+
+
+def test_sigkill_with_concurrency_then_resume(gateway, numbers, tmp_path):
+    journal = tmp_path / "campaign.jsonl"
+    process = in_flight_together(gateway, numbers, journal)
+    process.kill()
+    process.communicate(timeout=10)
+    time.sleep(LATENCY + 0.2)  # the simulator finishes the requests it was holding
+    state = read_journal(str(journal))
+    # Every chunk in flight is pending in the journal: recorded before its request.
+    assert state.pending
+    unknown = {line for index in state.pending
+               for line in range(index * 50 + 1, index * 50 + 51)}
+    ledger = Counter(entry.recipient for entry in gateway.simulator.ledger())
+    assert all(count == 1 for count in ledger.values())  # nobody twice
+    gateway.simulator.clear_faults()
+    check_resumed(gateway, unknown, resume(gateway, numbers, journal))

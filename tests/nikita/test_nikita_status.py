@@ -219,7 +219,11 @@ def test_unreadable_pushes_raise_invalid_response(client: smsbridge.Client,
     with pytest.raises(InvalidResponse) as caught:
         client.parse_callback(body)
 
-    assert caught.value.body is not None
+    error = caught.value
+    assert error.body is not None
+    assert (error.provider, error.operation, error.http_status) == (
+        "nikita", "parse_callback", None)
+    assert str(error).startswith("nikita/parse_callback: cannot read the delivery report")
 
 
 def test_an_empty_push_has_no_reports(client: smsbridge.Client) -> None:

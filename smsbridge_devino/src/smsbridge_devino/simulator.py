@@ -25,35 +25,38 @@ Needs werkzeug (``pip install "smsbridge-devino[simulator]"``).
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from smsbridge.testing.accounts import Money
-from smsbridge.testing.answers import Refusal, method_not_allowed, not_found, text_answer
-from smsbridge.testing.kit import SessionSimulator
+from smsbridge.testing.accounts import Account, Money
+from smsbridge.testing.answers import Refusal
+from smsbridge.testing.dotnet import (
+    HTTP_STATUS,
+    NEVER,
+    DotNetSimulator,
+    Params,
+    dotnet_date,
+    null_entry,
+    utc_timestamp,
+)
+from smsbridge.testing.inbox import Inbox, ratio, tally
 from smsbridge.testing.messages import MessageRecord
-from smsbridge.testing.sessions import ExpiredSession, SessionError
+from smsbridge.testing.routes import route
 from smsbridge.text import segments
 
-if TYPE_CHECKING:
-    from werkzeug.wrappers import Request, Response
-
-__all__ = ["DEMO_LOGIN", "DEMO_PASSWORD", "DEMO_SENDER", "DevinoSimulator", "SimulatedMessage"]
+__all__ = ["DEMO_LOGIN", "DEMO_PASSWORD", "DEMO_SENDER", "HTTP_STATUS", "DevinoSimulator",
+           "SimulatedMessage"]
 
 DEMO_LOGIN = "demo"
 DEMO_PASSWORD = "demo-password"
 DEMO_SENDER = "DEVINO"
-API_ROOT = "/rest"
 
 #: The kit's record under the name this module always exported.
 SimulatedMessage = MessageRecord
 
-#: HTTP status of each REST error code (Table 11).
-HTTP_STATUS = {1: 400, 2: 400, 3: 400, 4: 401, 5: 403, 6: 400, 7: 403, 8: 500, 9: 500}
 QUEUED, SENT, DELIVERED, UNKNOWN = -2, -1, 0, 255
 _DESCRIPTIONS = {
     -2: "В очереди", -1: "Отправлено", 0: "Доставлено абоненту", 10: "Неверно введен адрес "
@@ -65,40 +68,27 @@ _FAILED = frozenset({10, 11, 41, 42, 48, 69, 99})
 #: Where Sms/Statistics counts a state code (others are "InProcess").
 _COUNTED_AS = {**dict.fromkeys(_FAILED, "Errors"), SENT: "Sent", DELIVERED: "Delivered",
                46: "Expired", 47: "Rejected", -98: "Rejected"}
+_COUNTS = ("Sent", "Delivered", "Errors", "InProcess", "Expired", "Rejected")
 _NAMED_CODES = {"delivered": DELIVERED, "undelivered": 11, "expired": 46, "rejected": 48}
 _SENDER = re.compile(r"^(?:[0-9]{1,15}|(?=.*[A-Za-z])[A-Za-z0-9 .\-_&'!]{1,11})$")
 _NUMBER = re.compile(r"^\+?[0-9]{10,15}$")
-_INDEXED = re.compile(r"^(.+)\[\d+\]$")
-_MISSING_DATE = (
-    "The parameters dictionary contains a null entry for parameter '{}' of "
-    "non-nullable type 'DateTime' for method 'System.Web.Mvc.ActionResult In(System.String, "
-    "DateTime, DateTime)' in 'RestService.Controllers.SmsController'. An optional parameter "
-    "must be a reference type, a nullable type, or be declared as an optional parameter. "
-    "Parameter name: parameters"
-)
+_DAY = 24 * 60 * 60
+#: The send endpoints by the lower-case path part that names them.
+_SENDS = {name.lower(): name for name in
+          ("Send", "SendBulk", "SendByTimeZone", "SendByTimeZoneToAddresses")}
+#: Sms/In's action as the MVC binder names it when a date is missing (code 9).
+_IN_ACTION = ("'System.Web.Mvc.ActionResult In(System.String, DateTime, DateTime)' in "
+              "'RestService.Controllers.SmsController'")
 _UNKNOWN_STATE = {"State": UNKNOWN, "CreationDateUtc": None, "SubmittedDateUtc": None,
-                  "ReportedDateUtc": None, "TimeStampUtc": "/Date(-62135596800000)/",
+                  "ReportedDateUtc": None, "TimeStampUtc": NEVER,
                   "StateDescription": _DESCRIPTIONS[UNKNOWN], "Price": None}
 
-Params = dict[str, list[str]]
 
-
-def _refusal(code: int, description: str) -> Refusal:
-    return Refusal(code, description, status=HTTP_STATUS.get(code, 400))
-
-
-def _dotnet(seconds: float | None) -> str | None:
-    return None if seconds is None else f"/Date({int(seconds * 1000)})/"
-
-
-def _parse_date(value: str) -> datetime:
-    text = value.strip().replace(" ", "T")
-    for layout in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"):
-        try:
-            return datetime.strptime(text, layout).replace(tzinfo=timezone.utc)
-        except ValueError:
-            continue
-    raise _refusal(2, f"Invalid argument: {value!r} is not a date")
+def _date(value: str) -> float:
+    found = utc_timestamp(value.strip().replace(" ", "T"), ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"))
+    if found is None:
+        raise Refusal(2, f"Invalid argument: {value!r} is not a date")
+    return found
 
 
 def _final_state(code: int) -> str:
@@ -108,29 +98,7 @@ def _final_state(code: int) -> str:
     return "undelivered" if code in _FAILED else "unknown"
 
 
-def _add(merged: Params, key: str, value: Any) -> None:
-    # ASP.NET binds "Name[0]" to the array "Name"; names are case-insensitive.
-    indexed = _INDEXED.match(key)
-    name = (indexed.group(1) if indexed else key).lower()
-    values = value if isinstance(value, list) else [value]
-    merged.setdefault(name, []).extend("" if v is None else str(v) for v in values)
-
-
-def read_params(request: Request) -> Params:
-    """Query, form and JSON body parameters, as ASP.NET MVC's value providers bind them."""
-    merged: Params = {}
-    for source in (request.args, request.form):
-        for key in source:
-            for value in source.getlist(key):
-                _add(merged, key, value)
-    body = request.get_json(silent=True) if request.is_json else None
-    if isinstance(body, dict):
-        for key, value in body.items():
-            _add(merged, key, value)
-    return merged
-
-
-class DevinoSimulator(SessionSimulator):
+class DevinoSimulator(DotNetSimulator):
     """Devino's REST API on 127.0.0.1: serve it with :meth:`serve`.
 
     :param accounts: login -> password; the demo account by default.
@@ -139,32 +107,26 @@ class DevinoSimulator(SessionSimulator):
     :param clock: epoch seconds; drives sessions, dates, scheduled sends and progression.
     """
 
+    root = "/rest"
     first_id = 579700854169272358
-    session_lifetime = 120 * 60.0
+    demo_sender = DEMO_SENDER
 
     def __init__(self, *, accounts: Mapping[str, str] | None = None,
                  balance: Money = Decimal("100"), price: Money = Decimal("0.5"),
                  clock: Callable[[], float] | None = None) -> None:
-        super().__init__(clock=clock)
-        for login, password in (accounts or {DEMO_LOGIN: DEMO_PASSWORD}).items():
-            self.add_account(login, password, balance=balance, price=price)
+        super().__init__(accounts=accounts or {DEMO_LOGIN: DEMO_PASSWORD}, clock=clock,
+                         balance=balance, price=price)
         #: Segment id -> the record (one per recipient) it belongs to.
         self.segments: dict[str, MessageRecord] = {}
         #: Number -> the final state code messages to it end in (see :meth:`fail`).
         self.failure_codes: dict[str, int] = {}
         #: Messages handsets wrote to the accounts (see :meth:`receive`).
-        self.incoming: list[dict[str, Any]] = []
-        self._incoming_ids = iter(range(539187174, 1 << 62))
+        self.incoming = Inbox(self.clock, first_id=539187174)
 
     @property
     def price(self) -> Decimal:
         """The demo account's price per segment."""
         return self.account.price
-
-    def client_settings(self, base_url: str) -> dict[str, Any]:
-        """Settings connecting the devino driver to the demo account."""
-        return {"login": self.account.login, "password": self.account.password,
-                "base_url": base_url.rstrip("/") + API_ROOT, "sender": DEMO_SENDER}
 
     def fail(self, number: str, state: int | str = 11) -> None:
         """Make messages accepted from now on for ``number`` end in wire state ``state``
@@ -180,112 +142,63 @@ class DevinoSimulator(SessionSimulator):
             return ("queued", _final_state(code))
         return ("queued", "sent", _final_state(code))
 
-    def sent_to(self, number: str) -> list[MessageRecord]:
-        """The records of messages accepted for ``number``."""
-        with self.lock:
-            return [r for r in self.messages if r.recipient == number.lstrip("+")]
-
     def receive(self, sender: str, recipient: str, text: str,
                 at: datetime | None = None) -> str:
         """Record an incoming message (a handset wrote to the account); return its id."""
         with self.lock:
-            message_id = str(next(self._incoming_ids))
-            self.incoming.append({"Data": text, "SourceAddress": sender,
-                                  "DestinationAddress": recipient, "ID": message_id,
-                                  "created": at.timestamp() if at else self.clock()})
-            return message_id
+            message = self.incoming.add(sender, recipient, text,
+                                        created=at.timestamp() if at else None)
+            return str(message.id)
 
     # -- the wire -------------------------------------------------------------------
 
-    def handle(self, request: Request) -> Response:
-        """Route a request the way the provider's (case-insensitive) routes do."""
-        path = request.path.rstrip("/")
-        found = (self._routes().get(path[len(API_ROOT) + 1:].lower())
-                 if path.lower().startswith(API_ROOT + "/") else None)
-        if found is None:
-            return not_found()
-        methods, handler = found
-        if request.method not in methods:
-            return method_not_allowed(methods)
-        fields = read_params(request)
-        with self.lock:
-            return _json(handler(fields))
-
-    def refuse(self, refusal: Refusal) -> Response:
-        """Answer ``{"Code": n, "Desc": "..."}`` with the code's HTTP status."""
-        return _json({"Code": refusal.code, "Desc": refusal.description}, refusal.status)
-
-    def _routes(self) -> dict[str, tuple[tuple[str, ...], Callable[[Params], Any]]]:
-        both, get, post = ("GET", "POST"), ("GET",), ("POST",)
-        return {
-            "user/sessionid": (both, self._login),
-            "user/balance": (get, lambda p: float(self.accounts[self._session(p)].balance)),
-            "sms/send": (post, lambda p: self._send(p, "Send")),
-            "sms/sendbulk": (post, lambda p: self._send(p, "SendBulk")),
-            "sms/sendbytimezone": (post, lambda p: self._send(p, "SendByTimeZone")),
-            "sms/sendbytimezonetoaddresses": (
-                post, lambda p: self._send(p, "SendByTimeZoneToAddresses")),
-            "sms/state": (both, self._state),
-            "sms/in": (get, self._incoming),
-            "sms/statistics": (get, self._statistics),
-        }
-
-    @staticmethod
-    def _one(params: Params, name: str, *, required: bool = True) -> str:
-        values = params.get(name.lower())
-        value = values[0] if values else ""
-        if required and not value:
-            raise _refusal(1, f"{name} can not be null or empty Parameter name: {name}")
-        return value
-
-    def _session(self, params: Params) -> str:
-        try:
-            return self.sessions.login_of(self._one(params, "SessionID"))
-        except ExpiredSession:
-            raise _refusal(4, "SessionID expired") from None
-        except SessionError:
-            raise _refusal(3, "Invalid session id") from None
-
+    @route("/user/sessionid", methods=("GET", "POST"))
     def _login(self, params: Params) -> str:
-        account = self.accounts.authenticate(self._one(params, "login"),
-                                             self._one(params, "password"))
-        if account is None:
-            raise _refusal(4, "Invalid user login or password")
+        account = self.log_in(self.required(params, "login"), self.required(params, "password"))
         return self.sessions.open(account.login)
 
-    def _send(self, params: Params, endpoint: str) -> list[str]:
+    @route("/user/balance")
+    def _balance(self, params: Params) -> float:
+        return float(self._session(params).balance)
+
+    def _session(self, params: Params) -> Account:
+        return self.session_account(self.required(params, "SessionID"))
+
+    @route(f"/sms/<any({', '.join(_SENDS)}):action>", methods=("POST",))
+    def _send(self, params: Params, action: str) -> list[str]:
+        endpoint = _SENDS[action]
         bulk, by_zone = endpoint.endswith(("Bulk", "Addresses")), "TimeZone" in endpoint
-        sender = self._one(params, "SourceAddress")
+        sender = self.required(params, "SourceAddress")
         if bulk:
             numbers = [n for n in params.get("destinationaddresses", []) if n]
             if not numbers:
-                raise _refusal(1, "DestinationAddresses can not be null or empty "
-                                  "Parameter name: DestinationAddresses")
+                raise self.missing("DestinationAddresses")
         else:
-            numbers = [self._one(params, "DestinationAddress")]
-        text = self._one(params, "Data")
-        send_date = self._one(params, "SendDate", required=by_zone)
-        validity = self._one(params, "Validity", required=False)
-        account = self.accounts[self._session(params)]
+            numbers = [self.required(params, "DestinationAddress")]
+        text = self.required(params, "Data")
+        send_date = (self.required(params, "SendDate") if by_zone
+                     else self.value(params, "SendDate"))
+        validity = self.value(params, "Validity")
+        account = self._session(params)
         parts = segments(text).parts
         if not account.can_pay(account.cost(parts, len(numbers))):
-            raise _refusal(5, "Not enough credits")
+            raise Refusal(5, "Not enough credits")
         if not all(_NUMBER.match(number) for number in numbers):
-            raise _refusal(6, "Invalid destination address")
+            raise Refusal(6, "Invalid destination address")
         if not _SENDER.match(sender):
-            raise _refusal(6, "Invalid source address")
+            raise Refusal(6, "Invalid source address")
         if len(text) > 2000:
-            raise _refusal(2, "Invalid argument: the message is longer than 2000 characters")
+            raise Refusal(2, "Invalid argument: the message is longer than 2000 characters")
         if validity and not validity.isdigit():
-            raise _refusal(2, f"Invalid argument: Validity {validity!r}")
+            raise Refusal(2, f"Invalid argument: Validity {validity!r}")
         now = self.clock()
-        due = _parse_date(send_date).timestamp() if send_date else now
+        due = _date(send_date) if send_date else now
         ids: list[str] = []
         for number in numbers:
             segment_ids = [self.ids.next() for _ in range(parts)]
             (record,) = self.record(
                 account, [number.lstrip("+")], parts=parts,
-                unpaid=_refusal(5, "Not enough credits"),
+                unpaid=Refusal(5, "Not enough credits"),
                 id=",".join(segment_ids), text=text, sender=sender, not_before=max(now, due),
                 extra={"endpoint": endpoint, "validity": int(validity) if validity else None,
                        "send_at": due if send_date else None,
@@ -294,11 +207,10 @@ class DevinoSimulator(SessionSimulator):
             ids.extend(segment_ids)
         return ids
 
+    @route("/sms/state", methods=("GET", "POST"))
     def _state(self, params: Params) -> dict[str, Any]:
-        message_id = self._one(params, "messageId", required=False)
-        if not message_id:
-            raise _refusal(1, "MessageID can not be null or empty Parameter name: messageId")
-        login = self._session(params)
+        message_id = self.required(params, "messageId", shown="MessageID")
+        login = self._session(params).login
         record = self.segments.get(message_id)
         if record is None or record.login != login:
             return dict(_UNKNOWN_STATE)  # the platform's answer, not an error
@@ -307,10 +219,10 @@ class DevinoSimulator(SessionSimulator):
             self.look([record])
         answer = {
             "State": _code(record),
-            "CreationDateUtc": _dotnet(record.accepted_at),
-            "SubmittedDateUtc": _dotnet(record.reached("sent")),
-            "ReportedDateUtc": _dotnet(record.reached(record.path[-1])),
-            "TimeStampUtc": _dotnet(self.clock()),
+            "CreationDateUtc": dotnet_date(record.accepted_at),
+            "SubmittedDateUtc": dotnet_date(record.reached("sent")),
+            "ReportedDateUtc": dotnet_date(record.reached(record.path[-1])),
+            "TimeStampUtc": dotnet_date(self.clock()),
             "StateDescription": _DESCRIPTIONS.get(_code(record), ""),
             "Price": float(record.cost / record.parts),
         }
@@ -318,36 +230,40 @@ class DevinoSimulator(SessionSimulator):
             self.look([record])
         return answer
 
+    @route("/sms/in")
     def _incoming(self, params: Params) -> list[dict[str, Any]]:
-        min_text = self._one(params, "minDateUTC", required=False)
-        max_text = self._one(params, "maxDateUTC", required=False)
+        min_text, max_text = self.value(params, "minDateUTC"), self.value(params, "maxDateUTC")
         self._session(params)  # every account sees the same simulated inbox
         if not max_text:
-            raise _refusal(9, _MISSING_DATE.format("maxDateUtc"))
+            raise Refusal(9, null_entry("maxDateUtc", _IN_ACTION))
         if not min_text:
-            raise _refusal(9, _MISSING_DATE.format("minDateUtc"))
-        start, end = _parse_date(min_text), _parse_date(max_text)
-        if datetime.fromtimestamp(self.clock(), timezone.utc) - start > timedelta(days=365):
-            raise _refusal(2, "Invalid argument: minDateUTC is more than one year ago")
+            raise Refusal(9, null_entry("minDateUtc", _IN_ACTION))
+        start, end = _date(min_text), _date(max_text)
+        if self.clock() - start > 365 * _DAY:
+            raise Refusal(2, "Invalid argument: minDateUTC is more than one year ago")
         if end <= start:
-            raise _refusal(2, "Invalid argument: maxDateUTC must be after minDateUTC")
-        return [{**{k: v for k, v in m.items() if k != "created"},
-                 "CreateDateUtc": _dotnet(m["created"])}
-                for m in self.incoming if start.timestamp() <= m["created"] <= end.timestamp()]
+            raise Refusal(2, "Invalid argument: maxDateUTC must be after minDateUTC")
+        return [{"Data": m.text, "SourceAddress": m.sender, "DestinationAddress": m.recipient,
+                 "ID": str(m.id), "CreateDateUtc": dotnet_date(m.created)}
+                for m in self.incoming.between(start, end)]
 
+    @route("/sms/statistics")
     def _statistics(self, params: Params) -> dict[str, Any]:
-        start_text = self._one(params, "startDateTime")
-        end_text = self._one(params, "endDateTime")
-        login = self._session(params)
-        start, end = _parse_date(start_text), _parse_date(end_text)
+        start_text = self.required(params, "startDateTime")
+        end_text = self.required(params, "endDateTime")
+        login = self._session(params).login
+        start, end = _date(start_text), _date(end_text)
         if end < start:
-            raise _refusal(2, "Invalid argument: endDateTime is before startDateTime")
-        if end - start > timedelta(days=90):
-            raise _refusal(2, "Нельзя указывать диапазон дат более 90 дней.")
-        chosen = [r for r in self.messages_of(login)
-                  if start.timestamp() <= r.accepted_at <= end.timestamp()]
+            raise Refusal(2, "Invalid argument: endDateTime is before startDateTime")
+        if end - start > 90 * _DAY:
+            raise Refusal(2, "Нельзя указывать диапазон дат более 90 дней.")
+        chosen = self.messages_between(start, end, login)
         # Devino counts segments: each one has its own id and state.
-        return _statistics(code for r in chosen for code in [_code(r)] * r.parts)
+        counts = tally((code for r in chosen for code in [_code(r)] * r.parts), _COUNTED_AS,
+                       _COUNTS, default="InProcess")
+        total = sum(counts.values())
+        return {**counts, "Total": total, "TotalWithErrors": total,
+                "DeliveryRatio": ratio(counts["Delivered"], total)}
 
 
 def _code(record: MessageRecord) -> int:
@@ -355,19 +271,3 @@ def _code(record: MessageRecord) -> int:
     if record.is_final:
         return int(record.extra["code"])
     return SENT if record.state == "sent" else QUEUED
-
-
-def _json(payload: Any, status: int = 200) -> Response:
-    # .NET writes dates as "\/Date(ms)\/"; the escaped slash is what goes on the wire.
-    text = json.dumps(payload, ensure_ascii=False).replace("/Date(", "\\/Date(")
-    return text_answer(text.replace(")/", ")\\/"), status,
-                       content_type="application/json; charset=utf-8")
-
-
-def _statistics(states: Iterable[int]) -> dict[str, Any]:
-    counts = dict.fromkeys(("Sent", "Delivered", "Errors", "InProcess", "Expired", "Rejected"), 0)
-    for state in states:
-        counts[_COUNTED_AS.get(state, "InProcess")] += 1
-    total = sum(counts.values())
-    ratio = round(100 * counts["Delivered"] / total) if total else 0
-    return {**counts, "Total": total, "TotalWithErrors": total, "DeliveryRatio": ratio}

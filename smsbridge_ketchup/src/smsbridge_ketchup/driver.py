@@ -137,8 +137,7 @@ class KetchupDriver(Driver[KetchupSettings]):
     @hookimpl
     def parse_callback(self, body: bytes, content_type: str | None) -> list[Any]:
         """Parse an HLR report (or message status) the provider pushed."""
-        pushed = Answer(status_code=200, headers={}, content=body, url="", provider=self.name,
-                        operation="parse_callback", redactor=self.redactor)
+        pushed = Answer.of_push(body, provider=self.name, redactor=self.redactor)
         with pushed.reading("a KetchUp report"):
             return parse_push(body)
 

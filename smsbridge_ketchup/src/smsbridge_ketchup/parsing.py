@@ -47,7 +47,7 @@ def _code(value: Any) -> int | None:
 
 def _error_of(payload: Any) -> tuple[int, str | None] | None:
     """``(code, description)`` for a non-zero ``error`` field, else None."""
-    if not isinstance(payload, Mapping):
+    if not isinstance(payload, dict):  # JSON objects are dicts
         return None
     code = _code(_field(payload, "error"))
     if not code:
@@ -181,7 +181,7 @@ def _match(items: Sequence[Any], references: Sequence[str]) -> list[Any]:
     rest = []
     for item in items:
         ref = as_str(_field(item, "reference") or _field(item, "external_id")) if isinstance(
-            item, Mapping) else None
+            item, dict) else None
         index = where.get(ref) if ref is not None else None
         if index is not None and slots[index] is None:
             slots[index] = item

@@ -94,7 +94,7 @@ def parse_create(answer: Answer, channel: str, group: Sequence[Message],
         out = []
         for message, reference, item in zip(group, references, _match(items, references),
                                             strict=True):
-            if not isinstance(item, Mapping):
+            if not isinstance(item, dict):  # JSON objects are dicts
                 raise TypeError("a result item is not an object")
             error = item_error(answer, channel, item)
             provider_id = as_str(_field(item, "id"))

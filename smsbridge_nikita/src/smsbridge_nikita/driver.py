@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from smsbridge.answers import Answer
 from smsbridge.checks import SenderRule
 from smsbridge.driver import Driver
 from smsbridge.errors import (
@@ -155,7 +156,8 @@ class NikitaDriver(Driver[NikitaSettings]):
     @hookimpl
     def parse_callback(self, body: bytes, content_type: str | None) -> list[Any]:
         """Parse a delivery-report push into StatusReports with ``send``'s message ids."""
-        return list(parsing.parse_callback(body, self.redactor))
+        pushed = Answer.of_push(body, provider=self.name, redactor=self.redactor)
+        return list(parsing.parse_callback(pushed))
 
     @hookimpl
     def lookup(self, msisdn: str) -> Lookup:

@@ -10,11 +10,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from smsbridge.answers import SHAPE_ERRORS, Answer
-from smsbridge.errors import InvalidResponse
+from smsbridge.answers import Answer
 from smsbridge.models import Balance, DeliveryState, Lookup, Price, StatusReport
 from smsbridge.parsing import as_int, as_str, parse_decimal, parse_local_datetime
-from smsbridge.redaction import Redactor
 from smsbridge.xmlutil import parse_xml
 from smsbridge_nikita.api import BISHKEK, TIME_FORMAT, make_message_id, read_status, refusal
 from smsbridge_nikita.errors import (
@@ -40,7 +38,6 @@ __all__ = [
 
 logger = logging.getLogger("smsbridge.nikita")
 
-_PROVIDER = "nikita"
 
 
 def _report(entry: Any, request_id: str, raw: Any) -> StatusReport:
@@ -81,26 +78,16 @@ def parse_status(answer: Answer, request_id: str, phone: str) -> StatusReport:
     raise answer.invalid(f"the answer has no report for {phone}")
 
 
-def _invalid_callback(reason: str, body: bytes, redactor: Redactor) -> InvalidResponse:
-    # A push is no answer to a request of ours: no HTTP status, no Answer to ask.
-    return InvalidResponse(f"{_PROVIDER}/parse_callback: {reason}",
-                           body=redactor.text(body) or repr(body[:500]),
-                           provider=_PROVIDER, operation="parse_callback")
-
-
-def parse_callback(body: bytes, redactor: Redactor) -> list[StatusReport]:
+def parse_callback(pushed: Answer) -> list[StatusReport]:
     """Parse a delivery-report push (``<report>``: several ``dr``, several ``phone``)."""
-    try:
-        document = parse_xml(body, force_list=("dr", "phone"))
-    except ValueError as exc:
-        raise _invalid_callback("the report is not XML", body, redactor) from exc
-    root = document.get("report")
-    if not isinstance(root, dict):
-        if "report" in document and root is None:
+    with pushed.reading("the delivery report"):
+        document = parse_xml(pushed.content, force_list=("dr", "phone"))
+        root = document.get("report")
+        if root is None and "report" in document:
             return []  # an empty <report/>: nothing to tell
-        raise _invalid_callback("the body has no <report> element", body, redactor)
-    reports = []
-    try:
+        if not isinstance(root, dict):
+            raise ValueError("the body has no <report> element")
+        reports = []
         for dr in root.get("dr") or []:
             if not isinstance(dr, dict):
                 raise ValueError("a <dr> is not an element")
@@ -109,9 +96,7 @@ def parse_callback(body: bytes, redactor: Redactor) -> list[StatusReport]:
                 raise ValueError("a <dr> has no <id>")
             for entry in dr.get("phone") or []:
                 reports.append(_report(entry, request_id, {"id": request_id, **entry}))
-    except SHAPE_ERRORS as exc:
-        raise _invalid_callback(f"unexpected report ({exc})", body, redactor) from exc
-    return reports
+        return reports
 
 
 def parse_lookup(answer: Answer, msisdn: str) -> Lookup:

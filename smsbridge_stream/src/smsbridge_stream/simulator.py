@@ -21,21 +21,28 @@ latency come from the kit (``docs/simulators.md``). A message moves one step per
 
 from __future__ import annotations
 
-import itertools
 import json
 import string
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from smsbridge.testing.accounts import Account, Money
-from smsbridge.testing.answers import Refusal, not_found, params, text_answer
-from smsbridge.testing.kit import SessionSimulator
+from smsbridge.testing.answers import Refusal, text_answer
+from smsbridge.testing.dotnet import (
+    JSON_TYPE,
+    NEVER,
+    DotNetSimulator,
+    Params,
+    dotnet_date,
+    utc_timestamp,
+)
+from smsbridge.testing.inbox import Inbox, ratio, tally
+from smsbridge.testing.inbox import IncomingMessage as SimIncoming
 from smsbridge.testing.messages import Ids, MessageRecord
-from smsbridge.testing.sessions import ExpiredSession, Sessions, UnknownSession
+from smsbridge.testing.reports import NotReady, Reports, UnknownReport
+from smsbridge.testing.routes import route
+from smsbridge.testing.sessions import SessionError
 from smsbridge.text import segments
 
 if TYPE_CHECKING:
@@ -47,44 +54,16 @@ SESSION_LIFETIME = 120 * 60
 #: The kit's record under the name this module always exported.
 SimMessage = MessageRecord
 
-_JSON = "application/json; charset=utf-8"
-_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
-# HTTP status of each REST error code (section 4.1).
-_HTTP = {1: 400, 2: 400, 3: 400, 4: 401, 5: 403, 6: 400, 7: 403, 8: 500, 9: 500, 10: 400}
 #: Kit state -> the document's state code and description (section 3.6).
 _STATES = {"queued": (-1, "Sent"), "sent": (-1, "Sent"), "delivered": (0, "Delivered"),
            "undelivered": (42, "Not delivered"), "expired": (46, "Expired")}
+#: Where Statistic counts a state code.
+_COUNTED_AS = {0: "Delivered", 42: "NotDelivered", -1: "InProgress", 46: "Expired"}
+#: all_stat's ``state`` filter -> the state code it keeps.
+_WANTED = {"deliver": 0, "not_deliver": 42, "expired": 46, "sent": -1}
 #: The platform's answer for a message id it does not know.
-_UNKNOWN_STATE = 255
-#: DateTime.MinValue, as .NET writes a date that was never set.
-_NEVER = "/Date(-62135596800000)/"
-
-
-@attrs.define(kw_only=True)
-class SimIncoming:
-    """A message a handset sent to one of the account's numbers."""
-
-    id: int
-    login: str
-    sender: str
-    recipient: str
-    text: str
-    prefix: str
-    created: float
-
-
-@attrs.define(kw_only=True)
-class _Report:
-    id: int
-    login: str
-    file_format: str
-    rows: list[MessageRecord]
-    polls_left: int
-
-
-def _required(name: str) -> Refusal:
-    return Refusal(1, f"{name[0].upper()}{name[1:]} can not be null or empty\r\n"
-                      f"Parameter name: {name}")
+_UNKNOWN_STATE = {"State": 255, "ReportedDateUtc": NEVER, "StateDescription": "Unknown",
+                  "Price": "0"}
 
 
 def _text(message: str) -> Refusal:
@@ -92,28 +71,11 @@ def _text(message: str) -> Refusal:
     return Refusal("text", message, text=True)
 
 
-def _dotnet(timestamp: float) -> str:
-    return f"/Date({int(timestamp * 1000)})/"
-
-
-def _dumps(payload: Any) -> str:
-    # The provider writes dates as "\/Date(ms)\/", as .NET serializers do.
-    return json.dumps(payload, ensure_ascii=False).replace("/Date(", "\\/Date(").replace(
-        ")/", ")\\/")
-
-
-def _json(payload: Any, status: int = 200) -> Response:
-    return text_answer(_dumps(payload), status, content_type=_JSON)
-
-
-def _parse_date(value: str | None, name: str) -> float:
-    if not value:
-        raise _required(name)
-    try:
-        parsed = datetime.strptime(value, _DATE_FORMAT)
-    except ValueError:
-        raise Refusal(2, f"Invalid {name}") from None
-    return parsed.replace(tzinfo=timezone.utc).timestamp()
+def _parse_date(value: str, name: str) -> float:
+    found = utc_timestamp(value)
+    if found is None:
+        raise Refusal(2, f"Invalid {name}")
+    return found
 
 
 def _number(number: str) -> str:
@@ -127,7 +89,7 @@ def _code(record: MessageRecord) -> int:
     return _STATES[record.state][0]
 
 
-class StreamSimulator(SessionSimulator):
+class StreamSimulator(DotNetSimulator):
     """Stateful Stream Telecom REST simulator.
 
     :param accounts: login -> password (default ``{"demo": "demo-password"}``).
@@ -143,117 +105,78 @@ class StreamSimulator(SessionSimulator):
 
     first_id = 371324579
     session_lifetime = SESSION_LIFETIME
+    #: Session ids as the platform issues them: 32 hex digits.
+    session_ids = (32, string.digits + "abcdef")
+    demo_sender = "DEMO"
+    unknown_session = "InvalidSessionID"
+    null_separator = "\r\n"
+    aspnet_binding = False
 
     def __init__(self, *, accounts: Mapping[str, str] | None = None,
                  balance: Money = Decimal("100"), price_per_part: Money = Decimal("0.5"),
                  senders: Iterable[str] = ("DEMO", "SMS Info"),
                  failing_numbers: Iterable[str] = (), doc_bulk_format: bool = False,
                  report_polls: int = 1, clock: Callable[[], float] | None = None) -> None:
-        super().__init__(clock=clock)
-        # Session ids as the platform issues them: 32 hex digits.
-        self.sessions = Sessions(self.clock, SESSION_LIFETIME,
-                                 Ids.random(32, string.digits + "abcdef"))
-        for login, password in (accounts or {"demo": "demo-password"}).items():
-            self.add_account(login, password, balance=balance, price=price_per_part,
-                             senders=senders)
+        super().__init__(accounts=accounts or {"demo": "demo-password"}, clock=clock,
+                         balance=balance, price=price_per_part, senders=senders)
         for number in failing_numbers:
             self.fail(number)
         self.doc_bulk_format = doc_bulk_format
+        self.incoming = Inbox(self.clock, first_id=5126)
         self.report_polls = report_polls
-        self.incoming: list[SimIncoming] = []
-        self.reports: dict[int, _Report] = {}
-        self._incoming_ids = itertools.count(5126)
-        self._report_ids = itertools.count(12124)
-
-    def client_settings(self, base_url: str) -> dict[str, Any]:
-        """Settings connecting the Stream driver to the demo account."""
-        return {"login": self.account.login, "password": self.account.password,
-                "base_url": base_url.rstrip("/") + "/rest", "sender": "DEMO"}
+        self.reports = Reports(Ids(12124))
 
     def add_incoming(self, sender: str, text: str, *, recipient: str = "2420",
                      prefix: str = "", login: str | None = None,
                      created: float | None = None) -> SimIncoming:
         """Record a message a handset sent to the account."""
         with self.lock:
-            message = SimIncoming(
-                id=next(self._incoming_ids), login=login or self.account.login,
-                sender=sender, recipient=recipient, text=text, prefix=prefix,
-                created=self.clock() if created is None else created)
-            self.incoming.append(message)
-            return message
+            return self.incoming.add(sender, recipient, text, prefix=prefix,
+                                     login=login or self.account.login, created=created)
+
+    def missing(self, name: str, shown: str | None = None) -> Refusal:
+        """Code 1, the name capitalised in the text, as the platform writes it."""
+        return super().missing(name, shown or name[0].upper() + name[1:])
 
     def refuse(self, refusal: Refusal) -> Response:
         """Answer ``{"Code", "Desc"}`` with the code's HTTP status (or all_stat's text)."""
         if refusal.fields.get("text"):
             return text_answer(refusal.description, content_type="text/plain; charset=utf-8")
-        return _json({"Code": refusal.code, "Desc": refusal.description},
-                     _HTTP[int(refusal.code)])
+        return super().refuse(refusal)
 
     # -- the wire -------------------------------------------------------------------
 
-    def handle(self, request: Request) -> Response:
-        """Answer one request (GET or POST, any letter case) as Stream Telecom would."""
-        from werkzeug.wrappers import Response
+    def route_path(self, request: Request) -> str:
+        """The path without its ``/rest`` prefix: the platform answers it either way."""
+        path = super().route_path(request)
+        return path[len("/rest"):] if path.startswith("/rest") else path
 
-        path = request.path.lower()
-        path = path[len("/rest"):] if path.startswith("/rest") else path
-        handlers: dict[str, Callable[[dict[str, str]], Any]] = {
-            "session": self._session, "balance": self._balance,
-            "send/sendsms": self._send_sms, "send/sendbytime": self._send_by_time,
-            "send/sendbulk": self._send_bulk,
-            "send/sendbulkpacket": lambda fields: self._send_bulk(fields, packet=True),
-            "state": self._state, "incoming": self._incoming, "statistic": self._statistic,
-            "statistic/all_stat.php": self._all_stat,
-        }
-        key = path.strip("/")
-        # The PHP-era aliases: Session/session.php, Balance/balance.php, State/state.php.
-        head, _, tail = key.partition("/")
-        handler = handlers.get(key) or (handlers.get(head) if tail == f"{head}.php" else None)
-        if handler is None:
-            return not_found()
-        fields = {name: values[-1] for name, values in params(request, lower=True).items()}
-        with self.lock:
-            result = handler(fields)
-        return result if isinstance(result, Response) else _json(result)
-
-    def _session(self, fields: dict[str, str]) -> Any:
+    @route("/session", "/session/session.php", methods=("GET", "POST"))
+    def _session(self, fields: Params) -> str:
         return self.sessions.open(self._login(fields).login)
 
-    def _login(self, fields: dict[str, str]) -> Account:
-        login, password = fields.get("login"), fields.get("password", fields.get("pass"))
-        if not login:
-            raise _required("login")
+    def _login(self, fields: Params) -> Account:
+        login = self.required(fields, "login")
+        password = self.value(fields, "password" if "password" in fields else "pass")
         if not password:
-            raise _required("password")
-        account = self.accounts.authenticate(login, password)
-        if account is None:
-            raise Refusal(4, "Invalid user login or password")
-        return account
+            raise self.missing("password")
+        return self.log_in(login, password)
 
-    def _account(self, fields: dict[str, str]) -> Account:
-        sid = fields.get("sessionid")
-        if not sid and fields.get("login"):
+    def _account(self, fields: Params) -> Account:
+        if not self.value(fields, "sessionId") and self.value(fields, "login"):
             return self._login(fields)  # direct authorisation, no session
-        if not sid:
-            raise _required("sessionId")
-        try:
-            return self.accounts[self.sessions.login_of(sid)]
-        except UnknownSession:
-            raise Refusal(3, "InvalidSessionID") from None
-        except ExpiredSession:
-            raise Refusal(4, "SessionID expired") from None
+        return self.session_account(self.required(fields, "sessionId"))
 
-    def _balance(self, fields: dict[str, str]) -> Response:
-        return text_answer(str(self._account(fields).balance), content_type=_JSON)
+    @route("/balance", "/balance/balance.php", methods=("GET", "POST"))
+    def _balance(self, fields: Params) -> Response:
+        return text_answer(str(self._account(fields).balance), content_type=JSON_TYPE)
 
-    def _check_common(self, fields: dict[str, str]) -> tuple[Account, str, int]:
+    def _check_common(self, fields: Params) -> tuple[Account, str, int]:
         account = self._account(fields)
-        sender = fields.get("sourceaddress")
-        if not sender:
-            raise _required("sourceAddress")
+        sender = self.required(fields, "sourceAddress")
         if not account.approves(sender):
             raise Refusal(6, "Invalid source address")
-        validity = fields.get("validity") or "1440"
+        validity = self.value(fields, "validity") or "1440"
         if not validity.isdigit() or int(validity) < 1:
             raise Refusal(2, "Invalid validity")
         return account, sender, int(validity)
@@ -262,125 +185,107 @@ class StreamSimulator(SessionSimulator):
                 send_date: str | None = None, by_local_time: bool = False) -> list[str]:
         account, sender, validity = common
         if any(not text for _, text in items):
-            raise _required("data")
+            raise self.missing("data")
         parts = [segments(text).parts for _, text in items]
         if not account.charge(account.cost(sum(parts))):
             raise Refusal(5, "NotEnoughCredits")
-        ids = []
-        for (number, text), count in zip(items, parts, strict=True):
-            message_id = self.ids.next()
-            self.messages.add(id=message_id, login=account.login, recipient=number, text=text,
-                              sender=sender, parts=count, cost=account.cost(count),
-                              path=self.path_for(number),
-                              extra={"send_date": send_date, "by_local_time": by_local_time,
-                                     "validity": validity})
-            ids.append(message_id)
-        return ids
+        return [self.messages.add(id=self.ids.next(), login=account.login, recipient=number,
+                                  text=text, sender=sender, parts=count,
+                                  cost=account.cost(count), path=self.path_for(number),
+                                  extra={"send_date": send_date, "validity": validity,
+                                         "by_local_time": by_local_time}).id
+                for (number, text), count in zip(items, parts, strict=True)]
 
-    def _send_date(self, fields: dict[str, str], *, required: bool) -> str | None:
-        value = fields.get("senddate")
-        if not value and required:
-            raise _required("sendDate")
-        if value:
-            _parse_date(value, "sendDate")
-        return value or None
+    @route("/send/<any(sendsms, sendbytime):action>", methods=("GET", "POST"))
+    def _send_sms(self, fields: Params, action: str) -> Any:
+        common, by_local_time = self._check_common(fields), action == "sendbytime"
+        number = _number(self.value(fields, "destinationAddress") or "")
+        send_date = (self.required(fields, "sendDate") if by_local_time
+                     else self.value(fields, "sendDate"))
+        if send_date:
+            _parse_date(send_date, "sendDate")
+        return self._accept(common, [(number, self.value(fields, "data") or "")],
+                            send_date=send_date or None, by_local_time=by_local_time)
 
-    def _send_sms(self, fields: dict[str, str], *, by_local_time: bool = False) -> Any:
-        common = self._check_common(fields)
-        number = _number(fields.get("destinationaddress", ""))
-        send_date = self._send_date(fields, required=by_local_time)
-        return self._accept(common, [(number, fields.get("data", ""))], send_date=send_date,
-                            by_local_time=by_local_time)
-
-    def _send_by_time(self, fields: dict[str, str]) -> Any:
-        return self._send_sms(fields, by_local_time=True)
-
-    def _send_bulk(self, fields: dict[str, str], *, packet: bool = False) -> Any:
-        common = self._check_common(fields)
+    @route("/send/<any(sendbulk, sendbulkpacket):action>", methods=("GET", "POST"))
+    def _send_bulk(self, fields: Params, action: str) -> Any:
+        common, packet = self._check_common(fields), action == "sendbulkpacket"
         if packet:  # SendBulkPacket: phone_data={"sms": [{"phone": ..., "text": ...}]}
             try:
-                entries = json.loads(fields.get("phone_data") or "")["sms"]
+                entries = json.loads(self.value(fields, "phone_data") or "")["sms"]
                 items = [(_number(str(e["phone"])), str(e["text"])) for e in entries]
             except (ValueError, KeyError, TypeError):
                 raise Refusal(2, "Invalid phone_data") from None
         else:
-            text = fields.get("data", "")
-            items = [(_number(n), text)
-                     for n in fields.get("destinationaddresses", "").split(",") if n.strip()]
+            numbers = (self.value(fields, "destinationAddresses") or "").split(",")
+            items = [(_number(n), self.value(fields, "data") or "") for n in numbers if n.strip()]
         if not items:
-            raise _required("phone_data" if packet else "destinationAddresses")
+            raise self.missing("phone_data" if packet else "destinationAddresses")
         ids = self._accept(common, items)
         if self.doc_bulk_format:
             return text_answer("[" + ", ".join('{"' + i + '"}' for i in ids) + "]",
-                               content_type=_JSON)
+                               content_type=JSON_TYPE)
         return ids
 
-    def _state(self, fields: dict[str, str]) -> Any:
+    @route("/state", "/state/state.php", methods=("GET", "POST"))
+    def _state(self, fields: Params) -> Any:
         account = self._account(fields)
-        message_id = fields.get("messageid")
-        if not message_id:
-            raise _required("messageId")
-        records = self.query(message_id, account.login)
+        records = self.query(self.required(fields, "messageId"), account.login)
         if not records:  # the platform answers an unknown id as State 255
-            return {"State": _UNKNOWN_STATE, "ReportedDateUtc": _NEVER,
-                    "StateDescription": "Unknown", "Price": "0"}
-        record = records[0]
-        code, description = _STATES[record.state]
-        return {"State": code, "ReportedDateUtc": _dotnet(record.stamps[-1]),
-                "StateDescription": description, "Price": str(record.cost)}
+            return dict(_UNKNOWN_STATE)
+        code, description = _STATES[records[0].state]
+        return {"State": code, "ReportedDateUtc": dotnet_date(records[0].stamps[-1]),
+                "StateDescription": description, "Price": str(records[0].cost)}
 
-    def _incoming(self, fields: dict[str, str]) -> Any:
+    @route("/incoming", "/incoming/incoming.php", methods=("GET", "POST"))
+    def _incoming(self, fields: Params) -> Any:
         login = self._account(fields).login
-        start = _parse_date(fields.get("mindateutc"), "minDateUTC")
-        end = _parse_date(fields.get("maxdateutc"), "maxDateUTC")
+        start, end = (self._date(fields, name) for name in ("minDateUTC", "maxDateUTC"))
         return [{"Prefix": m.prefix, "Data": m.text, "SourceAddress": m.sender,
                  "DestinationAddress": m.recipient, "ID": m.id,
-                 "CreatedDateUtc": _dotnet(m.created)}
-                for m in self.incoming if m.login == login and start <= m.created <= end]
+                 "CreatedDateUtc": dotnet_date(m.created)}
+                for m in self.incoming.between(start, end, login)]
 
-    def _period(self, login: str, start: float, end: float) -> list[MessageRecord]:
-        return [m for m in self.messages_of(login) if start <= m.accepted_at <= end]
-
-    def _statistic(self, fields: dict[str, str]) -> Any:
+    @route("/statistic", "/statistic/statistic.php", methods=("GET", "POST"))
+    def _statistic(self, fields: Params) -> Any:
         login = self._account(fields).login
-        start = _parse_date(fields.get("startdatetime"), "startDateTime")
-        end = _parse_date(fields.get("enddatetime"), "endDateTime")
-        codes = [_code(m) for m in self._period(login, start, end)]
-        sent, delivered = len(codes), codes.count(0)
-        return {"Sent": sent, "Delivered": delivered, "NotDelivered": codes.count(42),
-                "InProgress": codes.count(-1), "Expired": codes.count(46),
-                "DeliveryRatio": round(delivered * 100 / sent) if sent else 0}
+        start, end = (self._date(fields, name) for name in ("startDateTime", "endDateTime"))
+        codes = [_code(m) for m in self.messages_between(start, end, login)]
+        counts = tally(codes, _COUNTED_AS, ("Delivered", "NotDelivered", "InProgress", "Expired"))
+        return {"Sent": len(codes), **counts,
+                "DeliveryRatio": ratio(counts["Delivered"], len(codes))}
 
-    def _all_stat(self, fields: dict[str, str]) -> Any:
+    def _date(self, fields: Params, name: str) -> float:
+        return _parse_date(self.required(fields, name), name)
+
+    @route("/statistic/all_stat.php", methods=("GET", "POST"))
+    def _all_stat(self, fields: Params) -> Any:
         try:
-            login = self.sessions.login_of(fields.get("sessionid", ""))
-        except (UnknownSession, ExpiredSession):
+            login = self.sessions.login_of(self.value(fields, "sessionId") or "")
+        except SessionError:
             raise _text("SessionID expired") from None
-        if "id_report" in fields:
-            return self._report_file(login, fields["id_report"])
+        report_id = self.value(fields, "id_report")
+        if report_id is not None:
+            return self._report_file(login, report_id)
         start, end = (self._report_date(fields, edge) for edge in ("start", "end"))
-        phone = fields.get("phone")
+        phone, state = self.value(fields, "phone"), self.value(fields, "state")
         if phone is not None and not phone.isdigit():
             raise _text("Phone must be numeric")
         if phone is not None and not 7 <= len(phone) <= 15:
             raise _text("Not correct length phone")
-        if fields.get("type_load", "0") not in ("0", "1"):
+        file_format = self.value(fields, "type_load") or "0"
+        if file_format not in ("0", "1"):
             raise _text("Bad Request")
-        if sum(1 for r in self.reports.values() if r.login == login and r.polls_left > 0) >= 2:
+        if self.reports.pending(login) >= 2:
             raise _text("More than 2 reports at once are not allowed, make request later")
-        wanted = {"deliver": 0, "not_deliver": 42, "expired": 46, "sent": -1}
-        rows = [m for m in self._period(login, start, end)
-                if (phone is None or m.recipient == phone)
-                and (fields.get("state") is None or _code(m) == wanted.get(fields["state"]))]
-        report = _Report(id=next(self._report_ids), login=login,
-                         file_format=fields.get("type_load", "0"), rows=rows,
-                         polls_left=self.report_polls)
-        self.reports[report.id] = report
-        return text_answer(str(report.id), content_type=_JSON)
+        rows = [m for m in self.messages_between(start, end, login) if phone in (None, m.recipient)
+                and (state is None or _code(m) == _WANTED.get(state))]
+        report = self.reports.create(rows, login=login, polls=self.report_polls,
+                                     file_format=file_format)
+        return text_answer(report.id, content_type=JSON_TYPE)
 
-    @staticmethod
-    def _report_date(fields: dict[str, str], edge: str) -> float:
-        value = fields.get(f"{edge}time") or fields.get(f"{edge}datetime")
+    def _report_date(self, fields: Params, edge: str) -> float:
+        value = self.value(fields, f"{edge}time") or self.value(fields, f"{edge}datetime")
         if not value:
             raise _text(f"{edge.title()}DateTime can not be null or empty\r\n"
                         f"Parameter name: {edge}DateTime")
@@ -390,13 +295,13 @@ class StreamSimulator(SessionSimulator):
             raise _text(f"Not correct format {edge}Time") from None
 
     def _report_file(self, login: str, report_id: str) -> Response:
-        report = self.reports.get(int(report_id)) if report_id.isdigit() else None
-        if report is None or report.login != login:
-            raise _text("Id report not found")
-        if report.polls_left > 0:
-            report.polls_left -= 1
-            raise _text("Report is not ready yet")
+        try:
+            report = self.reports.download(report_id, login)
+        except UnknownReport:
+            raise _text("Id report not found") from None
+        except NotReady:
+            raise _text("Report is not ready yet") from None
         lines = ["id;phone;sender;text;state"] + [
             f"{m.id};{m.recipient};{m.sender};{m.text};{_code(m)}" for m in report.rows]
-        kind = "text/csv" if report.file_format == "0" else "application/vnd.ms-excel"
+        kind = "text/csv" if report.extra["file_format"] == "0" else "application/vnd.ms-excel"
         return text_answer("\r\n".join(lines) + "\r\n", content_type=kind)
