@@ -35,7 +35,6 @@ account's) as soon as it is known, shaped like the ``hlr/{id}`` answer.
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -46,7 +45,8 @@ from typing import TYPE_CHECKING, Any
 from smsbridge.testing.accounts import Account, Money
 from smsbridge.testing.answers import Refusal, json_body, local_time, text_answer
 from smsbridge.testing.kit import KitSimulator
-from smsbridge.testing.messages import MessageRecord
+from smsbridge.testing.messages import Ids, MessageRecord
+from smsbridge.testing.reports import NotReady, Reports, UnknownReport
 from smsbridge.testing.routes import route
 from smsbridge.testing.simulator import utc
 from smsbridge.text import segments
@@ -130,12 +130,12 @@ class KetchupSimulator(KitSimulator):
             self.fail(number)
         self.not_viber_users = set(not_viber_users)
         self.absent = set(absent)
-        #: (channel, reference) -> the message; HLR id -> its result; export key -> export.
+        #: (channel, reference) -> the message; HLR id -> its result.
         self.references: dict[tuple[str, str], MessageRecord] = {}
         self.hlrs: dict[str, dict[str, Any]] = {}
-        self.exports: dict[str, dict[str, Any]] = {}
-        self._tasks = itertools.count(21902)
-        self._exports = itertools.count(1)
+        #: The first download of an export says "not ready".
+        self.exports = Reports(Ids(1, prefix="export"), polls=1)
+        self._tasks = Ids(21902)
 
     def client_settings(self, base_url: str) -> dict[str, Any]:
         """Settings of the demo account."""
@@ -252,7 +252,7 @@ class KetchupSimulator(KitSimulator):
                                     if ("sms", e["reference"]) not in self.references),
                                    Decimal(0))):
             raise Refusal(8, "Not enough money")
-        task_id, results, total, seen = str(next(self._tasks)), [], Decimal(0), set()
+        task_id, results, total, seen = self._tasks.next(), [], Decimal(0), set()
         for entry in entries:
             try:
                 self._check_sms_entry(entry)
@@ -486,10 +486,8 @@ class KetchupSimulator(KitSimulator):
         kind = body.get("message_type")
         if kind is not None and kind not in ("sms", "hlr", "viber"):
             raise Refusal(81, "Invalid message_type")
-        key = f"export{next(self._exports)}"
-        self.exports[key] = {"messages": [r for r in chosen if kind in (None, r.channel)],
-                             "downloads": 0}
-        return {"error": 0, "key": key}
+        report = self.exports.create([r for r in chosen if kind in (None, r.channel)])
+        return {"error": 0, "key": report.id}
 
     @route("/stat/list")
     def _stat_list(self, request: Request, account: Account) -> Any:
@@ -497,15 +495,15 @@ class KetchupSimulator(KitSimulator):
 
     @route("/stat/file/id/<key>/format/<format>")
     def _stat_file(self, request: Request, account: Account, key: str, format: str) -> Any:
-        export = self.exports.get(key)
-        if export is None:
-            raise Refusal(90, "File not found")
-        export["downloads"] += 1
-        if export["downloads"] == 1:
-            raise Refusal(91, "File not ready")
-        if not export["messages"]:
+        try:
+            report = self.exports.download(key)
+        except UnknownReport:
+            raise Refusal(90, "File not found") from None
+        except NotReady:
+            raise Refusal(91, "File not ready") from None
+        if not report.rows:
             raise Refusal(93, "File is empty")
-        return {"error": 0, "message_data": [self._stat_row(r) for r in export["messages"]]}
+        return {"error": 0, "message_data": [self._stat_row(r) for r in report.rows]}
 
     @route("/message/list/<key>", methods=("DELETE",))
     def _stat_delete(self, request: Request, account: Account, key: str) -> Any:
