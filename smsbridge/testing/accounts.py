@@ -58,6 +58,18 @@ class Account:
         self.balance -= amount
         return True
 
+    def pay(self, amount: Decimal, unpaid: Exception) -> None:
+        """Take ``amount`` from the balance, or raise ``unpaid`` (the provider's refusal;
+        nothing taken) when it does not cover it."""
+        if not self.charge(amount):
+            raise unpaid
+
+    def afford(self, amount: Decimal, unpaid: Exception) -> None:
+        """Raise ``unpaid`` unless the balance covers ``amount``, taking nothing (a whole
+        request checked before its parts are charged one by one)."""
+        if not self.can_pay(amount):
+            raise unpaid
+
     def approves(self, sender: str) -> bool:
         """True when ``sender`` is one of the account's approved names (or all are)."""
         return self.senders is None or sender in self.senders

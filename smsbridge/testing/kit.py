@@ -116,8 +116,7 @@ class KitSimulator(Simulator):
         """Charge ``account`` for ``parts`` parts to each recipient and record one message
         each (``fields`` are :class:`MessageRecord`'s); raise ``unpaid`` (a
         :class:`~smsbridge.testing.answers.Refusal`) when its balance falls short."""
-        if not account.charge(account.cost(parts, len(recipients))):
-            raise unpaid
+        account.pay(account.cost(parts, len(recipients)), unpaid)
         return [self.messages.add(login=account.login, recipient=recipient, parts=parts,
                                   cost=account.cost(parts), path=self.path_for(recipient),
                                   **fields)

@@ -167,6 +167,7 @@ class MessageBook:
         self.progression = progression or Progression()
         self._records: list[MessageRecord] = []
         self._by_id: dict[str, list[MessageRecord]] = {}
+        self._by_reference: dict[tuple[str, str], MessageRecord] = {}
 
     def add(self, **fields: Any) -> MessageRecord:
         """Record an accepted message; ``fields`` are :class:`MessageRecord`'s.
@@ -178,12 +179,19 @@ class MessageBook:
         record = MessageRecord(**fields)
         self._records.append(record)
         self._by_id.setdefault(record.id, []).append(record)
+        if record.reference is not None:
+            self._by_reference[(record.channel, record.reference)] = record
         return record
 
     def find(self, message_id: str, login: str | None = None) -> list[MessageRecord]:
         """The records of ``message_id`` (of ``login``, when given), oldest first."""
         return [r for r in self._by_id.get(message_id, ())
                 if login is None or r.login == login]
+
+    def referenced(self, reference: str | None, channel: str = "sms") -> MessageRecord | None:
+        """The latest record of ``channel`` with the client's ``reference`` (None for none):
+        what a provider that deduplicates on references looks up."""
+        return None if reference is None else self._by_reference.get((channel, reference))
 
     def __iter__(self) -> Iterator[MessageRecord]:
         return iter(list(self._records))

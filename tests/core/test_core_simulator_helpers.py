@@ -1,9 +1,10 @@
 """The simulator kit's helpers beyond routing: JSON bodies, headers on every answer, held
-records (over HTTP on 127.0.0.1 where a request is involved)."""
+records, paying, references (over HTTP on 127.0.0.1 where a request is involved)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import pytest
@@ -11,6 +12,7 @@ import requests
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
+from smsbridge.testing.accounts import Accounts
 from smsbridge.testing.answers import Refusal, json_answer, json_body
 from smsbridge.testing.messages import NEVER, MessageBook
 from smsbridge.testing.routes import route
@@ -84,3 +86,34 @@ def test_held_records_stay_out_of_the_ledger_until_released() -> None:
     assert held.state == "sent"
     book.release([held], NEVER)
     assert [m.recipient for m in book.ledger()] == ["222"]
+
+
+def test_pay_charges_or_refuses_and_afford_checks_a_total_without_charging() -> None:
+    account = Accounts().add("acme", balance="1.00", price="0.25")
+    unpaid = Refusal(8, "Not enough money")
+
+    account.afford(Decimal("1.00"), unpaid)
+    assert account.balance == Decimal("1.00")
+    with pytest.raises(Refusal) as refused:
+        account.afford(Decimal("1.01"), unpaid)
+    assert refused.value is unpaid
+
+    account.pay(Decimal("0.75"), unpaid)
+    assert account.balance == Decimal("0.25")
+    with pytest.raises(Refusal):
+        account.pay(Decimal("0.50"), unpaid)
+    assert account.balance == Decimal("0.25")  # nothing taken
+
+
+def test_records_are_found_by_channel_and_reference_the_latest_winning() -> None:
+    book = MessageBook(lambda: 1000.0)
+    first = book.add(id="1", recipient="111", text="a", reference="ref-1")
+    viber = book.add(id="2", recipient="111", text="b", reference="ref-1", channel="viber")
+    book.add(id="3", recipient="111", text="c")  # no reference: not indexed
+
+    assert book.referenced("ref-1") is first
+    assert book.referenced("ref-1", "viber") is viber
+    assert book.referenced("ref-2") is None
+    assert book.referenced(None) is None
+    again = book.add(id="4", recipient="222", text="d", reference="ref-1")
+    assert book.referenced("ref-1") is again

@@ -72,6 +72,7 @@ _COUNTRIES = (("AE", "United Arab Emirates", "424"), ("AF", "Afghanistan", "412"
               ("UA", "Ukraine", "255"))
 _CREATE = ("PUT", "POST")
 _BAD_PAYLOAD = Refusal(24, "Invalid request payload")
+_UNPAID = Refusal(8, "Not enough money")
 
 
 def _whole(value: Any) -> int | None:
@@ -130,8 +131,7 @@ class KetchupSimulator(KitSimulator):
             self.fail(number)
         self.not_viber_users = set(not_viber_users)
         self.absent = set(absent)
-        #: (channel, reference) -> the message; HLR id -> its result.
-        self.references: dict[tuple[str, str], MessageRecord] = {}
+        #: HLR id -> its result.
         self.hlrs: dict[str, dict[str, Any]] = {}
         #: The first download of an export says "not ready".
         self.exports = Reports(Ids(1, prefix="export"), polls=1)
@@ -169,11 +169,6 @@ class KetchupSimulator(KitSimulator):
         """Answer ``{"error": "N", "errorDescription": ...}`` (HTTP 200)."""
         return _answer({"error": str(refusal.code), "errorDescription": refusal.description})
 
-    @staticmethod
-    def _pay(account: Account, amount: Decimal) -> None:
-        if not account.charge(amount):
-            raise Refusal(8, "Not enough money")
-
     def _store(self, account: Account, channel: str, entry: dict[str, Any], price: Decimal,
                **extra: Any) -> MessageRecord:
         msisdn = entry["msisdn"]
@@ -184,7 +179,6 @@ class KetchupSimulator(KitSimulator):
                                    text=entry["body"], sender=entry["originator"],
                                    reference=entry["reference"], channel=channel, cost=price,
                                    path=path, extra=extra)
-        self.references[(channel, entry["reference"])] = record
         return record
 
     # -- SMS ------------------------------------------------------------------------
@@ -225,7 +219,7 @@ class KetchupSimulator(KitSimulator):
         reference = entry["reference"]
         if not isinstance(reference, str) or not _REFERENCE.match(reference):
             raise Refusal(27, "Invalid external id")
-        if ("sms", reference) in self.references:
+        if self.messages.referenced(reference):
             raise Refusal(23, "SMS already exists")
 
     @route("/sms/create", methods=_CREATE)
@@ -241,17 +235,16 @@ class KetchupSimulator(KitSimulator):
                 return {"result": {"error": refused.code, "reference": entry["reference"],
                                    "errorDescription": refused.description}}
             price = account.cost(segments(entry["body"]).parts)
-            self._pay(account, price)
+            account.pay(price, _UNPAID)
             record = self._store(account, "sms", entry, price)
             return {"result": {"error": 0, "errorDescription": "No errors", "id": record.id,
                                "reference": record.reference, "price": float(price),
                                "currency": CURRENCY}}
         # Entries whose reference exists are answered "exists" and cost nothing: a repeat
         # of an accepted request is never refused for want of money.
-        if not account.can_pay(sum((account.cost(segments(e["body"]).parts) for e in entries
-                                    if ("sms", e["reference"]) not in self.references),
-                                   Decimal(0))):
-            raise Refusal(8, "Not enough money")
+        account.afford(sum((account.cost(segments(e["body"]).parts) for e in entries
+                            if not self.messages.referenced(e["reference"])), Decimal(0)),
+                       _UNPAID)
         task_id, results, total, seen = self._tasks.next(), [], Decimal(0), set()
         for entry in entries:
             try:
@@ -264,7 +257,7 @@ class KetchupSimulator(KitSimulator):
                 continue
             seen.add(entry["msisdn"])
             price = account.cost(segments(entry["body"]).parts)
-            self._pay(account, price)
+            account.pay(price, _UNPAID)
             record = self._store(account, "sms", entry, price, task=task_id)
             total += price
             results.append({"reference": record.reference, "id": record.id, "error": "0",
@@ -276,7 +269,7 @@ class KetchupSimulator(KitSimulator):
            "/<any(sms, viber):module>/reference/<reference>")
     def _status(self, request: Request, account: Account, module: str,
                 message_id: str = "", reference: str = "") -> Any:
-        record = (self.references.get((module, reference)) if reference
+        record = (self.messages.referenced(reference, module) if reference
                   else next(iter(self.messages.find(message_id)), None))
         if record is None or record.channel != module:
             raise Refusal(20, "SMS not found") if module == "sms" else \
@@ -369,21 +362,20 @@ class KetchupSimulator(KitSimulator):
     @route("/viber/create", methods=_CREATE)
     def _viber_create(self, request: Request, account: Account) -> Any:
         recipients = self._viber_recipients(json_body(request, _BAD_PAYLOAD))
-        new = [r for r in recipients if ("viber", r["reference"]) not in self.references]
-        if not account.can_pay(VIBER_PRICE * len(new)):
-            raise Refusal(8, "Not enough money")
+        new = [r for r in recipients if not self.messages.referenced(r["reference"], "viber")]
+        account.afford(VIBER_PRICE * len(new), _UNPAID)
         results: list[dict[str, Any]] = []
         for entry in recipients:
             reference = entry["reference"]
             if not isinstance(entry["msisdn"], str) or not _MSISDN.match(entry["msisdn"]):
                 results.append({"reference": reference, "error": 11,
                                 "errorDescription": "Incorrect msisdn"})
-            elif ("viber", reference) in self.references:
+            elif self.messages.referenced(reference, "viber"):
                 results.append({"reference": reference, "error": 43,
                                 "errorDescription": "Viber message already exists"})
             else:
                 reference = f"auto{self.ids.next()}" if reference is None else reference
-                self._pay(account, VIBER_PRICE)
+                account.pay(VIBER_PRICE, _UNPAID)
                 record = self._store(account, "viber", {**entry, "reference": reference},
                                      VIBER_PRICE)
                 results.append({"error": 0, "errorDescription": "No errors", "id": record.id,
@@ -416,8 +408,7 @@ class KetchupSimulator(KitSimulator):
             raise Refusal(14, "Incorrect payload")
         if not all(isinstance(entry, dict) and entry.get("msisdn") for entry in entries):
             raise Refusal(14, "Incorrect payload: missing msisdn")
-        if not account.can_pay(HLR_PRICE * len(entries)):
-            raise Refusal(8, "Not enough money")
+        account.afford(HLR_PRICE * len(entries), _UNPAID)
         results = []
         for entry in entries:
             try:
@@ -439,7 +430,7 @@ class KetchupSimulator(KitSimulator):
             raise Refusal(62, "HLR external id is missing")
         if any(h["reference"] == str(reference) for h in self.hlrs.values()):
             raise Refusal(63, "HLR already exists")
-        self._pay(account, HLR_PRICE)
+        account.pay(HLR_PRICE, _UNPAID)
         absent, now = msisdn in self.absent, utc(self.clock()).replace(microsecond=0)
         record: dict[str, Any] = {
             "id": self.ids.next(), "reference": str(reference), "msisdn": msisdn,

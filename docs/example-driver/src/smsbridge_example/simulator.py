@@ -114,8 +114,7 @@ class ExampleSimulator(KitSimulator):
         # a charge) of its own, under its own id.
         unpaid = Refusal("insufficient_funds", "the balance does not cover the send",
                          status=402)
-        if not account.can_pay(account.cost(parts, len(good))):
-            raise unpaid
+        account.afford(account.cost(parts, len(good)), unpaid)
         items: list[dict[str, Any]] = []
         for number in to:
             if number not in good:
