@@ -82,6 +82,16 @@ def route(*rules: str, methods: Sequence[str] = ("GET",),
     return mark
 
 
+def _marks(cls: type, name: str) -> list[_Rule]:
+    """The rules of method ``name``: the nearest definition's in the MRO that has any, so
+    a subclass overriding a handler without ``@route`` keeps its rules."""
+    for klass in cls.__mro__:
+        marked: list[_Rule] = getattr(vars(klass).get(name), _MARK, [])
+        if marked:
+            return marked
+    return []
+
+
 class NoRoute(Exception):
     """No route matches a request: ``allowed`` names the methods its path takes (empty:
     the path is unknown)."""
@@ -102,14 +112,14 @@ class Routed:
     @classmethod
     def _routing(cls) -> tuple[MapAdapter, frozenset[str]]:
         """The class's routing map and the methods its rules name (built on first use; a
-        subclass builds its own)."""
+        subclass builds its own, its handlers' rules inherited)."""
         built: tuple[MapAdapter, frozenset[str]] | None = cls.__dict__.get("_route_map")
         if built is None:
             from werkzeug.routing import Map, Rule
 
-            rules, methods = [], set()
+            rules, methods = [], set[str]()
             for name in dir(cls):
-                for marked in getattr(getattr(cls, name, None), _MARK, ()):
+                for marked in _marks(cls, name):
                     path = cls.root + marked.rule
                     rules.append(Rule(path.lower() if cls.ignore_case else path,
                                       endpoint=name, methods=marked.methods,

@@ -142,8 +142,20 @@ def test_a_simulator_shapes_its_misses_and_reads_requests_before_routing(
     assert (answer.status_code, answer.json()) == (401, {"code": 1, "description": "bad key"})
 
 
-def test_a_subclass_has_its_own_routes(plain: str) -> None:
+class Tweaked(Plain):
+    """Overrides a handler without ``@route``: the handler keeps its rules."""
+
+    def _status(self, request: Request, message_id: str | None = None,
+                reference: str | None = None) -> Response:
+        return json_answer({"tweaked": message_id or reference})
+
+
+def test_a_subclass_has_its_own_routes_and_keeps_its_parents(plain: str) -> None:
     assert requests.get(plain + "/v1/extra", timeout=5).status_code == 404
+    with Tweaked().serve() as url:
+        assert requests.get(url + "/v1/messages/by-ref/r1", timeout=5).json() == {
+            "tweaked": "r1"}
+        assert requests.post(url + "/v1/messages", data="x", timeout=5).status_code == 201
 
 
 def test_route_for_raises_no_route_naming_the_allowed_methods() -> None:
