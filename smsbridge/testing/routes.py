@@ -24,7 +24,7 @@ Rules are werkzeug's (``<name>``, ``<int:name>``, ``<any(a, b):name>``), relativ
 the class's ``root``; a trailing slash (werkzeug's ``strict_slashes=False``) and doubled
 slashes in a request's path are ignored. ``ignore_case = True`` matches paths whatever
 their letter case (ASP.NET and PHP servers do; the values a rule captures are then
-lower-cased too). ``methods`` default to GET (werkzeug lets HEAD in too).
+lower-cased too). ``methods`` default to GET; HEAD is answered only where a rule names it.
 
 :meth:`Routed.route_for` gives the handler of a request (the bound method, the rule's
 values and defaults bound as keywords) or raises :class:`NoRoute`; the simulator answers
@@ -110,26 +110,27 @@ class Routed:
     ignore_case: ClassVar[bool] = False
 
     @classmethod
-    def _routing(cls) -> tuple[MapAdapter, frozenset[str]]:
-        """The class's routing map and the methods its rules name (built on first use; a
-        subclass builds its own, its handlers' rules inherited)."""
-        built: tuple[MapAdapter, frozenset[str]] | None = cls.__dict__.get("_route_map")
-        if built is None:
+    def _routing(cls) -> MapAdapter:
+        """The class's routing map (built on first use; a subclass builds its own, its
+        handlers' rules inherited)."""
+        adapter: MapAdapter | None = cls.__dict__.get("_route_map")
+        if adapter is None:
             from werkzeug.routing import Map, Rule
 
-            rules, methods = [], set[str]()
+            rules = []
             for name in dir(cls):
                 for marked in _marks(cls, name):
                     path = cls.root + marked.rule
-                    rules.append(Rule(path.lower() if cls.ignore_case else path,
-                                      endpoint=name, methods=marked.methods,
-                                      defaults=marked.defaults))
-                    methods.update(marked.methods)
+                    rule = Rule(path.lower() if cls.ignore_case else path, endpoint=name,
+                                methods=marked.methods, defaults=marked.defaults)
+                    # werkzeug lets HEAD into every GET rule; a provider takes what it says.
+                    if rule.methods is not None and "HEAD" not in marked.methods:
+                        rule.methods.discard("HEAD")
+                    rules.append(rule)
             # No redirects: a simulator answers a path as is or not at all.
             adapter = Map(rules, strict_slashes=False, redirect_defaults=False).bind("simulator")
-            built = adapter, frozenset(methods)
-            cls._route_map = built  # type: ignore[attr-defined]
-        return built
+            cls._route_map = adapter  # type: ignore[attr-defined]
+        return adapter
 
     def route_path(self, request: Request) -> str:
         """The path the routes match: doubled slashes merged (as web servers do),
@@ -143,12 +144,10 @@ class Routed:
         from werkzeug.exceptions import MethodNotAllowed, NotFound
         from werkzeug.routing import RequestRedirect
 
-        adapter, declared = self._routing()
         try:
-            name, values = adapter.match(self.route_path(request), request.method)
+            name, values = self._routing().match(self.route_path(request), request.method)
         except MethodNotAllowed as refused:
-            # werkzeug adds HEAD to every GET rule; Allow names what the provider declares.
-            raise NoRoute(sorted(set(refused.valid_methods or ()) & declared)) from None
+            raise NoRoute(sorted(refused.valid_methods or ())) from None
         except (NotFound, RequestRedirect):
             raise NoRoute() from None
         return functools.partial(getattr(self, name), **values)

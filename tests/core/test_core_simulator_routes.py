@@ -117,9 +117,11 @@ def test_unknown_paths_are_404_and_other_methods_405_naming_the_declared_ones(
         assert (answer.status_code, answer.text) == (404, "not found"), path
     answer = requests.get(plain + "/v1/messages", timeout=5)
     assert (answer.status_code, answer.headers["Allow"]) == (405, "POST")
-    # werkzeug lets HEAD into GET rules; Allow names only what the simulator declared.
     answer = requests.put(plain + "/v1/books/1/contacts", timeout=5)
     assert (answer.status_code, answer.headers["Allow"]) == (405, "DELETE, GET")
+    # werkzeug would let HEAD into GET rules: a simulator takes only what it declares.
+    answer = requests.head(plain + "/v1/messages/m-1", timeout=5)
+    assert (answer.status_code, answer.headers["Allow"]) == (405, "GET")
 
 
 def test_refusals_raised_in_handlers_are_rendered_by_the_simulator(plain: str) -> None:
