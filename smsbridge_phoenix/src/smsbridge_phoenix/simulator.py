@@ -163,7 +163,7 @@ class PhoenixSimulator(KitSimulator):
     @route("/addressbooks")
     def _address_books(self, request: Request, account: Account) -> Response:
         return json_answer([{"id": i, "name": name}
-                      for i, (name, _) in sorted(account.extra["books"].items())])
+                            for i, (name, _) in sorted(account.extra["books"].items())])
 
     @route("/addressbooks/<int:book_id>/contacts")
     def _contacts(self, request: Request, account: Account, book_id: int) -> Response:
@@ -273,10 +273,10 @@ class PhoenixSimulator(KitSimulator):
                       "dateStart": today.strftime("%d.%m.%Y"),
                       "dateEnd": (today + timedelta(days=31)).strftime("%d.%m.%Y")}
         return json_answer({"balance": float(account.balance),
-                      "beginningPeriodBalance": float(extra["beginning_balance"]),
-                      "limit": float(extra["credit_limit"] or 0), "creditLimit": credit,
-                      "currentPayments": float(extra["payments"]),
-                      "currentFees": float(extra["fees"])})
+                            "beginningPeriodBalance": float(extra["beginning_balance"]),
+                            "limit": float(extra["credit_limit"] or 0), "creditLimit": credit,
+                            "currentPayments": float(extra["payments"]),
+                            "currentFees": float(extra["fees"])})
 
 
 def _empty(status: int = 200) -> Response:
