@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from werkzeug.wrappers import Request, Response
 
 __all__ = ["Refusal", "json_answer", "json_body", "local_time", "method_not_allowed", "not_found",
-           "params", "text_answer", "xml_answer", "xml_fields", "xml_text"]
+           "params", "read_local_time", "text_answer", "xml_answer", "xml_fields", "xml_text"]
 
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -127,3 +127,12 @@ def xml_fields(body: bytes, force_list: Sequence[str] = ()) -> dict[str, Any] | 
 def local_time(timestamp: float | None, zone: tzinfo, layout: str) -> str:
     """A clock reading as the provider writes it in its zone ("" for None: not yet)."""
     return "" if timestamp is None else datetime.fromtimestamp(timestamp, zone).strftime(layout)
+
+
+def read_local_time(value: str, zone: tzinfo, layout: str, unreadable: Refusal) -> datetime:
+    """A time a client wrote in the provider's zone and layout (the inverse of
+    :func:`local_time`), as an aware datetime; raise ``unreadable`` when it does not parse."""
+    try:
+        return datetime.strptime(value, layout).replace(tzinfo=zone)
+    except ValueError:
+        raise unreadable from None

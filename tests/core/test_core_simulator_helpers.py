@@ -1,9 +1,10 @@
 """The simulator kit's helpers beyond routing: JSON bodies, headers on every answer, held
-records, paying, references (over HTTP on 127.0.0.1 where a request is involved)."""
+records, paying, references, local times (over HTTP on 127.0.0.1 where a request is involved)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -13,7 +14,13 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from smsbridge.testing.accounts import Accounts
-from smsbridge.testing.answers import Refusal, json_answer, json_body
+from smsbridge.testing.answers import (
+    Refusal,
+    json_answer,
+    json_body,
+    local_time,
+    read_local_time,
+)
 from smsbridge.testing.messages import NEVER, MessageBook
 from smsbridge.testing.routes import route
 from smsbridge.testing.simulator import Simulator
@@ -117,3 +124,16 @@ def test_records_are_found_by_channel_and_reference_the_latest_winning() -> None
     assert book.referenced(None) is None
     again = book.add(id="4", recipient="222", text="d", reference="ref-1")
     assert book.referenced("ref-1") is again
+
+
+def test_read_local_time_reads_the_providers_zone_and_layout_or_refuses() -> None:
+    bishkek = timezone(timedelta(hours=6))
+    unreadable = Refusal(8, "time: YYYYMMDDhhmmss")
+
+    read = read_local_time("20260301120000", bishkek, "%Y%m%d%H%M%S", unreadable)
+    assert read == datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)
+    assert local_time(read.timestamp(), bishkek, "%Y%m%d%H%M%S") == "20260301120000"
+    for value in ("", "2026-03-01", "20261301120000"):
+        with pytest.raises(Refusal) as refused:
+            read_local_time(value, bishkek, "%Y%m%d%H%M%S", unreadable)
+        assert refused.value is unreadable

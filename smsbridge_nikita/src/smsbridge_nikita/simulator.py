@@ -21,12 +21,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from smsbridge.testing.accounts import Account, Money
-from smsbridge.testing.answers import Refusal, local_time, xml_answer, xml_fields, xml_text
+from smsbridge.testing.answers import (
+    Refusal,
+    local_time,
+    read_local_time,
+    xml_answer,
+    xml_fields,
+    xml_text,
+)
 from smsbridge.testing.kit import KitSimulator
 from smsbridge.testing.messages import MessageRecord
 from smsbridge.testing.routes import route
@@ -200,12 +207,10 @@ class NikitaSimulator(KitSimulator):
         not_before = self.clock()
         when = xml_text(fields.get("time"))
         if when:
-            try:
-                scheduled = datetime.strptime(when, _TIME_FORMAT).replace(tzinfo=_BISHKEK)
-            except ValueError:
-                raise Refusal(8, "time: YYYYMMDDhhmmss", **counts) from None
+            bad_time = Refusal(8, "time: YYYYMMDDhhmmss", **counts)
+            scheduled = read_local_time(when, _BISHKEK, _TIME_FORMAT, bad_time)
             if len(when) != 14:
-                raise Refusal(8, "time: YYYYMMDDhhmmss", **counts)
+                raise bad_time
             not_before = max(not_before, scheduled.timestamp())
         if self.messages.find(request_id, account.login):
             raise Refusal(10, "repeated id", **counts)

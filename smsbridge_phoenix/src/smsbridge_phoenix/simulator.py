@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from smsbridge.testing.accounts import Account, Money, money
-from smsbridge.testing.answers import Refusal, json_answer, json_body, text_answer
+from smsbridge.testing.answers import Refusal, json_answer, json_body, read_local_time, text_answer
 from smsbridge.testing.kit import KitSimulator
 from smsbridge.testing.messages import NEVER, MessageRecord
 from smsbridge.testing.routes import NoRoute, route
@@ -191,11 +191,8 @@ class PhoenixSimulator(KitSimulator):
                                "либо 71xxxxxxx", "INVALID_FORMAT")
         now = date_send = self._now()
         if body.get("dateSend") is not None:
-            try:
-                date_send = datetime.strptime(str(body["dateSend"]), _DATE_FORMAT).replace(
-                    tzinfo=self.zone)
-            except ValueError:
-                raise _invalid("dateSend должна быть в формате dd.MM.yyyy HH:mm:ss") from None
+            date_send = read_local_time(str(body["dateSend"]), self.zone, _DATE_FORMAT, _invalid(
+                "dateSend должна быть в формате dd.MM.yyyy HH:mm:ss"))
             if date_send < now.replace(microsecond=0):
                 raise _invalid("Рассылка не может быть создана прошедшим числом",
                                "INVALID_DISPATCH_DATE")
