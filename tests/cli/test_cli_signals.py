@@ -184,10 +184,12 @@ def check_resumed(gateway: Gateway, unknown: set[int], document: dict[str, Any])
         assert reported == unknown
 
 
-def in_flight(gateway: Gateway, numbers: Path, journal: Path) -> subprocess.Popen[str]:
-    """Start a campaign with slow requests; return once chunk 3's request is in flight."""
+def in_flight(gateway: Gateway, numbers: Path, journal: Path,
+              *extra: str) -> subprocess.Popen[str]:
+    """Start a campaign with slow requests; return once chunk 3's request is in flight
+    (with ``--concurrency 3``, chunks 1 to 3 are then in flight together)."""
     gateway.simulator.inject("delay", times=1000, seconds=LATENCY)
-    process = start(gateway, numbers, journal)
+    process = start(gateway, numbers, journal, *extra)
     wait_for_chunks(journal, 3, process)
     return process
 
@@ -262,18 +264,10 @@ def test_sigterm_stops_like_ctrl_c(gateway, numbers, tmp_path):
     assert len(accepted) == 150
 
 
-def in_flight_together(gateway: Gateway, numbers: Path, journal: Path) -> subprocess.Popen[str]:
-    """Start a campaign of three requests at a time; return once all three are in flight."""
-    gateway.simulator.inject("delay", times=1000, seconds=LATENCY)
-    process = start(gateway, numbers, journal, "--concurrency", "3")
-    wait_for_chunks(journal, 3, process)
-    return process
-
-
 def test_ctrl_c_with_concurrency_waits_for_every_request_in_flight(gateway, numbers,
                                                                     tmp_path):
     journal = tmp_path / "campaign.jsonl"
-    process = in_flight_together(gateway, numbers, journal)
+    process = in_flight(gateway, numbers, journal, "--concurrency", "3")
     process.send_signal(signal.SIGINT)
     code, document, err = finish(process)
     assert code == EXIT_INTERRUPTED
@@ -290,7 +284,7 @@ def test_ctrl_c_with_concurrency_waits_for_every_request_in_flight(gateway, numb
 
 def test_sigkill_with_concurrency_then_resume(gateway, numbers, tmp_path):
     journal = tmp_path / "campaign.jsonl"
-    process = in_flight_together(gateway, numbers, journal)
+    process = in_flight(gateway, numbers, journal, "--concurrency", "3")
     process.kill()
     process.communicate(timeout=10)
     time.sleep(LATENCY + 0.2)  # the simulator finishes the requests it was holding
