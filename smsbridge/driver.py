@@ -138,8 +138,9 @@ class Driver(Generic[SettingsT]):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for base in getattr(cls, "__orig_bases__", ()):
-            args = typing.get_args(base)
-            if typing.get_origin(base) is Driver and args and isinstance(args[0], type):
+            args, origin = typing.get_args(base), typing.get_origin(base)
+            if (isinstance(origin, type) and issubclass(origin, Driver) and args
+                    and isinstance(args[0], type)):
                 cls.settings_class = args[0]
 
     def __init__(

@@ -3,11 +3,17 @@
 Both log in for a session id (a JSON string), pass it with every other request, and
 refuse it as expired with code 3, code 4 or HTTP 401; both answer errors as
 ``{"Code": n, "Desc": "..."}`` whatever the HTTP status says, ids as a JSON list and
-dates as ``/Date(ms)/``. A driver of the family keeps one :class:`SessionProvider` and
-makes every request through it::
+dates as ``/Date(ms)/``. A driver of the family subclasses :class:`SessionDriver`,
+names its api module's login request and session reader, and makes every request
+through ``self.session`` (a :class:`SessionProvider`)::
 
-    self.session = SessionProvider(self, login_request=..., parse_login=api.parse_session)
-    return self.session.call(api.balance_request, api.parse_balance, operation="balance")
+    class DevinoDriver(SessionDriver[DevinoSettings]):
+        login_request = staticmethod(api.login_request)
+        parse_login = staticmethod(api.parse_session)
+
+        def balance(self) -> Balance:
+            return self.session.call(api.balance_request, api.parse_balance,
+                                     operation="balance")
 
 ``call`` gets the session id, has the driver build the request with it
 (``build(session_id)``), makes it with :meth:`smsbridge.Driver.perform` and reads the
@@ -21,20 +27,19 @@ import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 from smsbridge.answers import Answer, Refine
+from smsbridge.driver import Driver, SettingsT
 from smsbridge.errors import ProviderError
 from smsbridge.parsing import as_str
 from smsbridge.redaction import Redactor
 from smsbridge.transport import Request
 
-if TYPE_CHECKING:
-    from smsbridge.driver import Driver
-
 __all__ = [
     "SESSION_LIFETIME",
     "SessionCache",
+    "SessionDriver",
     "SessionProvider",
     "code_desc",
     "message_ids",
@@ -211,6 +216,33 @@ class SessionProvider:
             return parse(answer)
 
         return self.cache.call(attempt, session_expired)
+
+
+class _Credentials(Protocol):
+    login: str
+    password: str
+
+
+class SessionDriver(Driver[SettingsT]):
+    r"""The base of a family driver: it logs in with its settings' ``login`` and
+    ``password`` and makes requests through ``self.session``.
+
+    A subclass names what its api module provides (as ``staticmethod``\ s):
+    ``login_request(login, password)``, the login :class:`Request`, and
+    ``parse_login(answer)``, the session id read from its answer.
+    """
+
+    login_request: ClassVar[staticmethod[[str, str], Request]]
+    parse_login: ClassVar[staticmethod[[Answer], str]]
+
+    def __init__(self, settings: SettingsT, **kwargs: Any) -> None:
+        super().__init__(settings, **kwargs)
+        self.session = SessionProvider(self, login_request=self._login_request,
+                                       parse_login=type(self).parse_login)
+
+    def _login_request(self) -> Request:
+        credentials = cast(_Credentials, self.settings)
+        return type(self).login_request(credentials.login, credentials.password)
 
 
 # -- reading answers -------------------------------------------------------------------

@@ -9,7 +9,6 @@ from typing import Any
 
 from smsbridge import (
     Balance,
-    Driver,
     IncomingMessage,
     Message,
     SentMessage,
@@ -19,7 +18,7 @@ from smsbridge import (
     hookimpl,
 )
 from smsbridge.checks import SenderRule, check_local_time, check_whole_minutes
-from smsbridge.sessionkit import SessionProvider
+from smsbridge.sessionkit import SessionDriver
 from smsbridge_devino import api
 from smsbridge_devino.errors import PROVIDER_ERRORS
 from smsbridge_devino.settings import DevinoSettings
@@ -46,7 +45,7 @@ MAX_REPORT_PERIOD = timedelta(days=90)
 MAX_SEGMENTS = 64
 
 
-class DevinoDriver(Driver[DevinoSettings]):
+class DevinoDriver(SessionDriver[DevinoSettings]):
     """Devino Telecom (integrationapi.net): session-id REST API with JSON answers."""
 
     name = "devino"
@@ -63,12 +62,8 @@ class DevinoDriver(Driver[DevinoSettings]):
     error_table = PROVIDER_ERRORS
     simulator = "smsbridge_devino.simulator:DevinoSimulator"
 
-    def __init__(self, settings: DevinoSettings, **kwargs: Any) -> None:
-        super().__init__(settings, **kwargs)
-        self.session = SessionProvider(
-            self, login_request=lambda: api.login_request(self.settings.login,
-                                                          self.settings.password),
-            parse_login=api.parse_session)
+    login_request = staticmethod(api.login_request)
+    parse_login = staticmethod(api.parse_session)
 
     def check_message(self, message: Message) -> None:
         """Check text length, validity and local_time against Devino's limits."""

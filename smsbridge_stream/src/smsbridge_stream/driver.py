@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from smsbridge.checks import SenderRule, check_local_time, check_whole_minutes
-from smsbridge.driver import Driver
 from smsbridge.errors import ProviderError, SmsBridgeError, ValidationError
 from smsbridge.hookspecs import hookimpl
 from smsbridge.models import (
@@ -22,7 +21,7 @@ from smsbridge.models import (
     Statistics,
     StatusReport,
 )
-from smsbridge.sessionkit import SessionProvider
+from smsbridge.sessionkit import SessionDriver
 from smsbridge.text import segments
 from smsbridge_stream import api
 from smsbridge_stream.errors import PROVIDER_ERRORS
@@ -33,7 +32,7 @@ __all__ = ["StreamDriver"]
 _MESSAGE_ID = re.compile(r"^[\w.\-]{1,64}$")
 
 
-class StreamDriver(Driver[StreamSettings]):
+class StreamDriver(SessionDriver[StreamSettings]):
     """Stream Telecom (gateway.api.sc) over its REST API.
 
     Extras beyond the hooks: :meth:`request_detailed_report` and
@@ -54,12 +53,8 @@ class StreamDriver(Driver[StreamSettings]):
     error_table = PROVIDER_ERRORS
     simulator = "smsbridge_stream.simulator:StreamSimulator"
 
-    def __init__(self, settings: StreamSettings, **kwargs: Any) -> None:
-        super().__init__(settings, **kwargs)
-        self.session = SessionProvider(
-            self, login_request=lambda: api.login_request(self.settings.login,
-                                                          self.settings.password),
-            parse_login=api.parse_session)
+    login_request = staticmethod(api.login_request)
+    parse_login = staticmethod(api.parse_session)
 
     def check_message(self, message: Message) -> None:
         """Check validity and local_time against Stream's documented limits."""
