@@ -13,11 +13,9 @@ Nikita document with ``requests.Session().post(...)`` (target: ratio at most 1.3
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import subprocess
 import sys
 
+from harness import fresh_interpreters, report_ratio
 from providers import LOGIN, PASSWORD, user_agent
 from stub import running
 
@@ -34,21 +32,6 @@ PROGRAMS = {
         "headers={{'User-Agent': {agent!r}, "
         "'Content-Type': 'application/xml; charset=utf-8'}}, timeout=(10, 30)).content"),
 }
-TIMER = ("import time as _t; _s = _t.perf_counter(); {code}; "
-         "print(_t.perf_counter() - _s)")
-
-
-# The children may write bytecode caches even when this shell forbids it: a user's
-# installed smsbridge has them (pip compiles on install), and without them every sample
-# would time the compiler instead of the import.
-CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-
-
-def sample(code: str) -> float:
-    out = subprocess.run([sys.executable, "-c", TIMER.format(code=code)], check=True,
-                         env=CHILD_ENV,
-                         capture_output=True, text=True, timeout=120).stdout
-    return float(out.strip())
 
 
 def main() -> int:
@@ -63,22 +46,8 @@ def main() -> int:
         codes = {name: program.format(login=LOGIN, pwd=PASSWORD, url=url, to=NUMBER,
                                       agent=user_agent("nikita"))
                  for name, program in PROGRAMS.items()}
-        for code in codes.values():  # warm the bytecode caches once
-            sample(code)
-        times: dict[str, list[float]] = {name: [] for name in codes}
-        for index in range(runs):
-            order = list(codes) if index % 2 == 0 else list(reversed(codes))
-            for name in order:
-                times[name].append(sample(codes[name]))
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    ratio = medians["smsbridge"] / medians["requests"]
-    for name, value in medians.items():
-        print(f"{name:>10}: median {value * 1000:7.1f} ms to the first answer over {runs} runs")
-    print(f"ratio smsbridge/requests (target <= 1.3): {ratio:.2f}")
-    if args.max_ratio is not None and ratio > args.max_ratio:
-        print(f"over budget: {ratio:.2f} > {args.max_ratio}")
-        return 1
-    return 0
+        medians = fresh_interpreters(codes, runs)
+    return report_ratio(medians, "to the first answer", runs, args.max_ratio)
 
 
 if __name__ == "__main__":
