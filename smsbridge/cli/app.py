@@ -13,7 +13,7 @@ from typing import Any
 
 from smsbridge import __version__
 from smsbridge.cli import commands, sending, simulation
-from smsbridge.cli.context import Context, Handler
+from smsbridge.cli.context import Context, Handler, number_argument
 from smsbridge.cli.output import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -25,34 +25,9 @@ from smsbridge.errors import SmsBridgeError
 
 __all__ = ["build_parser", "main"]
 
-def _positive(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not number > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value!r}")
-    return number
-
-
-def _count(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value!r}")
-    return number
-
-
-def _non_negative(value: str) -> Decimal:
-    try:
-        number = Decimal(value)
-    except ArithmeticError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not number.is_finite() or number < 0:
-        raise argparse.ArgumentTypeError(f"must be zero or more, got {value!r}")
-    return number
+_positive = number_argument(float, least=0.0, above=True, wanted="positive")
+_count = number_argument(int, least=1, wanted="at least 1", kind="a whole number")
+_non_negative = number_argument(Decimal, least=Decimal(0), wanted="zero or more")
 
 
 def _filter(value: str) -> tuple[str, str]:

@@ -8,13 +8,16 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import TextIO
+from decimal import Decimal
+from typing import TextIO, TypeVar
 
 from smsbridge.cli.output import Output, UsageError
 from smsbridge.client import Client
 from smsbridge.settings import secret_values
 
-__all__ = ["Context", "Handler", "now_utc", "parse_when"]
+__all__ = ["Context", "Handler", "now_utc", "number_argument", "parse_when"]
+
+N = TypeVar("N", int, float, Decimal)
 
 Handler = Callable[["Context"], int]
 
@@ -74,3 +77,23 @@ def parse_when(value: str, option: str) -> datetime:
 def now_utc() -> datetime:
     """The current time, aware."""
     return datetime.now(timezone.utc)
+
+
+def number_argument(read: Callable[[str], N], *, least: N, above: bool = False,
+                    wanted: str, kind: str = "a number") -> Callable[[str], N]:
+    """An argparse ``type``: a finite number read with ``read``, at least ``least`` (more
+    than it when ``above``); ``wanted`` and ``kind`` word the refusals."""
+
+    def parse(value: str) -> N:
+        try:
+            number = read(value)
+            # NaN is not equal to itself; infinity is no timeout, amount or count.
+            usable = number == number and abs(number) != float("inf") and (
+                number > least if above else number >= least)
+        except (ValueError, ArithmeticError):  # a signaling NaN refuses to compare
+            raise argparse.ArgumentTypeError(f"not {kind}: {value!r}") from None
+        if not usable:
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {value!r}")
+        return number
+
+    return parse

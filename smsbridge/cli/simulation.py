@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-from smsbridge.cli.context import Context
+from smsbridge.cli.context import Context, number_argument
 from smsbridge.cli.output import (
     EXIT_FAILED,
     EXIT_OK,
@@ -79,14 +79,7 @@ def parse_fault(text: str) -> dict[str, Any]:
     return fault
 
 
-def _milliseconds(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not 0 <= number < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be zero or more, got {value!r}")
-    return number
+_milliseconds = number_argument(float, least=0.0, wanted="zero or more")
 
 
 def add_simulate_options(parser: argparse.ArgumentParser) -> None:

@@ -158,3 +158,21 @@ def test_segments_reads_standard_input(run, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("€" * 81 + "\n"))
     result = run("segments", "-", "--json")
     assert result.json["segments"] == {"encoding": "gsm7", "parts": 2, "length": 162}
+
+
+@pytest.mark.parametrize(("args", "refusal"), [
+    (("status", "c-1", "--wait", "--timeout", "inf"), "must be positive, got 'inf'"),
+    (("status", "c-1", "--wait", "--interval", "nan"), "must be positive, got 'nan'"),
+    (("status", "c-1", "--wait", "--timeout", "soon"), "not a number: 'soon'"),
+    (("send", "996550123456", "--text", "hi", "--concurrency", "0"),
+     "must be at least 1, got '0'"),
+    (("send", "996550123456", "--text", "hi", "--concurrency", "2.5"),
+     "not a whole number: '2.5'"),
+    (("simulate", "nikita", "--balance", "sNaN"), "not a number: 'sNaN'"),
+    (("simulate", "nikita", "--latency", "inf"), "must be zero or more, got 'inf'"),
+])
+def test_number_options_refuse_what_would_never_end_or_mean_nothing(run, args, refusal):
+    # An endless --timeout would wait forever; NaN and sNaN are no amount or count.
+    result = run("--url", "clitest://acme:pw@", *args)
+    assert result.code == EXIT_USAGE
+    assert refusal in result.err
