@@ -136,23 +136,25 @@ class World:
 
     @staticmethod
     def send(client: smsbridge.Client, numbers: list[str], reference: str | None = None,
-             ) -> tuple[SendResult | None, SmsBridgeError | None]:
+             concurrency: int = 1) -> tuple[SendResult | None, SmsBridgeError | None]:
         """``client.send`` of :data:`TEXT`: its result, or the error it raised."""
         try:
-            return client.send(numbers, TEXT, reference=reference), None
+            return client.send(numbers, TEXT, reference=reference,
+                               concurrency=concurrency), None
         except SmsBridgeError as exc:
             return None, exc
 
     @staticmethod
     def stream(client: smsbridge.Client, numbers: list[str], reference: str | None = None,
-               ) -> tuple[SendResult | None, SmsBridgeError | None]:
+               concurrency: int = 1) -> tuple[SendResult | None, SmsBridgeError | None]:
         """``client.send_iter`` of :data:`TEXT`, as a caller persisting each answer sees it.
 
         On an error, what was yielded before it joins the error's ``partial``.
         """
         yielded = []
         try:
-            for message in client.send_iter(numbers, TEXT, reference=reference):
+            for message in client.send_iter(numbers, TEXT, reference=reference,
+                                            concurrency=concurrency):
                 yielded.append(message)
         except SmsBridgeError as exc:
             own = list(exc.partial.messages) if exc.partial is not None else []

@@ -17,9 +17,9 @@ import pytest
 
 import smsbridge
 from smsbridge.driver import Driver
-from smsbridge.errors import DeliveryUnknown, SmsBridgeError, ValidationError
+from smsbridge.errors import DeliveryUnknown, ValidationError
 from smsbridge.hookspecs import hookimpl
-from smsbridge.models import SendResult, SentMessage
+from smsbridge.models import SentMessage
 from smsbridge.settings import BaseSettings
 
 from .conftest import TEXT
@@ -28,22 +28,12 @@ from .conftest import TEXT
 CHUNKS = 12
 
 
-def _send(client, numbers, how, concurrency, reference=None):
-    """``send`` or ``send_iter`` of :data:`TEXT`: the result (what was yielded, for
-    ``send_iter``) or the error (its ``partial`` joined by what was yielded)."""
-    yielded = []
-    try:
-        if how == "send":
-            return client.send(numbers, TEXT, reference=reference,
-                               concurrency=concurrency), None
-        for message in client.send_iter(numbers, TEXT, reference=reference,
-                                        concurrency=concurrency):
-            yielded.append(message)
-    except SmsBridgeError as exc:
-        own = list(exc.partial.messages) if exc.partial is not None else []
-        exc.partial = SendResult(messages=[*yielded, *own])
-        return None, exc
-    return SendResult(messages=yielded), None
+def _send(world, client, numbers, how, concurrency, reference=None):
+    """``send`` or ``send_iter`` of the world's text with ``concurrency``: the result (what
+    was yielded, for ``send_iter``) or the error (its ``partial`` joined by what was
+    yielded)."""
+    deliver = world.send if how == "send" else world.stream
+    return deliver(client, numbers, reference, concurrency=concurrency)
 
 
 def _campaign(world):
@@ -79,7 +69,7 @@ def _attempted_prefix(world, numbers, books):
 def test_every_recipient_once(world, concurrency, how):
     numbers = _campaign(world)
 
-    result, error = _send(world.connect(), numbers, how, concurrency)
+    result, error = _send(world, world.connect(), numbers, how, concurrency)
 
     assert error is None, repr(error)
     books = world.books(numbers, result, error)
@@ -102,7 +92,7 @@ def test_answers_lost_mid_campaign(world, how):
     # provider and its answer lost.
     world.inject("drop_after_accept", skip=2, times=EVERY_LATER)
 
-    result, error = _send(world.connect(), numbers, how, 4, reference="conc1")
+    result, error = _send(world, world.connect(), numbers, how, 4, reference="conc1")
 
     assert isinstance(error, DeliveryUnknown), repr(error)
     books = world.books(numbers, result, error)
@@ -120,7 +110,7 @@ def test_server_errors_after_accept(world, status):
     world.inject("status", after_accept=True, skip=1, times=EVERY_LATER, status=status,
                  body="Internal error")
 
-    result, error = _send(world.connect(), numbers, "send", 8, reference="conc2")
+    result, error = _send(world, world.connect(), numbers, "send", 8, reference="conc2")
 
     assert isinstance(error, DeliveryUnknown), repr(error)
     books = world.books(numbers, result, error)
@@ -135,7 +125,7 @@ def test_refusals_keep_the_accepted_chunk(world):
     # Every request after the first to arrive is refused before the provider takes it.
     world.inject("status", skip=1, times=EVERY_LATER, status=400, body="Bad request")
 
-    result, error = _send(world.connect(), numbers, "send", 4)
+    result, error = _send(world, world.connect(), numbers, "send", 4)
 
     assert error is not None and not isinstance(error, DeliveryUnknown), repr(error)
     books = world.books(numbers, result, error)
