@@ -40,6 +40,12 @@ class Account:
     #: IP addresses allowed to call; None allows every address.
     allowed_ips: frozenset[str] | None = attrs.field(
         default=None, converter=_names)
+    #: How far the balance may go below zero; None: not at all.
+    credit_limit: Decimal | None = attrs.field(
+        default=None, converter=attrs.converters.optional(money))
+    #: What :meth:`top_up` put on the account and :meth:`charge` took (net of refunds).
+    paid_in: Decimal = Decimal(0)
+    spent: Decimal = Decimal(0)
     #: Provider facts the kit does not model (a tariff, a currency, ...).
     extra: dict[str, Any] = attrs.field(factory=dict)
 
@@ -48,15 +54,26 @@ class Account:
         return self.price * parts * recipients
 
     def can_pay(self, amount: Decimal) -> bool:
-        """True when the balance covers ``amount``."""
-        return amount <= self.balance
+        """True when the balance (with the credit limit) covers ``amount``."""
+        return amount <= self.balance + (self.credit_limit or 0)
 
     def charge(self, amount: Decimal) -> bool:
         """Take ``amount`` from the balance; False (nothing taken) when it does not cover it."""
         if not self.can_pay(amount):
             return False
         self.balance -= amount
+        self.spent += amount
         return True
+
+    def refund(self, amount: Decimal) -> None:
+        """Give back ``amount`` charged earlier (a send canceled before it went out)."""
+        self.balance += amount
+        self.spent -= amount
+
+    def top_up(self, amount: Money) -> None:
+        """Put ``amount`` on the account, as a payment does."""
+        self.balance += money(amount)
+        self.paid_in += money(amount)
 
     def pay(self, amount: Decimal, unpaid: Exception) -> None:
         """Take ``amount`` from the balance, or raise ``unpaid`` (the provider's refusal;

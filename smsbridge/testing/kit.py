@@ -20,7 +20,7 @@ the request checks and the answer shapes of its provider:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -28,6 +28,7 @@ from smsbridge.testing.accounts import Account, Accounts, Money
 from smsbridge.testing.messages import DELIVERED_PATH, Ids, MessageBook, MessageRecord, Progression
 from smsbridge.testing.sessions import Sessions
 from smsbridge.testing.simulator import SimulatedMessage, Simulator
+from smsbridge.text import segments
 
 __all__ = ["KitSimulator", "SessionSimulator"]
 
@@ -111,16 +112,33 @@ class KitSimulator(Simulator):
             else "delivered")
         return (*DELIVERED_PATH[:-1], final)
 
-    def record(self, account: Account, recipients: Sequence[str], *, parts: int,
+    def record(self, account: Account, recipients: Sequence[str | Mapping[str, Any]], *,
                unpaid: Exception, **fields: Any) -> list[MessageRecord]:
-        """Charge ``account`` for ``parts`` parts to each recipient and record one message
-        each (``fields`` are :class:`MessageRecord`'s); raise ``unpaid`` (a
-        :class:`~smsbridge.testing.answers.Refusal`) when its balance falls short."""
-        account.pay(account.cost(parts, len(recipients)), unpaid)
-        return [self.messages.add(login=account.login, recipient=recipient, parts=parts,
-                                  cost=account.cost(parts), path=self.path_for(recipient),
-                                  **fields)
-                for recipient in recipients]
+        """Charge ``account`` once for every message and record one per recipient.
+
+        A recipient is a number, or a mapping of :class:`MessageRecord` fields of its own
+        (``recipient``, ``text``, ``id``, ...) over the common ``fields``. Unless given,
+        ``parts`` are the segments of the text, ``cost`` is the account's price for them,
+        ``id`` is a new id from :attr:`ids` and ``path`` is :meth:`path_for` the recipient.
+        Raise ``unpaid`` (a :class:`~smsbridge.testing.answers.Refusal`; nothing charged or
+        recorded) when the balance does not cover the sum.
+        """
+        items = [{**fields, **({"recipient": r} if isinstance(r, str) else r)}
+                 for r in recipients]
+        for item in items:
+            item.setdefault("parts", segments(item["text"]).parts)
+            item.setdefault("cost", account.cost(item["parts"]))
+        account.pay(sum((item["cost"] for item in items), Decimal(0)), unpaid)
+        return [self.messages.add(**{"id": item.get("id") or self.ids.next(),
+                                     "path": self.path_for(item["recipient"]), **item,
+                                     "login": account.login,
+                                     "extra": dict(item.get("extra", ()))})
+                for item in items]
+
+    def top_up(self, amount: Money, login: str | None = None) -> None:
+        """Put money on an account (the demo account's by default), as a payment does."""
+        with self.lock:
+            (self.accounts[login] if login else self.account).top_up(amount)
 
     def moved(self, records: list[MessageRecord]) -> None:
         """React to ``records`` moving on (a provider that pushes reports pushes them)."""

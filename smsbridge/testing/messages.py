@@ -183,6 +183,12 @@ class MessageBook:
             self._by_reference[(record.channel, record.reference)] = record
         return record
 
+    def alias(self, record: MessageRecord, ids: Iterable[str]) -> None:
+        """Let :meth:`find` know ``record`` by ``ids`` too (a provider that gives every
+        segment of a message an id of its own)."""
+        for message_id in ids:
+            self._by_id.setdefault(message_id, []).append(record)
+
     def find(self, message_id: str, login: str | None = None) -> list[MessageRecord]:
         """The records of ``message_id`` (of ``login``, when given), oldest first."""
         return [r for r in self._by_id.get(message_id, ())

@@ -21,6 +21,7 @@ from smsbridge.testing.answers import (
     local_time,
     read_local_time,
 )
+from smsbridge.testing.kit import KitSimulator
 from smsbridge.testing.messages import NEVER, MessageBook
 from smsbridge.testing.routes import route
 from smsbridge.testing.simulator import Simulator
@@ -137,3 +138,69 @@ def test_read_local_time_reads_the_providers_zone_and_layout_or_refuses() -> Non
         with pytest.raises(Refusal) as refused:
             read_local_time(value, bishkek, "%Y%m%d%H%M%S", unreadable)
         assert refused.value is unreadable
+
+
+class Shop(KitSimulator):
+    """A kit simulator with no wire: ``record()`` is all these tests call."""
+
+    failing_suffix = "0000"
+    first_id = 70
+
+    def client_settings(self, base_url: str) -> dict[str, Any]:
+        return {"base_url": base_url}
+
+
+def test_record_charges_once_for_every_message_with_texts_and_fields_of_their_own() -> None:
+    shop = Shop(clock=lambda: 1000.0)
+    account = shop.add_account("acme", balance="1.00", price="0.10")
+    unpaid = Refusal(5, "no money")
+
+    long_text = "x" * 161  # two GSM-7 parts
+    records = shop.record(account, [
+        "79001230000",
+        {"recipient": "79001231111", "text": long_text},
+        {"recipient": "79001232222", "id": "own-id", "cost": Decimal("0.01"),
+         "path": ("queued", "rejected")},
+    ], unpaid=unpaid, text="hi", sender="ACME", extra={"task": "t1"})
+
+    assert [(r.id, r.recipient, r.text, r.parts, r.cost, r.path[-1]) for r in records] == [
+        ("70", "79001230000", "hi", 1, Decimal("0.10"), "undelivered"),
+        ("71", "79001231111", long_text, 2, Decimal("0.20"), "delivered"),
+        ("own-id", "79001232222", "hi", 1, Decimal("0.01"), "rejected"),
+    ]
+    assert {r.sender for r in records} == {"ACME"} and {r.login for r in records} == {"acme"}
+    assert account.balance == Decimal("0.69") and account.spent == Decimal("0.31")
+    records[0].extra["task"] = "changed"
+    assert records[1].extra == {"task": "t1"}  # each record has an extra of its own
+
+    with pytest.raises(Refusal) as refused:
+        shop.record(account, ["79001233333"] * 7, unpaid=unpaid, text="hi")
+    assert refused.value is unpaid
+    assert account.balance == Decimal("0.69") and len(shop.messages) == 3
+    assert [r.id for r in shop.record(account, ["79001234444"], unpaid=unpaid,
+                                      text="hi")] == ["72"]  # no id spent on the refusal
+
+
+def test_credit_lets_the_balance_go_below_zero_and_payments_and_refunds_are_counted() -> None:
+    account = Accounts().add("acme", balance="1.00", credit_limit="2")
+    unpaid = Refusal(8, "Not enough money")
+
+    account.pay(Decimal("2.50"), unpaid)
+    assert account.balance == Decimal("-1.50") and account.spent == Decimal("2.50")
+    with pytest.raises(Refusal):
+        account.pay(Decimal("0.51"), unpaid)
+    account.refund(Decimal("0.50"))
+    account.top_up("3")
+    assert (account.balance, account.spent, account.paid_in) == (
+        Decimal("2.00"), Decimal("2.00"), Decimal("3"))
+    assert Accounts().add("plain", balance="1").can_pay(Decimal("1.01")) is False
+
+
+def test_a_record_is_found_by_each_of_its_aliases() -> None:
+    book = MessageBook(lambda: 1000.0)
+    record = book.add(id="11,12", recipient="111", text="two parts", login="acme")
+    book.alias(record, ["11", "12"])
+
+    assert book.find("12") == [record] and book.find("11", "acme") == [record]
+    assert book.find("11", "other") == [] and book.find("13") == []
+    assert [m.provider_id for m in book.ledger()] == ["11,12"]  # still one message
