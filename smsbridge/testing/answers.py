@@ -7,22 +7,27 @@ Every helper imports werkzeug when called, so a simulator module imports without
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from smsbridge.xmlutil import build_xml, parse_xml
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request, Response
 
-__all__ = ["Refusal", "json_answer", "json_body", "local_time", "method_not_allowed", "not_found",
-           "params", "read_local_time", "text_answer", "xml_answer", "xml_fields", "xml_text"]
+__all__ = ["Refusal", "answer_each", "checked", "json_answer", "json_body", "local_time",
+           "method_not_allowed", "not_found", "params", "read_local_time", "text_answer", "whole",
+           "xml_answer", "xml_fields", "xml_text"]
 
 
 JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "text/xml; charset=utf-8"
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Refusal(Exception):
@@ -47,13 +52,14 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def json_answer(payload: Any, status: int = 200, *,
-                headers: Mapping[str, str] | None = None) -> Response:
-    """``payload`` as a UTF-8 JSON answer (Decimal as a JSON number)."""
+def json_answer(payload: Any, status: int = 200, *, headers: Mapping[str, str] | None = None,
+                content_type: str = JSON_TYPE, ascii_only: bool = False) -> Response:
+    """``payload`` as a UTF-8 JSON answer (Decimal as a JSON number); ``ascii_only``
+    escapes non-ASCII characters as ``\\uXXXX``, as PHP's ``json_encode`` does."""
     from werkzeug.wrappers import Response
 
-    return Response(json.dumps(payload, ensure_ascii=False, default=_jsonable), status=status,
-                    content_type=JSON_TYPE, headers=dict(headers or {}))
+    text = json.dumps(payload, ensure_ascii=ascii_only, default=_jsonable)
+    return Response(text, status=status, content_type=content_type, headers=dict(headers or {}))
 
 
 def xml_answer(root: str, fields: Mapping[str, Any], *, namespace: str | None = None,
@@ -102,6 +108,39 @@ def json_body(request: Request, unreadable: Refusal | None = None) -> Any:
         if unreadable is None:
             return None
         raise unreadable from None
+
+
+def answer_each(items: Iterable[T], answer: Callable[[T], R],
+                refused: Callable[[T, Refusal], R]) -> list[R]:
+    """Answer every item of a batch in order: with ``answer(item)``, or, when that raises a
+    :class:`Refusal`, with ``refused(item, refusal)`` (a refused item is an error row of
+    the answer, not a refused request; what ``answer`` did for earlier items stays done)."""
+    rows: list[R] = []
+    for item in items:
+        try:
+            rows.append(answer(item))
+        except Refusal as refusal:
+            rows.append(refused(item, refusal))
+    return rows
+
+
+def checked(value: Any, pattern: re.Pattern[str], refusal: Refusal) -> str:
+    """``value`` when it is a string ``pattern`` matches (from its start: anchor its end
+    as the provider does); else raise ``refusal``."""
+    if not isinstance(value, str) or not pattern.match(value):
+        raise refusal
+    return value
+
+
+def whole(value: Any) -> int | None:
+    """A whole number a client sent as a JSON number or a string of digits (``72``,
+    ``"72"``); None for anything else (``True``, ``7.5``, ``"7a"``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    # isdecimal, not isdigit: int() refuses digits such as "²".
+    if isinstance(value, str) and value.strip().isdecimal():
+        return int(value)
+    return None
 
 
 def xml_text(value: Any) -> str:

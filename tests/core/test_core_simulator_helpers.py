@@ -1,8 +1,10 @@
-"""The simulator kit's helpers beyond routing: JSON bodies, headers on every answer, held
-records, paying, references, local times (over HTTP on 127.0.0.1 where a request is involved)."""
+"""The simulator kit's helpers beyond routing: JSON bodies and answers, whole numbers and
+checked values, headers on every answer, held records, paying, references, local times
+(over HTTP on 127.0.0.1 where a request is involved)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -16,10 +18,12 @@ from werkzeug.wrappers import Request, Response
 from smsbridge.testing.accounts import Accounts
 from smsbridge.testing.answers import (
     Refusal,
+    checked,
     json_answer,
     json_body,
     local_time,
     read_local_time,
+    whole,
 )
 from smsbridge.testing.kit import KitSimulator
 from smsbridge.testing.messages import NEVER, MessageBook
@@ -41,6 +45,34 @@ def test_json_body_reads_json_or_refuses_as_the_provider() -> None:
         with pytest.raises(Refusal) as refused:
             json_body(request(data), unreadable)
         assert refused.value is unreadable
+
+
+def test_json_answer_keeps_utf8_or_escapes_as_php_in_the_providers_content_type() -> None:
+    payload = {"text": "Привет", "price": Decimal("0.02")}
+    plain = json_answer(payload)
+    assert plain.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert plain.get_data() == '{"text": "Привет", "price": 0.02}'.encode()
+    php = json_answer(payload, 404, content_type="text/json", ascii_only=True)
+    assert (php.status_code, php.headers["Content-Type"]) == (404, "text/json")
+    escaped = b'"\\u041f\\u0440\\u0438\\u0432\\u0435\\u0442"'
+    assert php.get_data() == b'{"text": ' + escaped + b', "price": 0.02}'
+
+
+def test_whole_reads_a_json_number_or_a_string_of_digits() -> None:
+    assert [whole(v) for v in (72, "72", " 72 ", 0, "007")] == [72, 72, 72, 0, 7]
+    # int() cannot read "²", which str.isdigit() takes: None, not a crash.
+    for value in (True, 7.5, "7a", "", "-1", "²", None, [72]):
+        assert whole(value) is None
+
+
+def test_checked_gives_a_matching_string_or_raises_the_providers_refusal() -> None:
+    refusal = Refusal(11, "Incorrect msisdn")
+    number = re.compile(r"^\d{10,15}$")
+    assert checked("380972000001", number, refusal) == "380972000001"
+    for value in ("3809", "380972000001x", 380972000001, None):
+        with pytest.raises(Refusal) as refused:
+            checked(value, number, refusal)
+        assert refused.value is refusal
 
 
 class Framework(Simulator):
