@@ -68,14 +68,16 @@ class Reports(dict[str, Report]):
         return sum(1 for r in self.values()
                    if not r.ready and (login is None or r.login == login))
 
-    def download(self, report_id: str, login: str | None = None) -> Report:
+    def download(self, report_id: str, login: str | None = None, *,
+                 unknown: Exception | None = None, not_ready: Exception | None = None) -> Report:
         """The report ``report_id`` (of ``login``, if given) when ready; a download of an
-        unready one counts as a poll and raises :class:`NotReady`; raise
-        :class:`UnknownReport` for an id never issued (or another login's)."""
+        unready one counts as a poll and raises ``not_ready`` (the provider's refusal) or
+        :class:`NotReady`; raise ``unknown`` or :class:`UnknownReport` for an id never
+        issued (or another login's)."""
         report = self.get(report_id)
         if report is None or (login is not None and report.login != login):
-            raise UnknownReport(report_id)
+            raise unknown or UnknownReport(report_id)
         if not report.ready:
             report.polls_left -= 1
-            raise NotReady(report_id)
+            raise not_ready or NotReady(report_id)
         return report

@@ -78,3 +78,17 @@ def test_reports_are_a_dict_of_exports_the_polls_settable() -> None:
     assert exports.pop("export2") is second and len(exports) == 1
     with pytest.raises(NotReady):
         exports.download(exports.create([], polls=1).id)
+
+
+def test_a_download_raises_the_providers_refusals_when_given() -> None:
+    reports = Reports(Ids(1, prefix="export"), polls=1)
+    report = reports.create(["row"], login="demo")
+    unknown, not_ready = Refusal(90, "File not found"), Refusal(91, "File not ready")
+    with pytest.raises(Refusal) as refused:
+        reports.download("export1", "demo", unknown=unknown, not_ready=not_ready)
+    assert refused.value is not_ready
+    for report_id, login in (("export9", "demo"), ("export1", "other")):
+        with pytest.raises(Refusal) as refused:
+            reports.download(report_id, login, unknown=unknown, not_ready=not_ready)
+        assert refused.value is unknown
+    assert reports.download("export1", unknown=unknown, not_ready=not_ready) is report
