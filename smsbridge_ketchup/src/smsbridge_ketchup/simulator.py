@@ -38,15 +38,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
-from datetime import timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from smsbridge.testing.accounts import Account, Money
-from smsbridge.testing.answers import Refusal, json_body, local_time, text_answer
+from smsbridge.testing.answers import Refusal, answer_each, checked, json_answer, json_body, whole
 from smsbridge.testing.kit import KitSimulator
+from smsbridge.testing.lookups import LookupBook, LookupRecord
 from smsbridge.testing.messages import Ids, MessageRecord
-from smsbridge.testing.reports import NotReady, Reports, UnknownReport
+from smsbridge.testing.reports import Reports
 from smsbridge.testing.routes import route
 from smsbridge.testing.simulator import utc
 from smsbridge.text import segments
@@ -68,6 +68,7 @@ _REFERENCE = re.compile(r"^[A-Za-z0-9]{1,32}$")
 _TIME = "%Y-%m-%d %H:%M:%S"
 _VIBER_PATH = ("queued", "sent", "delivered", "read")
 _NOT_VIBER_PATH = ("queued", "undelivered")
+_NETWORK = "25501"
 _COUNTRIES = (("AE", "United Arab Emirates", "424"), ("AF", "Afghanistan", "412"),
               ("UA", "Ukraine", "255"))
 _CREATE = ("PUT", "POST")
@@ -75,17 +76,15 @@ _BAD_PAYLOAD = Refusal(24, "Invalid request payload")
 _UNPAID = Refusal(8, "Not enough money")
 
 
-def _whole(value: Any) -> int | None:
-    """A whole number given as a number or a string of digits (``72``, ``"72"``)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
-
-
 def _answer(payload: Any, status: int = 200) -> Response:
-    return text_answer(json.dumps(payload), status, content_type="text/json")
+    # The platform is PHP: json_encode escapes non-ASCII; "text/json" is its content type.
+    return json_answer(payload, status, content_type="text/json", ascii_only=True)
+
+
+def _error_row(reference: Any, code: int | str, refused: Refusal, **more: Any) -> dict[str, Any]:
+    """A refused item of a many-item answer (codes: the document's text, Viber's numbers)."""
+    return {"reference": reference, "error": code, "errorDescription": refused.description,
+            **more}
 
 
 def _wire_status(record: MessageRecord) -> str:
@@ -98,8 +97,17 @@ def _wire_status(record: MessageRecord) -> str:
 
 
 def _stamp(record: MessageRecord, step: int) -> str:
-    return (local_time(record.stamps[step], timezone.utc, _TIME)
-            if record.step >= step else "")
+    return utc(record.stamps[step]).strftime(_TIME) if record.step >= step else ""
+
+
+def _hlr_answer(lookup: LookupRecord) -> dict[str, Any]:
+    """A lookup as ``hlr/{id}`` answers it and as it is pushed."""
+    created = utc(lookup.created).replace(microsecond=0).isoformat()
+    return {"id": lookup.id, "reference": lookup.reference, "msisdn": lookup.number,
+            "network": lookup.network if lookup.status == "active" else "unknown",
+            "status": lookup.status,
+            "details": {"ported": str(int(lookup.ported)), "roaming": str(int(lookup.roaming))},
+            "createdDatetime": created, "statusDatetime": created}
 
 
 class KetchupSimulator(KitSimulator):
@@ -130,9 +138,9 @@ class KetchupSimulator(KitSimulator):
         for number in undeliverable:
             self.fail(number)
         self.not_viber_users = set(not_viber_users)
-        self.absent = set(absent)
-        #: HLR id -> its result.
-        self.hlrs: dict[str, dict[str, Any]] = {}
+        #: HLR requests, answered at once (ids from the messages' counter).
+        self.hlrs = LookupBook(self.clock)
+        self.hlrs.statuses.update(dict.fromkeys(absent, "absent"))
         #: The first download of an export says "not ready".
         self.exports = Reports(Ids(1, prefix="export"), polls=1)
         self._tasks = Ids(21902)
@@ -169,22 +177,11 @@ class KetchupSimulator(KitSimulator):
         """Answer ``{"error": "N", "errorDescription": ...}`` (HTTP 200)."""
         return _answer({"error": str(refusal.code), "errorDescription": refusal.description})
 
-    def _store(self, account: Account, channel: str, entry: dict[str, Any], price: Decimal,
-               **extra: Any) -> MessageRecord:
-        msisdn = entry["msisdn"]
-        path = (self.path_for(msisdn) if channel == "sms" else
-                _NOT_VIBER_PATH if msisdn in self.not_viber_users else _VIBER_PATH)
-        extra.update({k: entry[k] for k in ("callback_url", "external_id") if k in entry})
-        record = self.messages.add(id=self.ids.next(), login=account.login, recipient=msisdn,
-                                   text=entry["body"], sender=entry["originator"],
-                                   reference=entry["reference"], channel=channel, cost=price,
-                                   path=path, extra=extra)
-        return record
-
     # -- SMS ------------------------------------------------------------------------
 
     @staticmethod
     def _sms_entries(body: Any) -> tuple[list[dict[str, Any]], Any]:
+        """The request's messages as message record fields, checked as a whole."""
         destination = body.get("destination") if isinstance(body, dict) else None
         if destination == "phone":
             phones, sources = [body], [body]
@@ -196,29 +193,26 @@ class KetchupSimulator(KitSimulator):
             sources = phones if destination == "individual" else [body] * len(phones)
         else:
             raise _BAD_PAYLOAD
-        entries = [{"msisdn": phone.get("msisdn"), "reference": phone.get("reference"),
-                    "originator": source.get("originator"), "body": source.get("body")}
+        entries = [{"recipient": phone.get("msisdn"), "reference": phone.get("reference"),
+                    "sender": source.get("originator"), "text": source.get("body")}
                    for phone, source in zip(phones, sources, strict=True)]
         validity = body.get("validity")
-        if validity is not None and _whole(validity) not in range(1, 73):
+        if validity is not None and whole(validity) not in range(1, 73):
             raise Refusal(28, "Invalid validity")
         if body.get("tariff") is not None and body["tariff"] not in range(10):
             raise Refusal(6, "Invalid tariff code")
         for entry in entries:
             # The platform reads the text first: a request wrong in both gets 26.
-            if not isinstance(entry["body"], str) or not entry["body"]:
+            if not isinstance(entry["text"], str) or not entry["text"]:
                 raise Refusal(26, "Empty or too long text")
-            originator = entry["originator"]
-            if not isinstance(originator, str) or not 0 < len(originator) <= 14:
+            sender = entry["sender"]
+            if not isinstance(sender, str) or not 0 < len(sender) <= 14:
                 raise Refusal(25, "Invalid originator")
         return entries, destination
 
     def _check_sms_entry(self, entry: dict[str, Any], bad_number: int = 11) -> None:
-        if not isinstance(entry["msisdn"], str) or not _MSISDN.match(entry["msisdn"]):
-            raise Refusal(bad_number, "Incorrect msisdn")
-        reference = entry["reference"]
-        if not isinstance(reference, str) or not _REFERENCE.match(reference):
-            raise Refusal(27, "Invalid external id")
+        checked(entry["recipient"], _MSISDN, Refusal(bad_number, "Incorrect msisdn"))
+        reference = checked(entry["reference"], _REFERENCE, Refusal(27, "Invalid external id"))
         if self.messages.referenced(reference):
             raise Refusal(23, "SMS already exists")
 
@@ -234,36 +228,37 @@ class KetchupSimulator(KitSimulator):
             except Refusal as refused:
                 return {"result": {"error": refused.code, "reference": entry["reference"],
                                    "errorDescription": refused.description}}
-            price = account.cost(segments(entry["body"]).parts)
-            account.pay(price, _UNPAID)
-            record = self._store(account, "sms", entry, price)
+            (record,) = self.record(account, [entry], unpaid=_UNPAID)
             return {"result": {"error": 0, "errorDescription": "No errors", "id": record.id,
-                               "reference": record.reference, "price": float(price),
+                               "reference": record.reference, "price": record.cost,
                                "currency": CURRENCY}}
         # Entries whose reference exists are answered "exists" and cost nothing: a repeat
         # of an accepted request is never refused for want of money.
-        account.afford(sum((account.cost(segments(e["body"]).parts) for e in entries
+        account.afford(sum((account.cost(segments(e["text"]).parts) for e in entries
                             if not self.messages.referenced(e["reference"])), Decimal(0)),
                        _UNPAID)
-        task_id, results, total, seen = self._tasks.next(), [], Decimal(0), set()
-        for entry in entries:
-            try:
-                self._check_sms_entry(entry)
-                if entry["msisdn"] in seen:
-                    raise Refusal(31, "Phone already present in the send")
-            except Refusal as refused:
-                results.append({"reference": entry["reference"], "error": str(refused.code),
-                                "errorDescription": refused.description})
-                continue
-            seen.add(entry["msisdn"])
-            price = account.cost(segments(entry["body"]).parts)
-            account.pay(price, _UNPAID)
-            record = self._store(account, "sms", entry, price, task=task_id)
-            total += price
-            results.append({"reference": record.reference, "id": record.id, "error": "0",
-                            "price": str(price), "currency": CURRENCY})
-        return {"result": results, "error": "0", "totalprice": str(total),
+        task_id = self._tasks.next()
+        numbers: set[str] = set()  # the numbers accepted so far: a repeat gets 31
+        results = answer_each(
+            entries, lambda entry: self._sms_row(account, entry, task_id, numbers),
+            lambda entry, refused: _error_row(entry["reference"], str(refused.code), refused))
+        return {"result": results, "error": "0",
+                "totalprice": str(sum((r.cost for r in self._task_records(task_id)), Decimal(0))),
                 "currency": CURRENCY, "task_id": task_id}
+
+    def _sms_row(self, account: Account, entry: dict[str, Any], task_id: str,
+                 numbers: set[str]) -> dict[str, Any]:
+        """Accept one message of a many-number send (charged alone), or raise its refusal."""
+        self._check_sms_entry(entry)
+        if entry["recipient"] in numbers:
+            raise Refusal(31, "Phone already present in the send")
+        numbers.add(entry["recipient"])
+        (record,) = self.record(account, [entry], unpaid=_UNPAID, extra={"task": task_id})
+        return {"reference": record.reference, "id": record.id, "error": "0",
+                "price": str(record.cost), "currency": CURRENCY}
+
+    def _task_records(self, task_id: str) -> list[MessageRecord]:
+        return [r for r in self.messages if r.extra.get("task") == task_id]
 
     @route("/<any(sms, viber):module>/<message_id>",
            "/<any(sms, viber):module>/reference/<reference>")
@@ -293,7 +288,7 @@ class KetchupSimulator(KitSimulator):
 
     @route("/sms/task/<task_id>")
     def _task(self, request: Request, account: Account, task_id: str) -> Any:
-        records = [r for r in self.messages if r.extra.get("task") == task_id]
+        records = self._task_records(task_id)
         if not records:
             raise Refusal(30, "Task not found")
         counts = {"sent": sum(1 for r in records if r.step),
@@ -310,7 +305,7 @@ class KetchupSimulator(KitSimulator):
     def _price(self, request: Request, account: Account, module: str) -> Any:
         body = json_body(request, _BAD_PAYLOAD)
         if module == "sms":
-            total = sum((SMS_PRICE * segments(e["body"]).parts
+            total = sum((SMS_PRICE * segments(e["text"]).parts
                          for e in self._sms_entries(body)[0]), Decimal(0))
         else:
             total = VIBER_PRICE * len(self._viber_recipients(body))
@@ -321,7 +316,7 @@ class KetchupSimulator(KitSimulator):
     @route("/hlr/prices", "/hlr/prices/<tariff>", defaults={"module": "hlr"})
     def _prices(self, request: Request, account: Account, module: str,
                 tariff: str | None = None) -> Any:
-        if tariff is not None and (not tariff.isdigit() or int(tariff) > 9):
+        if tariff is not None and whole(tariff) not in range(10):
             raise Refusal(6, "Invalid tariff code")
         price = {"sms": SMS_PRICE, "viber": VIBER_PRICE, "hlr": HLR_PRICE}[module]
         return {"error": "0", "prices": [
@@ -332,10 +327,11 @@ class KetchupSimulator(KitSimulator):
 
     @staticmethod
     def _viber_recipients(body: Any) -> list[dict[str, Any]]:
+        """The request's recipients as message record fields, checked as a whole."""
         items = body.get("messages") if isinstance(body, dict) else None
         if not isinstance(items, list) or not items:
             raise Refusal(44, "Invalid request payload")
-        if body.get("validity") is not None and _whole(body["validity"]) not in range(15, 86401):
+        if body.get("validity") is not None and whole(body["validity"]) not in range(15, 86401):
             raise Refusal(48, "Invalid validity")
         out: list[dict[str, Any]] = []
         for item in items:
@@ -343,7 +339,7 @@ class KetchupSimulator(KitSimulator):
                 raise Refusal(44, "Invalid request payload")
             if not item.get("alpha_name"):
                 raise Refusal(45, "Sender is not registered")
-            if not item.get("text"):
+            if not item.get("text") or not isinstance(item["text"], str):
                 raise Refusal(46, "Empty or too long text")
             if item.get("options") is not None and not isinstance(item["options"].get("viber"),
                                                                    dict):
@@ -352,10 +348,11 @@ class KetchupSimulator(KitSimulator):
                 raise Refusal(44, "Invalid request payload")
             # The platform deduplicates on reference (its SDKs send it), else on the
             # document's external_id.
-            out.extend({"msisdn": r.get("msisdn"), "originator": item["alpha_name"],
+            out.extend({"recipient": r.get("msisdn"), "sender": item["alpha_name"],
                         "reference": r.get("reference") or r.get("external_id"),
-                        "external_id": r.get("external_id") is not None,
-                        "callback_url": item.get("callback_url"), "body": item["text"]}
+                        "text": item["text"],
+                        "extra": {"external_id": r.get("external_id") is not None,
+                                  "callback_url": item.get("callback_url")}}
                        for r in item["to"])
         return out
 
@@ -364,26 +361,24 @@ class KetchupSimulator(KitSimulator):
         recipients = self._viber_recipients(json_body(request, _BAD_PAYLOAD))
         new = [r for r in recipients if not self.messages.referenced(r["reference"], "viber")]
         account.afford(VIBER_PRICE * len(new), _UNPAID)
-        results: list[dict[str, Any]] = []
-        for entry in recipients:
-            reference = entry["reference"]
-            if not isinstance(entry["msisdn"], str) or not _MSISDN.match(entry["msisdn"]):
-                results.append({"reference": reference, "error": 11,
-                                "errorDescription": "Incorrect msisdn"})
-            elif self.messages.referenced(reference, "viber"):
-                results.append({"reference": reference, "error": 43,
-                                "errorDescription": "Viber message already exists"})
-            else:
-                reference = f"auto{self.ids.next()}" if reference is None else reference
-                account.pay(VIBER_PRICE, _UNPAID)
-                record = self._store(account, "viber", {**entry, "reference": reference},
-                                     VIBER_PRICE)
-                results.append({"error": 0, "errorDescription": "No errors", "id": record.id,
-                                "reference": reference, "price": float(VIBER_PRICE),
-                                "currency": CURRENCY})
+        results = answer_each(
+            recipients, lambda entry: self._viber_row(account, entry),
+            lambda entry, refused: _error_row(entry["reference"], refused.code, refused))
         total = VIBER_PRICE * sum(1 for r in results if r["error"] == 0)
         # The platform's shape (vendor SDK), not the document's one-element list.
-        return {"result": results, "currency": CURRENCY, "total_price": float(total)}
+        return {"result": results, "currency": CURRENCY, "total_price": total}
+
+    def _viber_row(self, account: Account, entry: dict[str, Any]) -> dict[str, Any]:
+        """Accept one Viber recipient (charged alone), or raise its refusal."""
+        checked(entry["recipient"], _MSISDN, Refusal(11, "Incorrect msisdn"))
+        if self.messages.referenced(entry["reference"], "viber"):
+            raise Refusal(43, "Viber message already exists")
+        reference = f"auto{self.ids.next()}" if entry["reference"] is None else entry["reference"]
+        path = _NOT_VIBER_PATH if entry["recipient"] in self.not_viber_users else _VIBER_PATH
+        (record,) = self.record(account, [{**entry, "reference": reference}], unpaid=_UNPAID,
+                                channel="viber", parts=1, cost=VIBER_PRICE, path=path)
+        return {"error": 0, "errorDescription": "No errors", "id": record.id,
+                "reference": reference, "price": VIBER_PRICE, "currency": CURRENCY}
 
     # -- HLR ------------------------------------------------------------------------
 
@@ -397,8 +392,8 @@ class KetchupSimulator(KitSimulator):
             if not form.get("msisdn"):
                 raise Refusal(11, "Incorrect msisdn")
             # One request is answered like several (vendor SDK), not flat as the document.
-            return {"result": [self._hlr_store(account, dict(form))],
-                    "total_price": float(HLR_PRICE), "currency": CURRENCY}
+            return {"result": [self._hlr_row(account, dict(form))],
+                    "total_price": HLR_PRICE, "currency": CURRENCY}
         try:
             entries = json.loads(raw)
         except ValueError:
@@ -409,54 +404,45 @@ class KetchupSimulator(KitSimulator):
         if not all(isinstance(entry, dict) and entry.get("msisdn") for entry in entries):
             raise Refusal(14, "Incorrect payload: missing msisdn")
         account.afford(HLR_PRICE * len(entries), _UNPAID)
-        results = []
-        for entry in entries:
-            try:
-                results.append(self._hlr_store(account, entry))
-            except Refusal as refused:
-                existing = next((h for h in self.hlrs.values()
-                                 if h["reference"] == str(entry.get("reference"))), None)
-                results.append({"reference": entry.get("reference"), "error": str(refused.code),
-                                "errorDescription": refused.description,
-                                **({"id": existing["id"]} if existing else {})})
+        results = answer_each(entries, lambda entry: self._hlr_row(account, entry),
+                              self._hlr_refused)
         total = HLR_PRICE * sum(1 for r in results if r["error"] == 0)
-        return {"result": results, "total_price": float(total), "currency": CURRENCY}
+        return {"result": results, "total_price": total, "currency": CURRENCY}
 
-    def _hlr_store(self, account: Account, entry: dict[str, Any]) -> dict[str, Any]:
-        msisdn, reference = str(entry.get("msisdn", "")), entry.get("reference")
-        if not _MSISDN.match(msisdn):
-            raise Refusal(11, "Incorrect msisdn")
+    def _hlr_row(self, account: Account, entry: dict[str, Any]) -> dict[str, Any]:
+        """Answer one number's HLR request (charged alone), or raise its refusal."""
+        number = checked(str(entry.get("msisdn", "")), _MSISDN, Refusal(11, "Incorrect msisdn"))
+        reference = entry.get("reference")
         if not reference:
             raise Refusal(62, "HLR external id is missing")
-        if any(h["reference"] == str(reference) for h in self.hlrs.values()):
+        if self.hlrs.referenced(str(reference)):
             raise Refusal(63, "HLR already exists")
         account.pay(HLR_PRICE, _UNPAID)
-        absent, now = msisdn in self.absent, utc(self.clock()).replace(microsecond=0)
-        record: dict[str, Any] = {
-            "id": self.ids.next(), "reference": str(reference), "msisdn": msisdn,
-            "network": "unknown" if absent else "25501",
-            "status": "absent" if absent else "active",
-            "details": {"ported": "0", "roaming": "0"},
-            "createdDatetime": now.isoformat(), "statusDatetime": now.isoformat()}
-        self.hlrs[record["id"]] = record
+        lookup = self.hlrs.add(id=self.ids.next(), number=number, reference=str(reference),
+                               login=account.login, network=_NETWORK)
         # The result is known at once: push it where the request (or account) says.
         callback = entry.get("callback_url")
-        self.push(json.dumps(record).encode("utf-8"), "application/json",
+        self.push(json.dumps(_hlr_answer(lookup)).encode("utf-8"), "application/json",
                   url=callback if isinstance(callback, str) and callback else None)
-        return {"error": 0, "errorDescription": "No errors", "msisdn": msisdn,
-                "reference": record["reference"], "tariff_code": "0", "callback_url": "",
-                "price": float(HLR_PRICE), "currency": CURRENCY, "id": record["id"]}
+        return {"error": 0, "errorDescription": "No errors", "msisdn": number,
+                "reference": lookup.reference, "tariff_code": "0", "callback_url": "",
+                "price": HLR_PRICE, "currency": CURRENCY, "id": lookup.id}
 
-    # -- statistics -----------------------------------------------------------------
+    def _hlr_refused(self, entry: dict[str, Any], refused: Refusal) -> dict[str, Any]:
+        # A request whose reference exists also names that request's id.
+        existing = self.hlrs.referenced(str(entry.get("reference")))
+        return _error_row(entry.get("reference"), str(refused.code), refused,
+                          **({"id": existing.id} if existing else {}))
 
     @route("/hlr/<hlr_id>", "/hlr/reference/<reference>")
     def _hlr(self, request: Request, account: Account, hlr_id: str = "",
              reference: str = "") -> Any:
-        hlr = (next((h for h in self.hlrs.values() if h["reference"] == reference), None)
-               if reference else self.hlrs.get(hlr_id))
-        if hlr is None:
+        lookup = self.hlrs.referenced(reference) if reference else self.hlrs.find(hlr_id)
+        if lookup is None:
             raise Refusal(10, "HLR not found")
-        return dict(hlr)
+        return _hlr_answer(lookup)
+
+    # -- statistics -----------------------------------------------------------------
 
     @route("/stat/create", methods=("POST",))
     def _stat_create(self, request: Request, account: Account) -> Any:
@@ -486,12 +472,8 @@ class KetchupSimulator(KitSimulator):
 
     @route("/stat/file/id/<key>/format/<format>")
     def _stat_file(self, request: Request, account: Account, key: str, format: str) -> Any:
-        try:
-            report = self.exports.download(key)
-        except UnknownReport:
-            raise Refusal(90, "File not found") from None
-        except NotReady:
-            raise Refusal(91, "File not ready") from None
+        report = self.exports.download(key, unknown=Refusal(90, "File not found"),
+                                       not_ready=Refusal(91, "File not ready"))
         if not report.rows:
             raise Refusal(93, "File is empty")
         return {"error": 0, "message_data": [self._stat_row(r) for r in report.rows]}
