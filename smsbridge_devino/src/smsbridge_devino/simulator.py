@@ -116,8 +116,6 @@ class DevinoSimulator(DotNetSimulator):
                  clock: Callable[[], float] | None = None) -> None:
         super().__init__(accounts=accounts or {DEMO_LOGIN: DEMO_PASSWORD}, clock=clock,
                          balance=balance, price=price)
-        #: Segment id -> the record (one per recipient) it belongs to.
-        self.segments: dict[str, MessageRecord] = {}
         #: Number -> the final state code messages to it end in (see :meth:`fail`).
         self.failure_codes: dict[str, int] = {}
         #: Messages handsets wrote to the accounts (see :meth:`receive`).
@@ -193,27 +191,27 @@ class DevinoSimulator(DotNetSimulator):
             raise Refusal(2, f"Invalid argument: Validity {validity!r}")
         now = self.clock()
         due = _date(send_date) if send_date else now
+        extra = {"endpoint": endpoint, "validity": int(validity) if validity else None,
+                 "send_at": due if send_date else None}
         ids: list[str] = []
-        for number in numbers:
+        for number in (n.lstrip("+") for n in numbers):
+            # Devino gives every segment an id: the message is known by each of them.
             segment_ids = [self.ids.next() for _ in range(parts)]
             (record,) = self.record(
-                account, [number.lstrip("+")], parts=parts,
-                unpaid=Refusal(5, "Not enough credits"),
+                account, [number], unpaid=Refusal(5, "Not enough credits"),
                 id=",".join(segment_ids), text=text, sender=sender, not_before=max(now, due),
-                extra={"endpoint": endpoint, "validity": int(validity) if validity else None,
-                       "send_at": due if send_date else None,
-                       "code": self.failure_codes.get(number.lstrip("+"), DELIVERED)})
-            self.segments.update(dict.fromkeys(segment_ids, record))
+                extra={**extra, "code": self.failure_codes.get(number, DELIVERED)})
+            self.messages.alias(record, segment_ids)
             ids.extend(segment_ids)
         return ids
 
     @route("/sms/state", methods=("GET", "POST"))
     def _state(self, params: Params) -> dict[str, Any]:
         message_id = self.required(params, "messageId", shown="MessageID")
-        login = self._session(params).login
-        record = self.segments.get(message_id)
-        if record is None or record.login != login:
+        found = self.messages.find(message_id, self._session(params).login)
+        if not found:
             return dict(_UNKNOWN_STATE)  # the platform's answer, not an error
+        record = found[0]
         timed = self.deliver_after is not None
         if timed:
             self.look([record])
