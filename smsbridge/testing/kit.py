@@ -117,7 +117,8 @@ class KitSimulator(Simulator):
         """Charge ``account`` once for every message and record one per recipient.
 
         A recipient is a number, or a mapping of :class:`MessageRecord` fields of its own
-        (``recipient``, ``text``, ``id``, ...) over the common ``fields``. Unless given,
+        (``recipient``, ``text``, ``id``, ...) over the common ``fields`` (its ``extra``
+        joins theirs). Unless given,
         ``parts`` are the segments of the text, ``cost`` is the account's price for them,
         ``id`` is a new id from :attr:`ids` and ``path`` is :meth:`path_for` the recipient.
         Raise ``unpaid`` (a :class:`~smsbridge.testing.answers.Refusal`; nothing charged or
@@ -125,14 +126,17 @@ class KitSimulator(Simulator):
         """
         items = [{**fields, **({"recipient": r} if isinstance(r, str) else r)}
                  for r in recipients]
-        for item in items:
+        for item, recipient in zip(items, recipients, strict=True):
             item.setdefault("parts", segments(item["text"]).parts)
             item.setdefault("cost", account.cost(item["parts"]))
+            # A recipient's own extra facts join the common ones.
+            item["extra"] = {**fields.get("extra", {}),
+                             **(recipient.get("extra", {}) if isinstance(recipient, Mapping)
+                                else {})}
         account.pay(sum((item["cost"] for item in items), Decimal(0)), unpaid)
         return [self.messages.add(**{"id": item.get("id") or self.ids.next(),
                                      "path": self.path_for(item["recipient"]), **item,
-                                     "login": account.login,
-                                     "extra": dict(item.get("extra", ()))})
+                                     "login": account.login})
                 for item in items]
 
     def top_up(self, amount: Money, login: str | None = None) -> None:
