@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -42,7 +41,7 @@ from smsbridge.testing.dotnet import (
     null_entry,
     utc_timestamp,
 )
-from smsbridge.testing.inbox import Inbox, ratio, tally
+from smsbridge.testing.inbox import ratio, tally
 from smsbridge.testing.messages import MessageRecord
 from smsbridge.testing.routes import route
 from smsbridge.text import segments
@@ -109,6 +108,7 @@ class DevinoSimulator(DotNetSimulator):
 
     root = "/rest"
     first_id = 579700854169272358
+    first_incoming_id = 539187174
     demo_sender = DEMO_SENDER
 
     def __init__(self, *, accounts: Mapping[str, str] | None = None,
@@ -118,8 +118,6 @@ class DevinoSimulator(DotNetSimulator):
                          balance=balance, price=price)
         #: Number -> the final state code messages to it end in (see :meth:`fail`).
         self.failure_codes: dict[str, int] = {}
-        #: Messages handsets wrote to the accounts (see :meth:`receive`).
-        self.incoming = Inbox(self.clock, first_id=539187174)
 
     @property
     def price(self) -> Decimal:
@@ -139,14 +137,6 @@ class DevinoSimulator(DotNetSimulator):
         if code in _FAILED and code != 42:
             return ("queued", _final_state(code))
         return ("queued", "sent", _final_state(code))
-
-    def receive(self, sender: str, recipient: str, text: str,
-                at: datetime | None = None) -> str:
-        """Record an incoming message (a handset wrote to the account); return its id."""
-        with self.lock:
-            message = self.incoming.add(sender, recipient, text,
-                                        created=at.timestamp() if at else None)
-            return str(message.id)
 
     # -- the wire -------------------------------------------------------------------
 

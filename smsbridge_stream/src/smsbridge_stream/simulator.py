@@ -37,7 +37,7 @@ from smsbridge.testing.dotnet import (
     dotnet_date,
     utc_timestamp,
 )
-from smsbridge.testing.inbox import Inbox, IncomingMessage, ratio, tally
+from smsbridge.testing.inbox import ratio, tally
 from smsbridge.testing.messages import Ids, MessageRecord
 from smsbridge.testing.reports import NotReady, Reports, UnknownReport
 from smsbridge.testing.routes import route
@@ -100,6 +100,8 @@ class StreamSimulator(DotNetSimulator):
     """
 
     first_id = 371324579
+    first_incoming_id = 5126
+    inbound_number = "2420"
     session_lifetime = SESSION_LIFETIME
     #: Session ids as the platform issues them: 32 hex digits.
     session_ids = (32, string.digits + "abcdef")
@@ -118,17 +120,8 @@ class StreamSimulator(DotNetSimulator):
         for number in failing_numbers:
             self.fail(number)
         self.doc_bulk_format = doc_bulk_format
-        self.incoming = Inbox(self.clock, first_id=5126)
         self.report_polls = report_polls
         self.reports = Reports(Ids(12124))
-
-    def add_incoming(self, sender: str, text: str, *, recipient: str = "2420",
-                     prefix: str = "", login: str | None = None,
-                     created: float | None = None) -> IncomingMessage:
-        """Record a message a handset sent to the account."""
-        with self.lock:
-            return self.incoming.add(sender, recipient, text, prefix=prefix,
-                                     login=login or self.account.login, created=created)
 
     def missing(self, name: str, shown: str | None = None) -> Refusal:
         """Code 1, the name capitalised in the text, as the platform writes it."""
