@@ -8,6 +8,8 @@ the request checks and the answer shapes of its provider:
 - ``messages`` (:class:`~smsbridge.testing.messages.MessageBook`): one record per
   recipient, ids from ``ids``, the SPEC's ``ledger()``, and delivery progression on the
   injectable ``clock`` (``progression`` / ``deliver_after``, settable at run time);
+- ``incoming`` (:class:`~smsbridge.testing.inbox.Inbox`): what handsets wrote to the
+  accounts (:meth:`KitSimulator.receive`), for providers with an inbox;
 - for providers that log in, :class:`SessionSimulator` adds ``sessions``
   (:class:`~smsbridge.testing.sessions.Sessions`), ``logins`` and ``expire_sessions()``
   (only session providers have them: tests tell them apart by ``expire_sessions``);
@@ -21,10 +23,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from smsbridge.testing.accounts import Account, Accounts, Money
+from smsbridge.testing.inbox import Inbox, IncomingMessage
 from smsbridge.testing.messages import DELIVERED_PATH, Ids, MessageBook, MessageRecord, Progression
 from smsbridge.testing.sessions import Sessions
 from smsbridge.testing.simulator import SimulatedMessage, Simulator
@@ -44,6 +48,9 @@ class KitSimulator(Simulator):
     first_id: ClassVar[int] = 1
     #: Numbers ending so end undelivered (the provider-neutral way to show a failure).
     failing_suffix: ClassVar[str | None] = None
+    #: The first id of an incoming message, and the number handsets write to by default.
+    first_incoming_id: ClassVar[int] = 1
+    inbound_number: ClassVar[str] = ""
 
     def __init__(self, *, clock: Callable[[], float] | None = None,
                  progression: Progression | None = None) -> None:
@@ -53,6 +60,8 @@ class KitSimulator(Simulator):
         self.ids = Ids(self.first_id)
         #: Number -> the final state messages to it end in (see :meth:`fail`).
         self.failures: dict[str, str] = {}
+        #: Messages handsets wrote to the accounts (see :meth:`receive`).
+        self.incoming = Inbox(self.clock, self.first_incoming_id)
 
     # -- accounts -------------------------------------------------------------------
 
@@ -117,7 +126,8 @@ class KitSimulator(Simulator):
         """Charge ``account`` once for every message and record one per recipient.
 
         A recipient is a number, or a mapping of :class:`MessageRecord` fields of its own
-        (``recipient``, ``text``, ``id``, ...) over the common ``fields``. Unless given,
+        (``recipient``, ``text``, ``id``, ...) over the common ``fields`` (its ``extra``
+        joins theirs). Unless given,
         ``parts`` are the segments of the text, ``cost`` is the account's price for them,
         ``id`` is a new id from :attr:`ids` and ``path`` is :meth:`path_for` the recipient.
         Raise ``unpaid`` (a :class:`~smsbridge.testing.answers.Refusal`; nothing charged or
@@ -125,14 +135,17 @@ class KitSimulator(Simulator):
         """
         items = [{**fields, **({"recipient": r} if isinstance(r, str) else r)}
                  for r in recipients]
-        for item in items:
+        for item, recipient in zip(items, recipients, strict=True):
             item.setdefault("parts", segments(item["text"]).parts)
             item.setdefault("cost", account.cost(item["parts"]))
+            # A recipient's own extra facts join the common ones.
+            item["extra"] = {**fields.get("extra", {}),
+                             **(recipient.get("extra", {}) if isinstance(recipient, Mapping)
+                                else {})}
         account.pay(sum((item["cost"] for item in items), Decimal(0)), unpaid)
         return [self.messages.add(**{"id": item.get("id") or self.ids.next(),
                                      "path": self.path_for(item["recipient"]), **item,
-                                     "login": account.login,
-                                     "extra": dict(item.get("extra", ()))})
+                                     "login": account.login})
                 for item in items]
 
     def top_up(self, amount: Money, login: str | None = None) -> None:
@@ -186,6 +199,18 @@ class KitSimulator(Simulator):
             if moved:
                 self.moved(moved)
         return len(moved)
+
+    def receive(self, sender: str, text: str, *, recipient: str | None = None,
+                login: str | None = None, prefix: str = "",
+                at: datetime | None = None) -> IncomingMessage:
+        """Record a message a handset wrote to ``recipient`` (default
+        :attr:`inbound_number`) of ``login``'s account (default: the demo account's), at
+        ``at`` (default: now), for the provider's inbox answers."""
+        with self.lock:
+            return self.incoming.add(
+                sender, self.inbound_number if recipient is None else recipient, text,
+                login=login or self.account.login, prefix=prefix,
+                created=None if at is None else at.timestamp())
 
     def ledger(self) -> list[SimulatedMessage]:
         """Every message a recipient would receive, in the order accepted."""

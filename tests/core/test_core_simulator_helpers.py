@@ -192,7 +192,7 @@ def test_record_charges_once_for_every_message_with_texts_and_fields_of_their_ow
         "79001230000",
         {"recipient": "79001231111", "text": long_text},
         {"recipient": "79001232222", "id": "own-id", "cost": Decimal("0.01"),
-         "path": ("queued", "rejected")},
+         "path": ("queued", "rejected"), "extra": {"code": 48}},
     ], unpaid=unpaid, text="hi", sender="ACME", extra={"task": "t1"})
 
     assert [(r.id, r.recipient, r.text, r.parts, r.cost, r.path[-1]) for r in records] == [
@@ -202,6 +202,7 @@ def test_record_charges_once_for_every_message_with_texts_and_fields_of_their_ow
     ]
     assert {r.sender for r in records} == {"ACME"} and {r.login for r in records} == {"acme"}
     assert account.balance == Decimal("0.69") and account.spent == Decimal("0.31")
+    assert records[2].extra == {"task": "t1", "code": 48}
     records[0].extra["task"] = "changed"
     assert records[1].extra == {"task": "t1"}  # each record has an extra of its own
 

@@ -178,8 +178,8 @@ def test_dropped_connection_on_a_read_is_retried(client: smsbridge.Client,
 
 def test_inbox_and_report(client: smsbridge.Client, sim: DevinoSimulator) -> None:
     now = datetime.fromtimestamp(sim.clock(), timezone.utc)
-    sim.receive("79260000000", "79160000000", "STOP", at=now - timedelta(hours=1))
-    sim.receive("79260000001", "79160000000", "old", at=now - timedelta(days=20))
+    sim.receive("79260000000", "STOP", recipient="79160000000", at=now - timedelta(hours=1))
+    sim.receive("79260000001", "old", recipient="79160000000", at=now - timedelta(days=20))
     (message,) = client.inbox(now - timedelta(days=1), now + timedelta(minutes=1))
     assert (message.sender, message.recipient, message.text) == (
         "79260000000", "79160000000", "STOP")

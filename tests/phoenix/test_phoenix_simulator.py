@@ -149,7 +149,10 @@ def test_insufficient_funds_then_top_up_and_run() -> None:
         sim.top_up(10)
         extras(client).run_dispatch(message_id)
         assert until_final(client, message_id).provider_states == ["IN_QUEUE", "ACTIVE", "CLOSED"]
-        assert client.balance().amount == Decimal("9")
+        balance = client.balance()
+    assert balance.amount == Decimal("9")
+    assert (balance.raw["currentPayments"], balance.raw["currentFees"]) == (10.0, 3.0)
+    assert balance.raw["beginningPeriodBalance"] == 2.0
 
 
 def test_credit_limit_pays_and_is_reported() -> None:
@@ -170,7 +173,8 @@ def test_cancel_and_run_again(served: tuple[PhoenixSimulator, smsbridge.Client])
 
     driver.cancel_dispatch(message_id)
     assert client.status(message_id).state is DeliveryState.CANCELED
-    assert client.balance().amount == Decimal("100")
+    balance = client.balance()
+    assert (balance.amount, balance.raw["currentFees"]) == (Decimal("100"), 0.0)
     with pytest.raises(ProviderError) as caught:
         driver.cancel_dispatch(message_id)
     assert caught.value.code == "DISPATCH_CAN_NOT_BE_CANCELED"

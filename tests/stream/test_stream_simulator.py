@@ -222,13 +222,13 @@ def test_simulator_speaks_the_documented_get_and_post_forms(served, sim):
 
 def test_inbox_and_report(connect, sim, clock):
     client = connect()
-    sim.add_incoming("79115687451", "message", prefix="prefix")
+    sim.receive("79115687451", "message", prefix="prefix")
     client.send(["79000000001", "79000000002"], "x")
     start = datetime.fromtimestamp(clock.now - 60, timezone.utc)
     end = datetime.fromtimestamp(clock.now + 60, timezone.utc)
     [incoming] = client.inbox(start, end)
-    assert (incoming.sender, incoming.text, incoming.prefix) == ("79115687451", "message",
-                                                                 "prefix")
+    assert (incoming.sender, incoming.recipient, incoming.text, incoming.prefix) == (
+        "79115687451", "2420", "message", "prefix")
     assert incoming.received_at == datetime.fromtimestamp(clock.now, timezone.utc)
     stats = client.report(start, end)
     assert (stats.sent, stats.in_progress, stats.delivered) == (2, 2, 0)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -42,7 +41,7 @@ from smsbridge.testing.dotnet import (
     null_entry,
     utc_timestamp,
 )
-from smsbridge.testing.inbox import Inbox, ratio, tally
+from smsbridge.testing.inbox import ratio, tally
 from smsbridge.testing.messages import MessageRecord
 from smsbridge.testing.routes import route
 from smsbridge.text import segments
@@ -109,6 +108,7 @@ class DevinoSimulator(DotNetSimulator):
 
     root = "/rest"
     first_id = 579700854169272358
+    first_incoming_id = 539187174
     demo_sender = DEMO_SENDER
 
     def __init__(self, *, accounts: Mapping[str, str] | None = None,
@@ -116,12 +116,8 @@ class DevinoSimulator(DotNetSimulator):
                  clock: Callable[[], float] | None = None) -> None:
         super().__init__(accounts=accounts or {DEMO_LOGIN: DEMO_PASSWORD}, clock=clock,
                          balance=balance, price=price)
-        #: Segment id -> the record (one per recipient) it belongs to.
-        self.segments: dict[str, MessageRecord] = {}
         #: Number -> the final state code messages to it end in (see :meth:`fail`).
         self.failure_codes: dict[str, int] = {}
-        #: Messages handsets wrote to the accounts (see :meth:`receive`).
-        self.incoming = Inbox(self.clock, first_id=539187174)
 
     @property
     def price(self) -> Decimal:
@@ -141,14 +137,6 @@ class DevinoSimulator(DotNetSimulator):
         if code in _FAILED and code != 42:
             return ("queued", _final_state(code))
         return ("queued", "sent", _final_state(code))
-
-    def receive(self, sender: str, recipient: str, text: str,
-                at: datetime | None = None) -> str:
-        """Record an incoming message (a handset wrote to the account); return its id."""
-        with self.lock:
-            message = self.incoming.add(sender, recipient, text,
-                                        created=at.timestamp() if at else None)
-            return str(message.id)
 
     # -- the wire -------------------------------------------------------------------
 
@@ -193,27 +181,27 @@ class DevinoSimulator(DotNetSimulator):
             raise Refusal(2, f"Invalid argument: Validity {validity!r}")
         now = self.clock()
         due = _date(send_date) if send_date else now
+        extra = {"endpoint": endpoint, "validity": int(validity) if validity else None,
+                 "send_at": due if send_date else None}
         ids: list[str] = []
-        for number in numbers:
+        for number in (n.lstrip("+") for n in numbers):
+            # Devino gives every segment an id: the message is known by each of them.
             segment_ids = [self.ids.next() for _ in range(parts)]
             (record,) = self.record(
-                account, [number.lstrip("+")], parts=parts,
-                unpaid=Refusal(5, "Not enough credits"),
+                account, [number], unpaid=Refusal(5, "Not enough credits"),
                 id=",".join(segment_ids), text=text, sender=sender, not_before=max(now, due),
-                extra={"endpoint": endpoint, "validity": int(validity) if validity else None,
-                       "send_at": due if send_date else None,
-                       "code": self.failure_codes.get(number.lstrip("+"), DELIVERED)})
-            self.segments.update(dict.fromkeys(segment_ids, record))
+                extra={**extra, "code": self.failure_codes.get(number, DELIVERED)})
+            self.messages.alias(record, segment_ids)
             ids.extend(segment_ids)
         return ids
 
     @route("/sms/state", methods=("GET", "POST"))
     def _state(self, params: Params) -> dict[str, Any]:
         message_id = self.required(params, "messageId", shown="MessageID")
-        login = self._session(params).login
-        record = self.segments.get(message_id)
-        if record is None or record.login != login:
+        found = self.messages.find(message_id, self._session(params).login)
+        if not found:
             return dict(_UNKNOWN_STATE)  # the platform's answer, not an error
+        record = found[0]
         timed = self.deliver_after is not None
         if timed:
             self.look([record])

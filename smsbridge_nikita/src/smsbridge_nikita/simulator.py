@@ -43,16 +43,11 @@ from smsbridge.xmlutil import build_xml
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request, Response
 
-__all__ = ["DEF_TABLE", "DEMO_LOGIN", "DEMO_PASSWORD", "DEMO_SENDER", "NikitaSimulator",
-           "SimAccount", "SimMessage"]
+__all__ = ["DEF_TABLE", "DEMO_LOGIN", "DEMO_PASSWORD", "DEMO_SENDER", "NikitaSimulator"]
 
 DEMO_LOGIN = "demo"
 DEMO_PASSWORD = "demo-password"
 DEMO_SENDER = "SMSBRIDGE"
-
-#: The kit's classes under the names this module always exported.
-SimAccount = Account
-SimMessage = MessageRecord
 
 _NS_DELIVERY_REPORT = "http://Giper.mobi/schema/DeliveryReport"
 _NS_PHONE_DEF = "http://Giper.mobi/schema/PhoneDEF"

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -40,6 +40,7 @@ from smsbridge.testing.answers import Refusal, json_answer, json_body, read_loca
 from smsbridge.testing.kit import KitSimulator
 from smsbridge.testing.messages import NEVER, MessageRecord
 from smsbridge.testing.routes import NoRoute, route
+from smsbridge.testing.simulator import utc
 from smsbridge.text import segments
 
 if TYPE_CHECKING:
@@ -74,11 +75,11 @@ class Dispatch:
         return self.held or _STATUSES[self.records[0].step]
 
 
-
 #: The address books of the document's examples.
 _DEMO_BOOKS = {1: ("name1", [{"phone": "380710000000", "comment": "Контакт 1"},
                              {"phone": "380719999999", "comment": "Контакт 2"}]),
                2: ("name2", [])}
+
 
 class PhoenixSimulator(KitSimulator):
     """The Phoenix API on ``/sms-api/...``: dispatches, balance, address books.
@@ -108,22 +109,14 @@ class PhoenixSimulator(KitSimulator):
                          address_books=_DEMO_BOOKS)
 
     def add_account(self, login: str, password: str = "", *, balance: Money = Decimal("0"),
-                    credit_limit: Money | None = None, blocked: bool = False,
+                    blocked: bool = False,
                     address_books: dict[int, tuple[str, list[dict[str, Any]]]] | None = None,
                     **fields: Any) -> Account:
-        """Open an account reachable with the token ``login``."""
-        extra = {"credit_limit": None if credit_limit is None else money(credit_limit),
-                 "beginning_balance": money(balance), "payments": Decimal(0),
-                 "fees": Decimal(0), "books": dict(address_books or {})}
+        """Open an account reachable with the token ``login`` (``fields``: the kit's
+        :class:`~smsbridge.testing.accounts.Account`'s, such as ``credit_limit``)."""
+        extra = {"beginning_balance": money(balance), "books": dict(address_books or {})}
         return super().add_account(login, password, balance=balance, price=self.price,
                                    active=not blocked, extra=extra, **fields)
-
-    def top_up(self, amount: Money, token: str | None = None) -> None:
-        """Put money on an account (the demo account by default)."""
-        with self.lock:
-            account = self.accounts[token] if token else self.account
-            account.balance += money(amount)
-            account.extra["payments"] += money(amount)
 
     def client_settings(self, base_url: str) -> dict[str, Any]:
         """Settings that connect the Phoenix driver to the demo account."""
@@ -136,7 +129,7 @@ class PhoenixSimulator(KitSimulator):
         return json_answer({"code": refusal.code, "message": refusal.description}, refusal.status)
 
     def _now(self) -> datetime:
-        return datetime.fromtimestamp(self.clock(), timezone.utc)
+        return utc(self.clock())
 
     def _date(self, when: datetime) -> str:
         return when.astimezone(self.zone).strftime(_DATE_FORMAT)
@@ -208,11 +201,9 @@ class PhoenixSimulator(KitSimulator):
 
     def _charge(self, account: Account, dispatch: Dispatch) -> None:
         """Pay for a dispatch and let it go out, or hold it as NOT_ENOUGH_MONEY."""
-        if account.balance + (account.extra["credit_limit"] or 0) < dispatch.cost:
+        if not account.charge(dispatch.cost):
             dispatch.held = "NOT_ENOUGH_MONEY"
             return
-        account.balance -= dispatch.cost
-        account.extra["fees"] += dispatch.cost
         dispatch.held = None
         self.messages.release(dispatch.records, dispatch.date_send.timestamp())
 
@@ -245,8 +236,7 @@ class PhoenixSimulator(KitSimulator):
             raise Refusal("DISPATCH_CAN_NOT_BE_CANCELED",
                           f"Рассылка {dispatch.id} не может быть отменена", status=400)
         if dispatch.held is None:  # paid: the money comes back
-            account.balance += dispatch.cost
-            account.extra["fees"] -= dispatch.cost
+            account.refund(dispatch.cost)
         dispatch.held = "CANCELED"
         self.messages.release(dispatch.records, NEVER)
         return _empty()
@@ -263,17 +253,16 @@ class PhoenixSimulator(KitSimulator):
 
     @route("/finance/balance")
     def _balance(self, request: Request, account: Account) -> Response:
-        extra, credit = account.extra, {}
-        if extra["credit_limit"] is not None:
+        limit, credit = account.credit_limit, {}
+        if limit is not None:
             today = self._now().astimezone(self.zone)
-            credit = {"limit": float(extra["credit_limit"]),
-                      "dateStart": today.strftime("%d.%m.%Y"),
+            credit = {"limit": float(limit), "dateStart": today.strftime("%d.%m.%Y"),
                       "dateEnd": (today + timedelta(days=31)).strftime("%d.%m.%Y")}
         return json_answer({"balance": float(account.balance),
-                            "beginningPeriodBalance": float(extra["beginning_balance"]),
-                            "limit": float(extra["credit_limit"] or 0), "creditLimit": credit,
-                            "currentPayments": float(extra["payments"]),
-                            "currentFees": float(extra["fees"])})
+                            "beginningPeriodBalance": float(account.extra["beginning_balance"]),
+                            "limit": float(limit or 0), "creditLimit": credit,
+                            "currentPayments": float(account.paid_in),
+                            "currentFees": float(account.spent)})
 
 
 def _empty(status: int = 200) -> Response:

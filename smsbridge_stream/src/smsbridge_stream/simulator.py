@@ -37,22 +37,18 @@ from smsbridge.testing.dotnet import (
     dotnet_date,
     utc_timestamp,
 )
-from smsbridge.testing.inbox import Inbox, ratio, tally
-from smsbridge.testing.inbox import IncomingMessage as SimIncoming
+from smsbridge.testing.inbox import ratio, tally
 from smsbridge.testing.messages import Ids, MessageRecord
 from smsbridge.testing.reports import NotReady, Reports, UnknownReport
 from smsbridge.testing.routes import route
 from smsbridge.testing.sessions import SessionError
-from smsbridge.text import segments
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request, Response
 
-__all__ = ["SESSION_LIFETIME", "SimIncoming", "SimMessage", "StreamSimulator"]
+__all__ = ["SESSION_LIFETIME", "StreamSimulator"]
 
 SESSION_LIFETIME = 120 * 60
-#: The kit's record under the name this module always exported.
-SimMessage = MessageRecord
 
 #: Kit state -> the document's state code and description (section 3.6).
 _STATES = {"queued": (-1, "Sent"), "sent": (-1, "Sent"), "delivered": (0, "Delivered"),
@@ -104,6 +100,8 @@ class StreamSimulator(DotNetSimulator):
     """
 
     first_id = 371324579
+    first_incoming_id = 5126
+    inbound_number = "2420"
     session_lifetime = SESSION_LIFETIME
     #: Session ids as the platform issues them: 32 hex digits.
     session_ids = (32, string.digits + "abcdef")
@@ -122,17 +120,8 @@ class StreamSimulator(DotNetSimulator):
         for number in failing_numbers:
             self.fail(number)
         self.doc_bulk_format = doc_bulk_format
-        self.incoming = Inbox(self.clock, first_id=5126)
         self.report_polls = report_polls
         self.reports = Reports(Ids(12124))
-
-    def add_incoming(self, sender: str, text: str, *, recipient: str = "2420",
-                     prefix: str = "", login: str | None = None,
-                     created: float | None = None) -> SimIncoming:
-        """Record a message a handset sent to the account."""
-        with self.lock:
-            return self.incoming.add(sender, recipient, text, prefix=prefix,
-                                     login=login or self.account.login, created=created)
 
     def missing(self, name: str, shown: str | None = None) -> Refusal:
         """Code 1, the name capitalised in the text, as the platform writes it."""
@@ -186,15 +175,12 @@ class StreamSimulator(DotNetSimulator):
         account, sender, validity = common
         if any(not text for _, text in items):
             raise self.missing("data")
-        parts = [segments(text).parts for _, text in items]
-        if not account.charge(account.cost(sum(parts))):
-            raise Refusal(5, "NotEnoughCredits")
-        return [self.messages.add(id=self.ids.next(), login=account.login, recipient=number,
-                                  text=text, sender=sender, parts=count,
-                                  cost=account.cost(count), path=self.path_for(number),
-                                  extra={"send_date": send_date, "validity": validity,
-                                         "by_local_time": by_local_time}).id
-                for (number, text), count in zip(items, parts, strict=True)]
+        records = self.record(account, [{"recipient": number, "text": text}
+                                        for number, text in items],
+                              unpaid=Refusal(5, "NotEnoughCredits"), sender=sender,
+                              extra={"send_date": send_date, "validity": validity,
+                                     "by_local_time": by_local_time})
+        return [record.id for record in records]
 
     @route("/send/<any(sendsms, sendbytime):action>", methods=("GET", "POST"))
     def _send_sms(self, fields: Params, action: str) -> Any:

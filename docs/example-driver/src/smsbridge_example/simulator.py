@@ -27,7 +27,6 @@ from smsbridge.testing.kit import KitSimulator
 from smsbridge.testing.messages import Ids, Progression
 from smsbridge.testing.routes import route
 from smsbridge.testing.simulator import utc
-from smsbridge.text import segments
 
 if TYPE_CHECKING:
     from werkzeug.wrappers import Request, Response
@@ -109,21 +108,18 @@ class ExampleSimulator(KitSimulator):
         if sender is not None and not (isinstance(sender, str) and _SENDER.match(sender)):
             raise Refusal("invalid_sender", f"sender {sender!r} is not approved", status=400)
         good = [number for number in to if isinstance(number, str) and _PHONE.match(number)]
-        parts = segments(text).parts
-        # The request is paid in full or refused; each recipient then gets a record (and
-        # a charge) of its own, under its own id.
-        unpaid = Refusal("insufficient_funds", "the balance does not cover the send",
-                         status=402)
-        account.afford(account.cost(parts, len(good)), unpaid)
+        # The request is paid in full or refused; each good number gets a record (and an
+        # id) of its own.
+        records = iter(self.record(account, good, text=text, sender=sender or "", unpaid=Refusal(
+            "insufficient_funds", "the balance does not cover the send", status=402)))
         items: list[dict[str, Any]] = []
         for number in to:
-            if number not in good:
+            if number in good:
+                record = next(records)
+                items.append({"id": record.id, "to": number, "parts": record.parts})
+            else:
                 items.append({"to": number, "error": {"code": "invalid_number",
                                                       "message": f"no such number: {number}"}})
-                continue
-            (record,) = self.record(account, [number], parts=parts, unpaid=unpaid,
-                                    id=self.ids.next(), text=text, sender=sender or "")
-            items.append({"id": record.id, "to": number, "parts": parts})
         return json_answer({"messages": items}, 201)
 
     @route("/messages/<message_id>")
