@@ -136,8 +136,10 @@ class KitSimulator(Simulator):
         items = [{**fields, **({"recipient": r} if isinstance(r, str) else r)}
                  for r in recipients]
         for item, recipient in zip(items, recipients, strict=True):
-            item.setdefault("parts", segments(item["text"]).parts)
-            item.setdefault("cost", account.cost(item["parts"]))
+            if "parts" not in item:
+                item["parts"] = segments(item["text"]).parts
+            if "cost" not in item:
+                item["cost"] = account.cost(item["parts"])
             # A recipient's own extra facts join the common ones.
             item["extra"] = {**fields.get("extra", {}),
                              **(recipient.get("extra", {}) if isinstance(recipient, Mapping)

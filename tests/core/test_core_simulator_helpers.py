@@ -237,3 +237,11 @@ def test_a_record_is_found_by_each_of_its_aliases() -> None:
     assert book.find("12") == [record] and book.find("11", "acme") == [record]
     assert book.find("11", "other") == [] and book.find("13") == []
     assert [m.provider_id for m in book.ledger()] == ["11,12"]  # still one message
+
+
+def test_record_takes_the_parts_it_is_given_without_counting_the_text() -> None:
+    shop = Shop(clock=lambda: 1000.0)
+    account = shop.add_account("acme", balance="1.00", price="0.10")
+
+    (record,) = shop.record(account, ["79001230001"], unpaid=Refusal(5), text="hi", parts=3)
+    assert (record.parts, record.cost, account.balance) == (3, Decimal("0.30"), Decimal("0.70"))

@@ -129,3 +129,14 @@ def test_send_is_still_post_only(url: str) -> None:
     status, _ = _call(url + f"/Sms/Send?SessionID={sid}&SourceAddress=TESTSMS"
                       "&DestinationAddress=79001234567&Data=testdata")
     assert status == 405
+
+
+@pytest.mark.parametrize("validity", ["²", "ten", "-5"])
+def test_a_validity_that_is_no_number_is_code_2_not_a_server_error(
+        url: str, sim: DevinoSimulator, validity: str) -> None:
+    status, answer = _call(url + "/Sms/Send", method="POST", form={
+        "SessionID": _session(url), "SourceAddress": "TESTSMS",
+        "DestinationAddress": "79001234567", "Data": "testdata", "Validity": validity})
+    assert (status, answer) == (400, {"Code": 2,
+                                      "Desc": f"Invalid argument: Validity {validity!r}"})
+    assert sim.ledger() == []

@@ -90,3 +90,12 @@ def test_price_in_a_state_answer_is_a_string(served: str) -> None:
     state = requests.get(f"{served}/State/state.php", timeout=5,
                          params={"sessionId": sid, "messageId": message_id}).json()
     assert (state["State"], state["StateDescription"], state["Price"]) == (-1, "Sent", "0.5")
+
+
+@pytest.mark.parametrize("validity", ["²", "ten", "0"])
+def test_a_validity_that_is_no_number_is_code_2_not_a_server_error(
+        served: str, sim: StreamSimulator, validity: str) -> None:
+    answer = requests.post(f"{served}/Send/SendSms/", timeout=5, data={
+        **SINGLE, "sessionId": _session(served), "validity": validity})
+    assert (answer.status_code, answer.json()) == (400, {"Code": 2, "Desc": "Invalid validity"})
+    assert sim.ledger() == []

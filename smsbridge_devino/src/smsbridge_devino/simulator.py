@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from smsbridge.testing.accounts import Account, Money
-from smsbridge.testing.answers import Refusal
+from smsbridge.testing.answers import Refusal, whole
 from smsbridge.testing.dotnet import (
     HTTP_STATUS,
     NEVER,
@@ -177,11 +177,11 @@ class DevinoSimulator(DotNetSimulator):
             raise Refusal(6, "Invalid source address")
         if len(text) > 2000:
             raise Refusal(2, "Invalid argument: the message is longer than 2000 characters")
-        if validity and not validity.isdigit():
+        if validity and whole(validity) is None:
             raise Refusal(2, f"Invalid argument: Validity {validity!r}")
         now = self.clock()
         due = _date(send_date) if send_date else now
-        extra = {"endpoint": endpoint, "validity": int(validity) if validity else None,
+        extra = {"endpoint": endpoint, "validity": whole(validity) if validity else None,
                  "send_at": due if send_date else None}
         ids: list[str] = []
         for number in (n.lstrip("+") for n in numbers):

@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from smsbridge.testing.accounts import Account, Money
-from smsbridge.testing.answers import Refusal, text_answer
+from smsbridge.testing.answers import Refusal, text_answer, whole
 from smsbridge.testing.dotnet import (
     JSON_TYPE,
     NEVER,
@@ -39,7 +39,7 @@ from smsbridge.testing.dotnet import (
 )
 from smsbridge.testing.inbox import ratio, tally
 from smsbridge.testing.messages import Ids, MessageRecord
-from smsbridge.testing.reports import NotReady, Reports, UnknownReport
+from smsbridge.testing.reports import Reports
 from smsbridge.testing.routes import route
 from smsbridge.testing.sessions import SessionError
 
@@ -165,10 +165,10 @@ class StreamSimulator(DotNetSimulator):
         sender = self.required(fields, "sourceAddress")
         if not account.approves(sender):
             raise Refusal(6, "Invalid source address")
-        validity = self.value(fields, "validity") or "1440"
-        if not validity.isdigit() or int(validity) < 1:
+        validity = whole(self.value(fields, "validity") or "1440")
+        if validity is None or validity < 1:
             raise Refusal(2, "Invalid validity")
-        return account, sender, int(validity)
+        return account, sender, validity
 
     def _accept(self, common: tuple[Account, str, int], items: list[tuple[str, str]], *,
                 send_date: str | None = None, by_local_time: bool = False) -> list[str]:
@@ -281,12 +281,8 @@ class StreamSimulator(DotNetSimulator):
             raise _text(f"Not correct format {edge}Time") from None
 
     def _report_file(self, login: str, report_id: str) -> Response:
-        try:
-            report = self.reports.download(report_id, login)
-        except UnknownReport:
-            raise _text("Id report not found") from None
-        except NotReady:
-            raise _text("Report is not ready yet") from None
+        report = self.reports.download(report_id, login, unknown=_text("Id report not found"),
+                                       not_ready=_text("Report is not ready yet"))
         lines = ["id;phone;sender;text;state"] + [
             f"{m.id};{m.recipient};{m.sender};{m.text};{_code(m)}" for m in report.rows]
         kind = "text/csv" if report.extra["file_format"] == "0" else "application/vnd.ms-excel"
