@@ -130,10 +130,18 @@ class WireRequest:
 
     @classmethod
     def of(cls, prepared: requests.PreparedRequest) -> WireRequest:
-        """The request :mod:`requests` prepared (``responses``' ``call.request`` too)."""
+        """The request :mod:`requests` prepared (``responses``' ``call.request`` too).
+
+        :raises AssertionError: for a body of non-ASCII text (not bytes): urllib3 2 sends
+            it as UTF-8 but urllib3 1.26 (through http.client) as Latin-1, or not at all.
+        """
         body = prepared.body
         if isinstance(body, str):
-            body = body.encode("utf-8")
+            if not body.isascii():
+                raise AssertionError(f"{prepared.method} {prepared.path_url.split('?')[0]}: a "
+                                     "body of non-ASCII text goes on the wire differently by "
+                                     "urllib3 version; encode it to bytes")
+            body = body.encode("ascii")
         return cls(method=prepared.method or "", url=prepared.url or "",
                    body=body if isinstance(body, bytes) else b"",
                    headers=dict(prepared.headers))

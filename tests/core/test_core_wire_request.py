@@ -42,6 +42,17 @@ def test_of_reads_what_responses_recorded() -> None:
     assert request.json() == {"text": "Привет"}
 
 
+def test_a_body_of_non_ascii_text_fails_the_test() -> None:
+    # urllib3 1.26 would send it as Latin-1 (or refuse it), urllib3 2 as UTF-8.
+    with pytest.raises(AssertionError, match="POST /f: a body of non-ASCII text goes on the "
+                                             "wire differently by urllib3 version"):
+        WireRequest.of(prepared("POST", "https://provider.test/f?key=1", data="Привет"))
+
+    assert WireRequest.of(prepared("POST", "https://provider.test/f", data="hi")).body == b"hi"
+    assert WireRequest.of(prepared(
+        "POST", "https://provider.test/f", data="Привет".encode())).text == "Привет"
+
+
 def test_query_pairs_keep_order_blanks_and_repeats() -> None:
     request = WireRequest.of(prepared("GET", "https://provider.test/x?id=1&id=2&b=&a=%2B1"))
 
