@@ -1,20 +1,9 @@
 """A local simulator of Devino's REST API (integrationapi.net/rest) on the simulator kit.
 
-Sources, behaviour by behaviour:
-
-- document (devino.txt): routes, parameters, checks and their order, one id per segment,
-  the ``{"Code": n, "Desc": "..."}`` errors with Table 11's HTTP statuses, 120-minute
-  sessions, State 255 for an unknown id, ``/Date(ms)/`` dates, the 90-day statistics and
-  the one-year inbox limits;
-- platform (ASP.NET MVC, as public clients use it): case-insensitive routes; parameters
-  from the query, a form or a JSON body (``application/json``); ``DestinationAddresses``
-  repeated or bound as an array (``DestinationAddresses[0]=``); GET or POST on
-  ``user/sessionid`` and ``Sms/State`` ("параметры GET или POST-запроса"); passwords in
-  any UTF-8; the .NET binder's code-9 text for a missing ``Sms/In`` date.
-
-Accounts, message records, progression, sessions, faults and latency come from the kit
-(``docs/simulators.md``). A message moves one step per ``Sms/State`` query of any of its
-segments (queued -2 -> sent -1 -> delivered 0) unless ``deliver_after`` is set::
+It reads requests as the platform (ASP.NET MVC) does and follows the provider document
+elsewhere (the README's "Simulator" section says which source each behaviour follows).
+A message moves one step per ``Sms/State`` query of any of its segments (queued -2 ->
+sent -1 -> delivered 0) unless ``deliver_after`` is set::
 
     sim = DevinoSimulator()
     with sim.serve() as url:

@@ -1,36 +1,11 @@
 """A local simulator of the KetchUp Loyalty REST API, on the simulator kit.
 
-Everything lives under ``/rest``. API keys are the kit's accounts (money in EUR), SMS and
-Viber messages are its message records (one step per status query or
-:meth:`~smsbridge.testing.kit.KitSimulator.advance`), HLR requests are answered at once
-and statistics exports say "not ready" on the first download.
-
-Where the platform's behaviour is known (the vendor's SDKs, bsgworld's bsg-php and
-bsg-go, and their live tests: KetchUp white-labels that API), the simulator follows the
-platform; elsewhere it follows the provider document:
-
-* platform: a single SMS is answered inside ``result`` (``{"result": {"error": 0,
-  "errorDescription": "No errors", "id": ..., "price": 0.02, ...}}``), and a refused
-  one too: ``{"result": {"error": 21, ...}}`` is a failed message, not a refused
-  request; a single HLR request is answered like several (a ``result`` list with
-  ``total_price``); a Viber send is answered ``{"result": [...], "total_price": ...}``
-  (the document prints a one-element list); prices in these answers are numbers;
-  a repeated HLR reference gets 63 (the document's example says 13); an empty Viber
-  ``messages`` or ``to`` list gets 44; ``validity`` may be a string (``"72"``: the
-  vendor's SDKs send one); the text is checked before the originator (26 before 25);
-  ``hlr/create`` takes the array the document calls "JSON Body RAW" as the request
-  body (the vendor's SDKs post it so) as well as multipart fields.
-* document: everything else: ``"error":"0"`` strings and prices as strings in the
-  other answers, ``errorDescription`` beside error codes, ``result`` lists for
-  many-number SMS sends, 11 "Incorrect msisdn" for a bad number among several, the
-  code table of appendix 1; an unknown function (``GET /rest/`` too) gets 4.
-
-Pushes (RAW POST, retried on anything but 2xx after 1 and 6 minutes, 1, 12 and 24 hours:
-``push_delays``): every SMS status change goes to ``callback_url`` as a statistics row
-(``{"error": 0, "message_data": [row]}``); a Viber status change goes the same way to the
-message's own ``callback_url`` (else the account's) when the recipient had an
-``external_id``; an HLR result goes to the request's ``callback_url`` (else the
-account's) as soon as it is known, shaped like the ``hlr/{id}`` answer.
+Everything lives under ``/rest``: SMS and Viber sends and statuses, prices, HLR requests
+(answered at once, their results pushed) and statistics exports ("not ready" on the first
+download). It follows the platform where the vendor's SDKs (bsgworld's bsg-php and bsg-go,
+and their live tests: KetchUp white-labels that API) show it, and the provider document
+elsewhere: the README's "Simulator" section says which source each behaviour follows, and
+what is pushed when.
 """
 
 from __future__ import annotations

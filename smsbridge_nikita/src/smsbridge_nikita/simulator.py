@@ -1,13 +1,8 @@
 """A local simulator of the Nikita gateway, written from the provider's document.
 
-It answers ``POST /api/message``, ``/api/dr``, ``/api/def`` and ``/api/info`` with the
-documented XML; accounts, message records, progression, faults and latency come from the
-kit (``docs/simulators.md``). A phone's report moves one step per ``dr`` query (0 queued
--> 1 sent -> 3 delivered; numbers ending in ``0000`` end as 4) unless ``deliver_after``
-is set. It deduplicates by ``id`` (status 10), has a test mode (status 11, nothing
-charged) and the documented error statuses. With ``callback_url`` set, each change of a
-report that a ``dr`` query or :meth:`~KitSimulator.advance` sees is pushed there, retried
-3 times 10 minutes apart until the application answers 200::
+``POST /api/message``, ``/api/dr``, ``/api/def`` and ``/api/info`` answer with the
+documented XML, on the simulator kit; the README's "Simulator" section lists the
+statuses, the progression and the pushes::
 
     sim = NikitaSimulator(balance=Decimal("10"))
     with sim.serve() as url:

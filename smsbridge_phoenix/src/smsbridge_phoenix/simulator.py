@@ -1,23 +1,8 @@
 """A local simulator of the Phoenix SMS dispatch API, on the simulator kit.
 
-Where each behaviour comes from:
-
-- the document (provider-docs/phoenix.txt): routes under ``/sms-api``, the ``token``
-  parameter, ``DD.MM.YYYY hh:mm:ss`` dates, the dispatch, balance and address-book
-  answers (the demo books are its examples), the ``{"code", "message"}`` errors, the
-  Spring Security headers of every answer;
-- the document's own request example, over its format rule: the rule says phones are
-  ``38071*******`` or ``71*******`` but the example sends ``0710000000`` and
-  ``8071999999``, so the platform takes a ``0`` or ``80`` trunk prefix and 6 or 7 digits
-  after ``71`` too;
-- our assumptions where it is silent: a dispatch goes ``IN_QUEUE`` -> ``ACTIVE`` ->
-  ``CLOSED`` as the kit's progression moves its records (a scheduled one waits for its
-  ``dateSend``); one the balance and credit cannot pay for is ``NOT_ENOUGH_MONEY`` until
-  it is run again; a blocked account gets HTTP 403 (the document: it loses API access),
-  an unknown token 401; ``undeliverable`` phones (or :meth:`fail`) are never delivered.
-
-Accounts (login = token), the message book, the ledger, faults and latency come from
-:class:`~smsbridge.testing.kit.KitSimulator`::
+Routes under ``/sms-api`` answer as the document (``phoenix.txt``) describes them, its own
+request example taken over its format rule, and our assumptions where it is silent: the
+README's "Simulator" section says which behaviour comes from where::
 
     sim = PhoenixSimulator(balance=Decimal("10"))
     with sim.serve() as url:

@@ -1,22 +1,11 @@
 """A local simulator of the Stream Telecom REST API (``smsbridge simulate stream``).
 
 Paths under ``/rest`` (any letter case, ``.php`` aliases), GET or POST with query or form
-parameters, JSON answers, ``{"Code": n, "Desc": "..."}`` errors with the documented HTTP
-statuses and ``/Date(ms)/`` dates follow the document (``stream.txt``). Where the platform
-is known to differ from the document, the simulator follows the platform (public
-production clients and their recorded answers):
-
-- a ``State`` query for an unknown message id answers ``State`` 255, not an error;
-- ``SendBulk``/``SendBulkPacket`` answer a JSON list of ids (``["1", "2"]``); the
-  document's typesetting ``[{"1"}, {"2"}]`` only with ``doc_bulk_format=True``;
-- ``login`` with ``password`` (or ``pass``) instead of ``sessionId`` authorises a
-  request directly, as several production clients send it;
-- ``Price`` in a state answer is a string (``"0.50"``).
-
-Accounts, message records, sessions (120 minutes of the injectable clock), faults and
-latency come from the kit (``docs/simulators.md``). A message moves one step per
-``State`` query (-1 sent, then 0 delivered, or 42 for ``failing_numbers``) unless
-``deliver_after`` is set. Needs werkzeug (``pip install "smsbridge-stream[simulator]"``).
+parameters, on the simulator kit. It follows the platform where the platform is known to
+differ from the document (``stream.txt``): the README's "Simulator" section says which
+source each behaviour follows. A message moves one step per ``State`` query (-1 sent,
+then 0 delivered, or 42 for ``failing_numbers``) unless ``deliver_after`` is set. Needs
+werkzeug (``pip install "smsbridge-stream[simulator]"``).
 """
 
 from __future__ import annotations
