@@ -36,8 +36,15 @@ For drivers' (and applications') tests against a provider, simulated or mocked:
     ``.provider_states``, ``.last``); fails the test when no final state came.
 ``sms_wire``
     Every HTTP request that went on the wire during the test (also those a mock such as
-    ``responses`` answers): ``method``, ``url``, ``path``, ``params``, ``body``,
-    ``form``, ``json()``; ``sms_wire.last``, ``sms_wire.paths``.
+    ``responses`` answers), oldest first: ``sms_wire[0]``, ``sms_wire.last``,
+    ``sms_wire.paths`` (``["POST /api/message"]``), ``sms_wire.to("/api/dr")`` (those
+    to one path). Each is a :class:`~smsbridge.testing.fixtures.WireRequest`:
+    ``method``, ``url``, ``path``, ``headers``, ``body`` (bytes); the query as
+    ``params`` (a dict) or ``query_pairs`` (in order, repeats kept); the body read as
+    ``form`` / ``form_pairs``, ``json()``, ``xml("phone")`` (the drivers' XML reader;
+    elements named are always lists), ``multipart()`` or ``text``. A body of non-ASCII
+    text (not bytes) fails the test: urllib3 versions send it differently.
+    ``WireRequest.of(call.request)`` reads a request ``responses`` recorded.
 ``sms_simulator``
     ``served = sms_simulator("nikita")`` (a driver name, or a simulator instance to
     serve) serves the simulator on 127.0.0.1 for the test; ``served.simulator``,
@@ -193,7 +200,7 @@ def sms_until_final(sms_clock: FakeClock) -> Callable[..., Polls]:
 
 @pytest.fixture
 def sms_wire() -> Iterator[Wire]:
-    """Every HTTP request that went on the wire during the test (method, url, params, body)."""
+    """Every HTTP request that went on the wire during the test, with readers of each."""
     wire = Wire()
     with wire.recording():
         yield wire

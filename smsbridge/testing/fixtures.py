@@ -23,6 +23,7 @@ from smsbridge.client import Client
 from smsbridge.discovery import available_drivers, load_driver
 from smsbridge.errors import ConfigError, SmsBridgeError
 from smsbridge.models import DeliveryState, StatusReport
+from smsbridge.xmlutil import parse_xml
 
 if TYPE_CHECKING:
     from smsbridge.testing.simulator import Simulator
@@ -127,6 +128,24 @@ class WireRequest:
     body: bytes = attrs.field(repr=False)
     headers: dict[str, str] = attrs.field(repr=False)
 
+    @classmethod
+    def of(cls, prepared: requests.PreparedRequest) -> WireRequest:
+        """The request :mod:`requests` prepared (``responses``' ``call.request`` too).
+
+        :raises AssertionError: for a body of non-ASCII text (not bytes): urllib3 2 sends
+            it as UTF-8 but urllib3 1.26 (through http.client) as Latin-1, or not at all.
+        """
+        body = prepared.body
+        if isinstance(body, str):
+            if not body.isascii():
+                raise AssertionError(f"{prepared.method} {prepared.path_url.split('?')[0]}: a "
+                                     "body of non-ASCII text goes on the wire differently by "
+                                     "urllib3 version; encode it to bytes")
+            body = body.encode("ascii")
+        return cls(method=prepared.method or "", url=prepared.url or "",
+                   body=body if isinstance(body, bytes) else b"",
+                   headers=dict(prepared.headers))
+
     @property
     def path(self) -> str:
         """The URL's path."""
@@ -135,12 +154,22 @@ class WireRequest:
     @property
     def params(self) -> dict[str, str]:
         """The query string's parameters (the last value of a repeated one)."""
-        return dict(parse_qsl(urlsplit(self.url).query, keep_blank_values=True))
+        return dict(self.query_pairs)
+
+    @property
+    def query_pairs(self) -> list[tuple[str, str]]:
+        """The query string's parameters in order, repeated ones kept."""
+        return parse_qsl(urlsplit(self.url).query, keep_blank_values=True)
 
     @property
     def form(self) -> dict[str, str]:
-        """The body read as an HTML form."""
-        return dict(parse_qsl(self.body.decode("utf-8"), keep_blank_values=True))
+        """The body read as an HTML form (the last value of a repeated field)."""
+        return dict(self.form_pairs)
+
+    @property
+    def form_pairs(self) -> list[tuple[str, str]]:
+        """The body read as an HTML form, fields in order, repeated ones kept."""
+        return parse_qsl(self.body.decode("utf-8"), keep_blank_values=True)
 
     @property
     def text(self) -> str:
@@ -150,6 +179,23 @@ class WireRequest:
     def json(self) -> Any:
         """The body parsed as JSON."""
         return json.loads(self.body)
+
+    def xml(self, *force_list: str) -> dict[str, Any]:
+        """The body parsed as XML by the drivers' own reader (entities refused, namespaces
+        dropped); the elements named are lists even when one occurs."""
+        return parse_xml(self.body, force_list=force_list)
+
+    def multipart(self) -> dict[str, str]:
+        """The fields of a ``multipart/form-data`` body, by name."""
+        from email.parser import BytesParser
+        from email.policy import HTTP
+
+        head = f"Content-Type: {self.headers.get('Content-Type', '')}\r\n\r\n".encode()
+        message = BytesParser(policy=HTTP).parsebytes(head + self.body)
+        if not message.is_multipart():
+            raise AssertionError(f"not a multipart body: {self.text[:80]!r}")
+        return {str(part.get_param("name", header="content-disposition")): part.get_content()
+                for part in message.iter_parts()}
 
 
 class Wire(list[WireRequest]):
@@ -167,6 +213,10 @@ class Wire(list[WireRequest]):
         """Each request's method and path, as ``"POST /api/message"``."""
         return [f"{request.method} {request.path}" for request in self]
 
+    def to(self, path: str) -> Wire:
+        """The requests whose URL path is ``path``, oldest first."""
+        return Wire(request for request in self if request.path == path)
+
     @contextlib.contextmanager
     def recording(self) -> Iterator[Wire]:
         """Record every request made through :mod:`requests` while the block runs."""
@@ -174,12 +224,7 @@ class Wire(list[WireRequest]):
 
         def send(session: requests.Session, prepared: requests.PreparedRequest,
                  **kwargs: Any) -> requests.Response:
-            body = prepared.body
-            if isinstance(body, str):
-                body = body.encode("utf-8")
-            self.append(WireRequest(method=prepared.method or "", url=prepared.url or "",
-                                    body=body if isinstance(body, bytes) else b"",
-                                    headers=dict(prepared.headers)))
+            self.append(WireRequest.of(prepared))
             return original(session, prepared, **kwargs)
 
         requests.Session.send = send  # type: ignore[method-assign,assignment]

@@ -6,7 +6,6 @@ import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import responses
@@ -22,7 +21,7 @@ PAYLOADS = Path(__file__).parent / "payloads"
 
 
 class MockedApi:
-    """The mocked Devino API: its answers registered, the requests made to it read."""
+    """The mocked Devino API, its answers registered (tests read requests through ``sms_wire``)."""
 
     base = BASE
     login = LOGIN
@@ -47,19 +46,6 @@ class MockedApi:
         self.mock.add("GET", f"{BASE}/user/sessionid", body=content, status=status,
                       content_type="application/json; charset=utf-8")
 
-    def calls(self, path: str) -> list[Any]:
-        return [c for c in self.mock.calls if urlsplit(c.request.url).path == f"/rest/{path}"]
-
-    @staticmethod
-    def query(call: Any) -> list[tuple[str, str]]:
-        return parse_qsl(urlsplit(call.request.url).query, keep_blank_values=True)
-
-    @staticmethod
-    def form(call: Any) -> list[tuple[str, str]]:
-        body = call.request.body
-        text = body.decode() if isinstance(body, bytes) else (body or "")
-        return parse_qsl(text, keep_blank_values=True)
-
 
 @pytest.fixture
 def connect(sms_connect: Callable[..., smsbridge.Client]) -> Callable[..., smsbridge.Client]:
@@ -75,6 +61,6 @@ def client(connect: Callable[..., smsbridge.Client]) -> smsbridge.Client:
 
 @pytest.fixture
 def api() -> Iterator[MockedApi]:
-    """The mocked Devino API: register its answers, read the requests the driver made."""
+    """The mocked Devino API: register its answers."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield MockedApi(mock)

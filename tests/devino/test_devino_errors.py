@@ -17,6 +17,7 @@ from smsbridge.errors import (
     ProviderError,
     RateLimited,
 )
+from smsbridge.testing.fixtures import Wire
 from smsbridge_devino import PROVIDER_ERRORS
 from smsbridge_devino.simulator import HTTP_STATUS
 
@@ -27,7 +28,7 @@ SESSION_CODES = {3, 4}
 
 @pytest.mark.parametrize("code", sorted(PROVIDER_ERRORS))
 def test_every_documented_code_maps_through_the_table(client: smsbridge.Client, api: Any,
-                                                      code: int) -> None:
+                                                      code: int, sms_wire: Wire) -> None:
     api.add_login()
     body = json.dumps({"Code": code, "Desc": "Some failure"}).encode()
     api.add("GET", "User/Balance", body=body, status=HTTP_STATUS[code])
@@ -37,7 +38,7 @@ def test_every_documented_code_maps_through_the_table(client: smsbridge.Client, 
     assert caught.value.code == str(code)
     assert caught.value.description == "Some failure"
     assert caught.value.provider == "devino"
-    assert len(api.calls("user/sessionid")) == (2 if code in SESSION_CODES else 1)
+    assert len(sms_wire.to("/rest/user/sessionid")) == (2 if code in SESSION_CODES else 1)
 
 
 def test_the_table_is_the_documented_one() -> None:
@@ -105,13 +106,13 @@ def test_http_error_with_json_but_no_code(client: smsbridge.Client, api: Any) ->
 
 
 def test_reads_are_retried_after_5xx(client: smsbridge.Client, api: Any,
-                                     sms_sleeps: list[float]) -> None:
+                                     sms_sleeps: list[float], sms_wire: Wire) -> None:
     api.add_login()
     api.add("GET", "User/Balance", body=b"", status=503)
     api.add("GET", "User/Balance", body=b"", status=502)
     api.add("GET", "User/Balance", payload="balance.json")
     assert str(client.balance().amount) == "1250.75"
-    assert len(api.calls("User/Balance")) == 3
+    assert len(sms_wire.to("/rest/User/Balance")) == 3
     assert len(sms_sleeps) == 2
 
 

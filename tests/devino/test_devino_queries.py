@@ -10,6 +10,7 @@ import pytest
 
 import smsbridge
 from smsbridge.errors import InvalidResponse, ProviderError
+from smsbridge.testing.fixtures import Wire
 
 END = datetime.now(timezone.utc).replace(microsecond=0)
 START = END - timedelta(days=10)
@@ -20,16 +21,16 @@ def _fmt(value: datetime) -> str:
 
 
 @pytest.mark.parametrize("payload", ["balance.json", "balance-string.json"])
-def test_balance(client: smsbridge.Client, api: Any, payload: str) -> None:
+def test_balance(client: smsbridge.Client, api: Any, payload: str, sms_wire: Wire) -> None:
     api.add_login()
     api.add("GET", "User/Balance", payload=payload)
     balance = client.balance()
     assert balance.amount == Decimal("1250.75")
     assert isinstance(balance.amount, Decimal)
     assert balance.currency is None
-    (call,) = api.calls("User/Balance")
-    assert call.request.method == "GET"
-    assert api.query(call) == [("SessionID", api.session)]
+    (request,) = sms_wire.to("/rest/User/Balance")
+    assert request.method == "GET"
+    assert request.query_pairs == [("SessionID", api.session)]
 
 
 def test_balance_integer(client: smsbridge.Client, api: Any) -> None:
@@ -46,15 +47,16 @@ def test_balance_garbage(client: smsbridge.Client, api: Any, body: bytes) -> Non
         client.balance()
 
 
-def test_inbox_request_and_documented_answer(client: smsbridge.Client, api: Any) -> None:
+def test_inbox_request_and_documented_answer(client: smsbridge.Client, api: Any,
+                                             sms_wire: Wire) -> None:
     api.add_login()
     api.add("GET", "Sms/In", payload="incoming-two-messages.json")
     start = START.astimezone(timezone(timedelta(hours=3)))
     messages = client.inbox(start, END)
-    (call,) = api.calls("Sms/In")
-    assert call.request.method == "GET"
-    assert api.query(call) == [("sessionId", api.session), ("minDateUTC", _fmt(START)),
-                                ("maxDateUTC", _fmt(END))]
+    (request,) = sms_wire.to("/rest/Sms/In")
+    assert request.method == "GET"
+    assert request.query_pairs == [("sessionId", api.session), ("minDateUTC", _fmt(START)),
+                                   ("maxDateUTC", _fmt(END))]
     first, second = messages
     assert (first.id, first.sender, first.recipient, first.text) == (
         "539187174", "7926000000", "7916000000", "test1")
@@ -95,14 +97,15 @@ def test_inbox_garbage(client: smsbridge.Client, api: Any, body: bytes) -> None:
         client.inbox(START, END)
 
 
-def test_report_request_and_documented_answer(client: smsbridge.Client, api: Any) -> None:
+def test_report_request_and_documented_answer(client: smsbridge.Client, api: Any,
+                                              sms_wire: Wire) -> None:
     api.add_login()
     api.add("GET", "Sms/Statistics", payload="statistics.json")
     stats = client.report(START, END)
-    (call,) = api.calls("Sms/Statistics")
-    assert call.request.method == "GET"
-    assert api.query(call) == [("sessionId", api.session), ("startDateTime", _fmt(START)),
-                                ("endDateTime", _fmt(END))]
+    (request,) = sms_wire.to("/rest/Sms/Statistics")
+    assert request.method == "GET"
+    assert request.query_pairs == [("sessionId", api.session), ("startDateTime", _fmt(START)),
+                                   ("endDateTime", _fmt(END))]
     assert (stats.sent, stats.delivered, stats.undelivered, stats.in_progress, stats.expired,
             stats.rejected, stats.total) == (9, 0, 0, 7780, 0, 56876, 64665)
     assert stats.delivery_ratio == 0

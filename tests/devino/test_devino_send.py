@@ -16,20 +16,22 @@ from smsbridge.errors import (
     InvalidResponse,
     InvalidSender,
 )
+from smsbridge.testing.fixtures import Wire
 
 LONG_LATIN = "x" * 200  # two GSM-7 segments
 
 
-def test_send_one_posts_the_documented_form(client: smsbridge.Client, api: Any) -> None:
+def test_send_one_posts_the_documented_form(client: smsbridge.Client, api: Any,
+                                            sms_wire: Wire) -> None:
     api.add_login()
     api.add("POST", "Sms/Send", payload="send-single.json")
     result = client.send("+7 916 100-20-30", "test")
-    (call,) = api.calls("Sms/Send")
-    assert call.request.method == "POST"
-    assert call.request.headers["Content-Type"] == "application/x-www-form-urlencoded"
-    assert api.query(call) == []  # the session id travels in the body, not the URL
-    assert api.form(call) == [("SessionID", api.session), ("SourceAddress", "DEVINO"),
-                               ("DestinationAddress", "79161002030"), ("Data", "test")]
+    (request,) = sms_wire.to("/rest/Sms/Send")
+    assert request.method == "POST"
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert request.query_pairs == []  # the session id travels in the body, not the URL
+    assert request.form_pairs == [("SessionID", api.session), ("SourceAddress", "DEVINO"),
+                                  ("DestinationAddress", "79161002030"), ("Data", "test")]
     (sent,) = result.messages
     assert sent.message_id == "579700854169272358"
     assert (sent.recipient, sent.parts, sent.provider, sent.ok) == (
@@ -46,14 +48,15 @@ def test_send_multi_segment_keeps_every_segment_id(client: smsbridge.Client,
     assert sent.parts == 2
 
 
-def test_send_bulk_repeats_destination_addresses(client: smsbridge.Client, api: Any) -> None:
+def test_send_bulk_repeats_destination_addresses(client: smsbridge.Client, api: Any,
+                                                 sms_wire: Wire) -> None:
     api.add_login()
     api.add("POST", "Sms/SendBulk", payload="send-bulk-two-recipients-two-segments.json")
     result = client.send(["79001234567", "79160000000"], LONG_LATIN, sender="TESTSMS",
                          validity=timedelta(minutes=10),
                          send_at=datetime(2111, 1, 28, 22, 0, tzinfo=timezone(timedelta(hours=6))))
-    (call,) = api.calls("Sms/SendBulk")
-    assert api.form(call) == [
+    (request,) = sms_wire.to("/rest/Sms/SendBulk")
+    assert request.form_pairs == [
         ("SessionID", api.session), ("SourceAddress", "TESTSMS"),
         ("DestinationAddresses", "79001234567"), ("DestinationAddresses", "79160000000"),
         ("Data", LONG_LATIN), ("SendDate", "2111-01-28T16:00:00"), ("Validity", "10"),
@@ -96,7 +99,7 @@ def test_provider_segment_count_wins_over_ours(client: smsbridge.Client, api: An
     b"not json",
 ])
 def test_unusable_send_answers_are_delivery_unknown(client: smsbridge.Client, api: Any,
-                                                    body: bytes) -> None:
+                                                    body: bytes, sms_wire: Wire) -> None:
     api.add_login()
     api.add("POST", "Sms/SendBulk", body=body)
     with pytest.raises(DeliveryUnknown) as caught:
@@ -105,30 +108,30 @@ def test_unusable_send_answers_are_delivery_unknown(client: smsbridge.Client, ap
     assert isinstance(caught.value.__cause__, InvalidResponse)
     assert [m.to for m in caught.value.unknown] == ["79001234567", "79160000000"]
     assert caught.value.retry_safe is False  # Devino does not deduplicate
-    assert len(api.calls("Sms/SendBulk")) == 1
+    assert len(sms_wire.to("/rest/Sms/SendBulk")) == 1
 
 
-def test_send_at_goes_as_utc(client: smsbridge.Client, api: Any) -> None:
+def test_send_at_goes_as_utc(client: smsbridge.Client, api: Any, sms_wire: Wire) -> None:
     api.add_login()
     api.add("POST", "Sms/Send", payload="send-single.json")
     moscow = timezone(timedelta(hours=3))
     client.send("79161002030", "hi", send_at=datetime(2030, 5, 1, 9, 30, tzinfo=moscow),
                 validity=timedelta(hours=2))
-    form = dict(api.form(api.calls("Sms/Send")[0]))
+    form = sms_wire.to("/rest/Sms/Send")[0].form
     assert form["SendDate"] == "2030-05-01T06:30:00"
     assert form["Validity"] == "120"
 
 
 def test_local_time_one_number_uses_send_by_time_zone(client: smsbridge.Client,
-                                                      api: Any) -> None:
+                                                      api: Any, sms_wire: Wire) -> None:
     api.add_login()
     api.add("POST", "Sms/SendByTimeZone", payload="send-single.json")
     when = datetime(2111, 1, 28, 16, 0, tzinfo=timezone(timedelta(hours=3)))
     result = client.send("79001234567", "testdata", sender="TESTSMS", send_at=when,
                          validity=600, local_time=True)
-    (call,) = api.calls("Sms/SendByTimeZone")
+    (request,) = sms_wire.to("/rest/Sms/SendByTimeZone")
     # The recipients' own clock time: the wall-clock reading, not converted to UTC.
-    assert api.form(call) == [
+    assert request.form_pairs == [
         ("SessionID", api.session), ("SourceAddress", "TESTSMS"),
         ("DestinationAddress", "79001234567"), ("Data", "testdata"),
         ("SendDate", "2111-01-28T16:00:00"), ("Validity", "10"),
@@ -138,28 +141,29 @@ def test_local_time_one_number_uses_send_by_time_zone(client: smsbridge.Client,
 
 
 def test_local_time_many_numbers_uses_send_by_time_zone_to_addresses(
-        client: smsbridge.Client, api: Any) -> None:
+        client: smsbridge.Client, api: Any, sms_wire: Wire) -> None:
     api.add_login()
     api.add("POST", "Sms/SendByTimeZoneToAddresses",
              payload="send-bulk-two-recipients-two-segments.json")
     when = datetime(2111, 1, 28, 16, 0, tzinfo=timezone.utc)
     result = client.send(["79001234567", "79160000000"], LONG_LATIN, send_at=when,
                          local_time=True)
-    (call,) = api.calls("Sms/SendByTimeZoneToAddresses")
-    form = api.form(call)
+    (request,) = sms_wire.to("/rest/Sms/SendByTimeZoneToAddresses")
+    form = request.form_pairs
     assert [v for k, v in form if k == "DestinationAddresses"] == ["79001234567", "79160000000"]
     assert dict(form)["SendDate"] == "2111-01-28T16:00:00"
     assert len(result) == 2
 
 
-def test_local_time_false_is_a_plain_send(client: smsbridge.Client, api: Any) -> None:
+def test_local_time_false_is_a_plain_send(client: smsbridge.Client, api: Any,
+                                          sms_wire: Wire) -> None:
     api.add_login()
     api.add("POST", "Sms/Send", payload="send-single.json")
     client.send("79161002030", "hi", local_time=False)
-    assert len(api.calls("Sms/Send")) == 1
+    assert len(sms_wire.to("/rest/Sms/Send")) == 1
 
 
-def test_chunks_follow_the_bulk_size_setting(connect: Any, api: Any) -> None:
+def test_chunks_follow_the_bulk_size_setting(connect: Any, api: Any, sms_wire: Wire) -> None:
     client = connect(bulk_size="2")
     assert client.driver.batch_size == 2
     api.add_login()
@@ -169,11 +173,11 @@ def test_chunks_follow_the_bulk_size_setting(connect: Any, api: Any) -> None:
     numbers = (f"7916000000{i}" for i in range(5))  # a generator: pulled lazily
     result = client.send(numbers, "hi")
     assert result.ids == ["1", "2", "3", "4", "5"]
-    bulks = api.calls("Sms/SendBulk")
-    assert [[v for k, v in api.form(c) if k == "DestinationAddresses"] for c in bulks] == [
+    bulks = sms_wire.to("/rest/Sms/SendBulk")
+    assert [[v for k, v in bulk.form_pairs if k == "DestinationAddresses"] for bulk in bulks] == [
         ["79160000000", "79160000001"], ["79160000002", "79160000003"]]
-    assert dict(api.form(api.calls("Sms/Send")[0]))["DestinationAddress"] == "79160000004"
-    assert len(api.calls("user/sessionid")) == 1
+    assert sms_wire.to("/rest/Sms/Send")[0].form["DestinationAddress"] == "79160000004"
+    assert len(sms_wire.to("/rest/user/sessionid")) == 1
 
 
 def test_send_iter_yields_chunk_by_chunk(connect: Any, api: Any) -> None:
@@ -202,44 +206,46 @@ def test_default_bulk_size_is_100(client: smsbridge.Client) -> None:
     requests.exceptions.ConnectionError("connection reset by peer"),
 ])
 def test_uncertain_send_is_never_repeated(client: smsbridge.Client, api: Any,
-                                          failure: Exception, sms_sleeps: list[float]) -> None:
+                                          failure: Exception, sms_sleeps: list[float],
+                                          sms_wire: Wire) -> None:
     api.add_login()
     api.add("POST", "Sms/Send", body=failure)
     with pytest.raises(DeliveryUnknown):
         client.send("79161002030", "hi")
-    assert len(api.calls("Sms/Send")) == 1
-    assert len(api.calls("user/sessionid")) == 1
+    assert len(sms_wire.to("/rest/Sms/Send")) == 1
+    assert len(sms_wire.to("/rest/user/sessionid")) == 1
 
 
 @pytest.mark.parametrize("status", [502, 504])
 def test_gateway_error_on_send_is_delivery_unknown(client: smsbridge.Client, api: Any,
-                                                   status: int) -> None:
+                                                   status: int, sms_wire: Wire) -> None:
     api.add_login()
     api.add("POST", "Sms/Send", body=b"<html>Bad gateway</html>", status=status)
     with pytest.raises(DeliveryUnknown):
         client.send("79161002030", "hi")
-    assert len(api.calls("Sms/Send")) == 1
+    assert len(sms_wire.to("/rest/Sms/Send")) == 1
 
 
-def test_server_error_on_send_is_not_repeated(client: smsbridge.Client, api: Any) -> None:
+def test_server_error_on_send_is_not_repeated(client: smsbridge.Client, api: Any,
+                                              sms_wire: Wire) -> None:
     api.add_login()
     api.add("POST", "Sms/Send", body=b"", status=503)
     with pytest.raises(DeliveryUnknown) as caught:
         client.send("79161002030", "hi")
     assert caught.value.http_status == 503
     assert caught.value.retry_safe is False
-    assert len(api.calls("Sms/Send")) == 1
+    assert len(sms_wire.to("/rest/Sms/Send")) == 1
 
 
 def test_send_refused_for_an_expired_session_is_repeated_once(client: smsbridge.Client,
-                                                              api: Any) -> None:
+                                                              api: Any, sms_wire: Wire) -> None:
     api.add_login()
     api.add("POST", "Sms/Send", payload="error-session-expired.txt", status=401)
     api.add("POST", "Sms/Send", payload="send-single.json")
     result = client.send("79161002030", "hi")
     assert result.ids == ["579700854169272358"]
-    assert len(api.calls("Sms/Send")) == 2
-    assert len(api.calls("user/sessionid")) == 2
+    assert len(sms_wire.to("/rest/Sms/Send")) == 2
+    assert len(sms_wire.to("/rest/user/sessionid")) == 2
 
 
 @pytest.mark.parametrize("payload, status, error", [
@@ -247,12 +253,12 @@ def test_send_refused_for_an_expired_session_is_repeated_once(client: smsbridge.
     ("error-not-enough-credits.json", 403, InsufficientFunds),
 ])
 def test_send_refusals_are_typed(client: smsbridge.Client, api: Any, payload: str,
-                                 status: int, error: type[Exception]) -> None:
+                                 status: int, error: type[Exception], sms_wire: Wire) -> None:
     api.add_login()
     api.add("POST", "Sms/Send", payload=payload, status=status)
     with pytest.raises(error):
         client.send("79161002030", "hi")
-    assert len(api.calls("Sms/Send")) == 1
+    assert len(sms_wire.to("/rest/Sms/Send")) == 1
 
 
 def test_invalid_destination_is_invalid_recipient(client: smsbridge.Client, api: Any) -> None:
@@ -275,7 +281,7 @@ def test_later_chunk_failure_reports_what_was_accepted(connect: Any, api: Any) -
 
 @pytest.mark.parametrize("body", [b'"10"', b"10", b'"579700854169272358"'])
 def test_a_bare_scalar_answer_to_a_send_is_no_message_id(client: smsbridge.Client, api: Any,
-                                                        body: bytes) -> None:
+                                                        body: bytes, sms_wire: Wire) -> None:
     # The document answers a send with a JSON list of ids; a bare "10" may be a code as
     # well as an id, so it proves nothing: the outcome is unknown, never a made-up id.
     api.add_login()
@@ -283,15 +289,15 @@ def test_a_bare_scalar_answer_to_a_send_is_no_message_id(client: smsbridge.Clien
     with pytest.raises(DeliveryUnknown) as caught:
         client.send("79161002030", "hi")
     assert caught.value.partial is not None and caught.value.partial.ids == []
-    assert len(api.calls("Sms/Send")) == 1
+    assert len(sms_wire.to("/rest/Sms/Send")) == 1
 
 
 @pytest.mark.parametrize("body", [b'"5"', b"5"])
 def test_a_bare_code_with_an_error_status_keeps_its_code(client: smsbridge.Client, api: Any,
-                                                         body: bytes) -> None:
+                                                         body: bytes, sms_wire: Wire) -> None:
     api.add_login()
     api.add("POST", "Sms/Send", body=body, status=403)
     with pytest.raises(InsufficientFunds) as caught:
         client.send("79161002030", "hi")
     assert (caught.value.code, caught.value.http_status) == ("5", 403)
-    assert len(api.calls("Sms/Send")) == 1
+    assert len(sms_wire.to("/rest/Sms/Send")) == 1

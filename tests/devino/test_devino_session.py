@@ -13,31 +13,32 @@ import requests
 
 import smsbridge
 from smsbridge.errors import AuthError, ProviderError, SmsBridgeError
+from smsbridge.testing.fixtures import Wire
 
 
 def test_login_is_lazy_and_its_request_is_as_documented(client: smsbridge.Client,
-                                                        api: Any) -> None:
+                                                        api: Any, sms_wire: Wire) -> None:
     api.add_login()
     api.add("GET", "User/Balance", payload="balance.json")
     assert not api.mock.calls  # connecting makes no request
     assert client.balance().amount == Decimal("1250.75")
-    login = api.calls("user/sessionid")
+    login = sms_wire.to("/rest/user/sessionid")
     assert len(login) == 1
-    assert login[0].request.method == "GET"
-    assert api.query(login[0]) == [("login", api.login), ("password", api.password)]
+    assert login[0].method == "GET"
+    assert login[0].query_pairs == [("login", api.login), ("password", api.password)]
     # The password is URL-encoded on the wire, as the document's example shows.
-    assert "password=a%2Bb%3D%3D13%25%21pw" in login[0].request.url
-    balance = api.calls("User/Balance")[0]
-    assert api.query(balance) == [("SessionID", api.session)]
+    assert "password=a%2Bb%3D%3D13%25%21pw" in login[0].url
+    balance = sms_wire.to("/rest/User/Balance")[0]
+    assert balance.query_pairs == [("SessionID", api.session)]
 
 
-def test_session_is_reused(client: smsbridge.Client, api: Any) -> None:
+def test_session_is_reused(client: smsbridge.Client, api: Any, sms_wire: Wire) -> None:
     api.add_login()
     api.add("GET", "User/Balance", payload="balance.json")
     client.balance()
     client.balance()
-    assert len(api.calls("user/sessionid")) == 1
-    assert len(api.calls("User/Balance")) == 2
+    assert len(sms_wire.to("/rest/user/sessionid")) == 1
+    assert len(sms_wire.to("/rest/User/Balance")) == 2
 
 
 @pytest.mark.parametrize("expired", [
@@ -47,27 +48,28 @@ def test_session_is_reused(client: smsbridge.Client, api: Any) -> None:
     {"body": b"", "status": 401},
 ])
 def test_expired_session_logs_in_again_once_and_repeats(client: smsbridge.Client, api: Any,
-                                                        expired: dict[str, Any]) -> None:
+                                                        expired: dict[str, Any],
+                                                        sms_wire: Wire) -> None:
     api.add_login(body=b'"FIRSTSESSIONIDFIRSTSESSIONIDFIRST00"')
     api.add_login()
     api.add("GET", "User/Balance", **expired)
     api.add("GET", "User/Balance", payload="balance.json")
     assert client.balance().amount == Decimal("1250.75")
-    assert len(api.calls("user/sessionid")) == 2
-    first, second = api.calls("User/Balance")
-    assert api.query(first) == [("SessionID", "FIRSTSESSIONIDFIRSTSESSIONIDFIRST00")]
-    assert api.query(second) == [("SessionID", api.session)]
+    assert len(sms_wire.to("/rest/user/sessionid")) == 2
+    first, second = sms_wire.to("/rest/User/Balance")
+    assert first.query_pairs == [("SessionID", "FIRSTSESSIONIDFIRSTSESSIONIDFIRST00")]
+    assert second.query_pairs == [("SessionID", api.session)]
 
 
 def test_session_refused_twice_raises_auth_error_without_looping(client: smsbridge.Client,
-                                                                 api: Any) -> None:
+                                                                 api: Any, sms_wire: Wire) -> None:
     api.add_login()
     api.add("GET", "User/Balance", payload="error-session-expired.txt", status=401)
     with pytest.raises(AuthError) as caught:
         client.balance()
     assert caught.value.code == "4"
-    assert len(api.calls("user/sessionid")) == 2
-    assert len(api.calls("User/Balance")) == 2
+    assert len(sms_wire.to("/rest/user/sessionid")) == 2
+    assert len(sms_wire.to("/rest/User/Balance")) == 2
 
 
 @pytest.mark.parametrize("payload, status", [
@@ -76,12 +78,12 @@ def test_session_refused_twice_raises_auth_error_without_looping(client: smsbrid
     ("error-login-code9.json", 200),
 ])
 def test_wrong_credentials_fail_at_once(client: smsbridge.Client, api: Any, payload: str,
-                                        status: int) -> None:
+                                        status: int, sms_wire: Wire) -> None:
     api.add_login(body=api.payload(payload), status=status)
     with pytest.raises(AuthError) as caught:
         client.balance()
-    assert len(api.calls("user/sessionid")) == 1
-    assert not api.calls("User/Balance")
+    assert len(sms_wire.to("/rest/user/sessionid")) == 1
+    assert not sms_wire.to("/rest/User/Balance")
     assert api.password not in str(caught.value)
 
 
@@ -93,7 +95,7 @@ def test_login_answer_that_is_not_a_string_is_invalid(client: smsbridge.Client,
 
 
 def test_session_is_renewed_before_its_120_minutes_end(client: smsbridge.Client,
-                                                       api: Any) -> None:
+                                                       api: Any, sms_wire: Wire) -> None:
     now = [1000.0]
     driver: Any = client.driver
     driver.session.cache.clock = lambda: now[0]
@@ -102,13 +104,13 @@ def test_session_is_renewed_before_its_120_minutes_end(client: smsbridge.Client,
     client.balance()
     now[0] += 110 * 60  # still inside the lifetime minus the renewal margin
     client.balance()
-    assert len(api.calls("user/sessionid")) == 1
+    assert len(sms_wire.to("/rest/user/sessionid")) == 1
     now[0] += 6 * 60  # 116 minutes: within the margin before the end
     client.balance()
-    assert len(api.calls("user/sessionid")) == 2
+    assert len(sms_wire.to("/rest/user/sessionid")) == 2
 
 
-def test_threads_share_one_login(client: smsbridge.Client, api: Any) -> None:
+def test_threads_share_one_login(client: smsbridge.Client, api: Any, sms_wire: Wire) -> None:
     api.add_login()
     api.add("GET", "User/Balance", payload="balance.json")
     errors: list[BaseException] = []
@@ -125,8 +127,8 @@ def test_threads_share_one_login(client: smsbridge.Client, api: Any) -> None:
     for thread in threads:
         thread.join()
     assert not errors
-    assert len(api.calls("user/sessionid")) == 1
-    assert len(api.calls("User/Balance")) == 8
+    assert len(sms_wire.to("/rest/user/sessionid")) == 1
+    assert len(sms_wire.to("/rest/User/Balance")) == 8
 
 
 def _secret_forms(*values: str) -> list[str]:

@@ -12,6 +12,7 @@ import pytest
 import smsbridge
 from smsbridge import DeliveryState
 from smsbridge.errors import InvalidResponse, ProviderError
+from smsbridge.testing.fixtures import Wire
 from smsbridge_devino import STATES
 
 
@@ -22,14 +23,14 @@ def _state(code: Any, **extra: Any) -> bytes:
     return json.dumps(body).encode()
 
 
-def test_status_of_a_delivered_message(client: smsbridge.Client, api: Any) -> None:
+def test_status_of_a_delivered_message(client: smsbridge.Client, api: Any, sms_wire: Wire) -> None:
     api.add_login()
     api.add("GET", "Sms/State", payload="state-delivered.json")
     report = client.status("579700854169272358")
-    (call,) = api.calls("Sms/State")
-    assert call.request.method == "GET"
-    assert api.query(call) == [("sessionId", api.session),
-                                ("messageId", "579700854169272358")]
+    (request,) = sms_wire.to("/rest/Sms/State")
+    assert request.method == "GET"
+    assert request.query_pairs == [("sessionId", api.session),
+                                   ("messageId", "579700854169272358")]
     assert report.message_id == "579700854169272358"
     assert report.state is DeliveryState.DELIVERED
     assert report.provider_state == "0"
@@ -111,19 +112,19 @@ def _segments(api: Any, *bodies: bytes) -> None:
         api.add("GET", "Sms/State", body=body)
 
 
-def test_every_segment_is_queried(client: smsbridge.Client, api: Any) -> None:
+def test_every_segment_is_queried(client: smsbridge.Client, api: Any, sms_wire: Wire) -> None:
     api.add_login()
     _segments(api, _state(0, Price=1.5, ReportedDateUtc="/Date(1000)/"),
               _state(0, Price="1.5", ReportedDateUtc="/Date(2000)/"))
     report = client.status("579700854169272358,579700854169272359")
-    ids = [dict(api.query(c))["messageId"] for c in api.calls("Sms/State")]
+    ids = [request.params["messageId"] for request in sms_wire.to("/rest/Sms/State")]
     assert ids == ["579700854169272358", "579700854169272359"]
     assert report.message_id == "579700854169272358,579700854169272359"
     assert report.state is DeliveryState.DELIVERED
     assert report.price == Decimal("3.0")
     assert report.delivered_at == datetime(1970, 1, 1, 0, 0, 2, tzinfo=timezone.utc)
     assert len(report.raw) == 2
-    assert len(api.calls("user/sessionid")) == 1
+    assert len(sms_wire.to("/rest/user/sessionid")) == 1
 
 
 @pytest.mark.parametrize("codes, state, provider_state", [
@@ -147,11 +148,12 @@ def test_segments_aggregate_to_the_least_advanced(client: smsbridge.Client, api:
     assert report.delivered_at is None or state is DeliveryState.DELIVERED
 
 
-def test_message_id_with_spaces_around_segments(client: smsbridge.Client, api: Any) -> None:
+def test_message_id_with_spaces_around_segments(client: smsbridge.Client, api: Any,
+                                                sms_wire: Wire) -> None:
     api.add_login()
     _segments(api, _state(0), _state(0))
     client.status(" 1 , 2 ")
-    assert [dict(api.query(c))["messageId"] for c in api.calls("Sms/State")] == ["1", "2"]
+    assert [request.params["messageId"] for request in sms_wire.to("/rest/Sms/State")] == ["1", "2"]
 
 
 def test_documented_state_error(client: smsbridge.Client, api: Any) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 import smsbridge
 from smsbridge.errors import ValidationError
+from smsbridge.testing.fixtures import Wire
 
 NOW = datetime.now(timezone.utc)
 LATER = NOW + timedelta(days=1)
@@ -64,11 +65,11 @@ def test_one_bad_chunk_stops_the_whole_send(connect: Any, api: Any) -> None:
 @pytest.mark.parametrize("sender", ["DEVINO", "A", "Shop-24.ru", "ABCDEFGHIJK",
                                     "123456789012345", "7"])
 def test_documented_senders_are_accepted(client: smsbridge.Client, api: Any,
-                                         sender: str) -> None:
+                                         sender: str, sms_wire: Wire) -> None:
     api.add_login()
     api.add("POST", "Sms/Send", payload="send-single.json")
     client.send("79161002030", "hi", sender=sender)
-    assert dict(api.form(api.calls("Sms/Send")[0]))["SourceAddress"] == sender
+    assert sms_wire.to("/rest/Sms/Send")[0].form["SourceAddress"] == sender
 
 
 def test_limits_at_their_edges_are_accepted(client: smsbridge.Client, api: Any) -> None:

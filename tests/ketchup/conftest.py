@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,10 +36,3 @@ def client(connect: Callable[..., smsbridge.Client]) -> smsbridge.Client:
     """A client with the default test settings."""
     return connect()
 
-
-@pytest.fixture
-def sent_json() -> Callable[[Any], Any]:
-    """The JSON body of a recorded call."""
-    def read(call: Any) -> Any:
-        return json.loads(call.request.body)
-    return read

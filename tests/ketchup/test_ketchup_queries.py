@@ -47,18 +47,18 @@ def test_status_by_id(client, mocked, payload):
     assert report.raw["reference"] == "ext_id_19"
 
 
-def test_the_user_agent_reports_the_ketchup_distribution_version(client, mocked, payload):
+def test_the_user_agent_reports_the_ketchup_distribution_version(client, mocked, payload, sms_wire):
     from importlib import metadata
 
     mocked.get(f"{BASE}/sms/211", body=payload("sms-status-id.json"))
     client.status("211")
-    agent = mocked.calls[0].request.headers["User-Agent"]
+    agent = sms_wire[0].headers["User-Agent"]
     assert f" smsbridge-ketchup/{metadata.version('smsbridge-ketchup')} " in agent
     assert agent.startswith(f"smsbridge/{metadata.version('smsbridge')} ")
 
 
 def test_the_user_agent_follows_the_ketchup_distribution_not_the_core(
-        connect, mocked, payload, monkeypatch):
+        connect, mocked, payload, monkeypatch, sms_wire):
     from smsbridge import driver as driver_module
 
     versions = {"smsbridge_ketchup": "7.7.7"}
@@ -66,7 +66,7 @@ def test_the_user_agent_follows_the_ketchup_distribution_not_the_core(
                         lambda module: versions.get(module.split(".")[0]))
     mocked.get(f"{BASE}/sms/211", body=payload("sms-status-id.json"))
     connect().status("211")
-    assert " smsbridge-ketchup/7.7.7 " in mocked.calls[0].request.headers["User-Agent"]
+    assert " smsbridge-ketchup/7.7.7 " in sms_wire[0].headers["User-Agent"]
 
 
 def test_status_by_reference_strips_the_word(client, mocked, payload):
@@ -270,20 +270,20 @@ def test_bad_price_filters(client, mocked, call):
         call(client)
 
 
-def test_sms_estimate(client, mocked, payload, sent_json):
+def test_sms_estimate(client, mocked, payload, sms_wire):
     mocked.post(f"{BASE}/sms/price", body=payload("sms-price.json"))
     price = client.driver.estimate(["380972000001", "380972000002"], "test sms")
-    body = sent_json(mocked.calls[0])
+    body = sms_wire[0].json()
     assert body["destination"] == "phones" and body["originator"] == "ACME"
     assert [p["msisdn"] for p in body["phones"]] == ["380972000001", "380972000002"]
     assert price.channel == "sms"
     assert price.price == Decimal("0.004") and price.currency == "EUR"
 
 
-def test_viber_estimate(client, mocked, payload, sent_json):
+def test_viber_estimate(client, mocked, payload, sms_wire):
     mocked.post(f"{BASE}/viber/price", body=payload("viber-price.json"))
     price = client.driver.estimate("380972000001", "hi", channel="viber", caption="Go")
-    body = sent_json(mocked.calls[0])
+    body = sms_wire[0].json()
     assert body["messages"][0]["options"] == {"viber": {"caption": "Go"}}
     assert price.channel == "viber" and price.price == Decimal("0.004")
 
@@ -296,35 +296,23 @@ def test_estimate_validates_first(client, mocked):
 # -- HLR ------------------------------------------------------------------------------
 
 
-def _fields(call) -> dict[str, str]:
-    """The multipart form fields of a recorded request."""
-    from email.parser import BytesParser
-    from email.policy import HTTP
-
-    request = call.request
-    head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
-    message = BytesParser(policy=HTTP).parsebytes(head + request.body)
-    return {part.get_param("name", header="content-disposition"): part.get_content()
-            for part in message.iter_parts()}
-
-
-def test_hlr_one_number_as_form_fields(connect, mocked, payload):
+def test_hlr_one_number_as_form_fields(connect, mocked, payload, sms_wire):
     client = connect(tariff=9, callback_url="https://somelink.com/hlr")
     mocked.post(f"{BASE}/hlr/create", body=payload("hlr-create-one.json"))
     [result] = client.hlr("380505142320", reference="sendHLR0407")
-    assert mocked.calls[0].request.headers["Content-Type"].startswith("multipart/form-data")
-    assert _fields(mocked.calls[0]) == {"msisdn": "380505142320", "reference": "sendHLR0407",
-                                      "tariff": "9", "callback_url": "https://somelink.com/hlr"}
+    assert sms_wire[0].headers["Content-Type"].startswith("multipart/form-data")
+    assert sms_wire[0].multipart() == {"msisdn": "380505142320", "reference": "sendHLR0407",
+                                       "tariff": "9", "callback_url": "https://somelink.com/hlr"}
     assert result.id == "12123"
     assert result.status is HlrStatus.SENT
     assert result.msisdn == "380505142320" and result.reference == "sendHLR0407"
     assert result.price == Decimal("0.002") and result.currency == "EUR"
 
 
-def test_hlr_many_numbers_as_payload(client, mocked, payload):
+def test_hlr_many_numbers_as_payload(client, mocked, payload, sms_wire):
     mocked.post(f"{BASE}/hlr/create", body=payload("hlr-create-many.json"))
     results = client.hlr(["380972920000", "380972920001"], tariff=9)
-    entries = json.loads(_fields(mocked.calls[0])["payload"])
+    entries = json.loads(sms_wire[0].multipart()["payload"])
     assert [e["msisdn"] for e in entries] == ["380972920000", "380972920001"]
     assert all(e["tariff"] == 9 for e in entries)
     assert [r.id for r in results] == ["12345", "12346"]  # no reference of ours: by position
@@ -352,22 +340,23 @@ def test_hlr_per_item_error(client, mocked, payload):
     assert second.status is HlrStatus.SENT and second.error is None
 
 
-def test_hlr_duplicate_on_a_retry_is_success(client, mocked, payload):
+def test_hlr_duplicate_on_a_retry_is_success(client, mocked, payload, sms_wire):
     mocked.post(f"{BASE}/hlr/create", body=requests.exceptions.ReadTimeout())
     mocked.post(f"{BASE}/hlr/create", body=payload("hlr-create-many-duplicate.json"))
     mocked.get(HLR_BY_REFERENCE, json=_hlr_found("380972920000"))
     first, _second = client.hlr(["380972920000", "380972920001"])
     assert first.status is HlrStatus.ACTIVE and first.id == "12345" and first.error is None
-    assert _fields(mocked.calls[0]) == _fields(mocked.calls[1])
+    assert sms_wire[0].multipart() == sms_wire[1].multipart()
 
 
-def test_hlr_reference_exists_in_a_fresh_client_returns_the_earlier_request(client, mocked):
+def test_hlr_reference_exists_in_a_fresh_client_returns_the_earlier_request(client, mocked,
+                                                                            sms_wire):
     mocked.post(f"{BASE}/hlr/create",
               json={"error": "13", "errorDescription": "HLR already exists"})
     mocked.get(f"{BASE}/hlr/reference/check1", json=_hlr_found("380972920000", id="777"))
     [found] = client.hlr("380972920000", reference="check1")
     assert found.id == "777" and found.status is HlrStatus.ACTIVE
-    assert mocked.calls[1].request.headers["X-API-KEY"] == API_KEY
+    assert sms_wire[1].headers["X-API-KEY"] == API_KEY
 
 
 def test_hlr_reference_of_another_number_is_duplicate_message(client, mocked, payload):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,14 +13,14 @@ START = datetime(2020, 10, 22, 17, 28, 45, tzinfo=timezone.utc)
 END = START + timedelta(days=1)
 
 
-def test_report_creates_waits_counts_and_deletes(client, mocked, payload, sms_sleeps):
+def test_report_creates_waits_counts_and_deletes(client, mocked, payload, sms_sleeps, sms_wire):
     mocked.post(f"{BASE}/stat/create", body=payload("stat-create.json"))
     mocked.get(f"{BASE}/stat/file/id/f8a61c0e2b/format/json", body=payload("stat-error-91.json"))
     mocked.get(f"{BASE}/stat/file/id/f8a61c0e2b/format/json", body=payload("stat-file.json"))
     mocked.delete(f"{BASE}/message/list/f8a61c0e2b", json={"error": 0})
     stats = client.report(START, END, message_type="sms", originator="testsms")
 
-    body = json.loads(mocked.calls[0].request.body)
+    body = sms_wire[0].json()
     assert body == {"time_in_from": "2020-10-22 17:28:45", "time_in_to": "2020-10-23 17:28:45",
                     "message_type": "sms", "originator": "testsms"}
     assert sms_sleeps == [2.0]
@@ -71,7 +70,7 @@ def test_bad_report_filters_fail_before_any_request(client, mocked, filters):
     assert len(mocked.calls) == 0
 
 
-def test_create_export_by_message_ids_with_filters(client, mocked, payload):
+def test_create_export_by_message_ids_with_filters(client, mocked, payload, sms_wire):
     mocked.post(f"{BASE}/stat/create", body=payload("stat-create.json"))
     key = client.driver.create_export(
         message_ids=[1530913625, "1530913626"], msisdn=["+380 50 514 2322"],
@@ -79,7 +78,7 @@ def test_create_export_by_message_ids_with_filters(client, mocked, payload):
         country_name="Ukraine", operator_id=None,
         callback_url="https://somelink.com/message_report")
     assert key == "f8a61c0e2b"
-    body = json.loads(mocked.calls[0].request.body)
+    body = sms_wire[0].json()
     assert body == {"message_id": ["1530913625", "1530913626"], "msisdn": ["380505142322"],
                     "status": "Delivered", "source_type": "web",
                     "time_sent_from": "2020-10-22 17:28:45",
@@ -118,12 +117,12 @@ def test_export_rows_flat_list_and_doc_forms(client, mocked):
     assert client.driver.export_rows("k2")[0]["Status"] == "Expired"
 
 
-def test_list_and_delete_exports(client, mocked):
+def test_list_and_delete_exports(client, mocked, sms_wire):
     mocked.get(f"{BASE}/stat/list", json={"error": 0, "files": ["k1", "k2"]})
     mocked.delete(f"{BASE}/message/list/k1", json={"error": 0})
     assert client.driver.list_exports() == {"error": 0, "files": ["k1", "k2"]}
     client.driver.delete_export("k1")
-    assert mocked.calls[1].request.method == "DELETE"
+    assert sms_wire[1].method == "DELETE"
     with pytest.raises(ValidationError):
         client.driver.delete_export("../k")
 

@@ -28,15 +28,15 @@ BASE = "https://ketchup.test/rest"
 API_KEY = "live_s3cret-key-42"
 
 
-def test_send_one_number_uses_destination_phone(client, mocked, payload, sent_json):
+def test_send_one_number_uses_destination_phone(client, mocked, payload, sms_wire):
     mocked.post(f"{BASE}/sms/create", body=payload("sms-create-phone.json"),
               match=[matchers.header_matcher({"X-API-KEY": API_KEY})])
     result = client.send("+380 97 200-00-00", "test sms", reference="12erdgm9")
 
-    body = sent_json(mocked.calls[0])
+    body = sms_wire[0].json()
     assert body == {"destination": "phone", "originator": "ACME", "body": "test sms",
                     "msisdn": "380972000000", "reference": "12erdgm9"}
-    assert mocked.calls[0].request.headers["Content-Type"] == "application/json"
+    assert sms_wire[0].headers["Content-Type"] == "application/json"
     [sent] = result.messages
     assert sent.message_id == "22125"
     assert sent.ok and sent.error is None
@@ -47,28 +47,28 @@ def test_send_one_number_uses_destination_phone(client, mocked, payload, sent_js
     assert result.ids == ["22125"]
 
 
-def test_send_options_validity_tariff_and_time(connect, mocked, payload, sent_json):
+def test_send_options_validity_tariff_and_time(connect, mocked, payload, sms_wire):
     client = connect(tariff=9)
     mocked.post(f"{BASE}/sms/create", body=payload("sms-create-phone.json"))
     at = datetime(2030, 5, 1, 15, 30, tzinfo=timezone(timedelta(hours=3)))
     client.send("380972000000", "test sms", sender="test", send_at=at,
                 validity=timedelta(hours=72), reference="12erdgm9")
-    body = sent_json(mocked.calls[0])
+    body = sms_wire[0].json()
     assert body["originator"] == "test"
     assert body["validity"] == 72
     assert body["tariff"] == 9
     assert body["send_time"] == "2030-05-01T12:30:00+00:00"
 
 
-def test_partial_hours_of_validity_round_up(client, mocked, payload, sent_json):
+def test_partial_hours_of_validity_round_up(client, mocked, payload, sms_wire):
     mocked.post(f"{BASE}/sms/create", body=payload("sms-create-phone.json"))
     client.send("380972000000", "x", validity=timedelta(minutes=90), tariff=3)
-    body = sent_json(mocked.calls[0])
+    body = sms_wire[0].json()
     assert body["validity"] == 2
     assert body["tariff"] == 3
 
 
-def test_send_many_numbers_uses_destination_phones(client, mocked, payload, sent_json):
+def test_send_many_numbers_uses_destination_phones(client, mocked, payload, sms_wire):
     refs: list[str] = []
 
     def capture(request):  # the references are derived, so read them back
@@ -80,7 +80,7 @@ def test_send_many_numbers_uses_destination_phones(client, mocked, payload, sent
     mocked.add_callback(responses.POST, f"{BASE}/sms/create", callback=capture)
     result = client.send(["380972000001", "380972000002"], "test sms", reference="camp")
 
-    body = sent_json(mocked.calls[0])
+    body = sms_wire[0].json()
     assert body["destination"] == "phones"
     assert body["originator"] == "ACME" and body["body"] == "test sms"
     assert [p["msisdn"] for p in body["phones"]] == ["380972000001", "380972000002"]
@@ -124,7 +124,7 @@ def test_per_recipient_error_beside_top_level_zero(client, mocked, payload):
     assert result.failed == [second]
 
 
-def test_send_many_individual_texts(client, mocked, payload, sent_json):
+def test_send_many_individual_texts(client, mocked, payload, sms_wire):
     mocked.post(f"{BASE}/sms/create", body=payload("sms-create-phones.json"))
     at = datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)
     result = client.send_many([
@@ -133,7 +133,7 @@ def test_send_many_individual_texts(client, mocked, payload, sent_json):
         smsbridge.Message(to="380972000002", text="test sms2", sender="test2",
                           reference="12erdgn0", send_at=at),
     ])
-    body = sent_json(mocked.calls[0])
+    body = sms_wire[0].json()
     assert body == {
         "destination": "individual",
         "phones": [
@@ -148,14 +148,14 @@ def test_send_many_individual_texts(client, mocked, payload, sent_json):
     assert smsbridge.connect("ketchup", api_key="k").supports("send_many")
 
 
-def test_messages_with_different_validity_go_in_separate_requests(client, mocked, sent_json):
+def test_messages_with_different_validity_go_in_separate_requests(client, mocked, sms_wire):
     mocked.post(f"{BASE}/sms/create", json={"error": "0", "id": "1", "reference": "a"})
     mocked.post(f"{BASE}/sms/create", json={"error": "0", "id": "2", "reference": "b"})
     result = client.send_many([
         smsbridge.Message(to="380972000001", text="x", reference="a", validity=3600),
         smsbridge.Message(to="380972000002", text="x", reference="b", validity=7200),
     ])
-    assert [sent_json(c)["validity"] for c in mocked.calls] == [1, 2]
+    assert [request.json()["validity"] for request in sms_wire] == [1, 2]
     assert result.ids == ["1", "2"]
 
 
@@ -192,12 +192,13 @@ def test_insufficient_funds(client, mocked):
         client.send("380972000000", "x")
 
 
-def test_send_retried_with_the_same_body_after_read_timeout(client, mocked, payload, sms_sleeps):
+def test_send_retried_with_the_same_body_after_read_timeout(client, mocked, payload, sms_sleeps,
+                                                            sms_wire):
     mocked.post(f"{BASE}/sms/create", body=requests.exceptions.ReadTimeout())
     mocked.post(f"{BASE}/sms/create", body=payload("sms-create-phone.json"))
     result = client.send("380972000000", "x")
     assert len(mocked.calls) == 2
-    assert mocked.calls[0].request.body == mocked.calls[1].request.body
+    assert sms_wire[0].body == sms_wire[1].body
     assert result.ids == ["22125"]
     assert len(sms_sleeps) == 1
 
@@ -226,15 +227,16 @@ def test_batch_duplicate_on_a_retry_keeps_the_provider_id(client, mocked, payloa
     assert result.ids == ["12345", "12346"]
 
 
-def test_reference_exists_in_a_fresh_client_returns_the_earlier_acceptance(client, mocked):
+def test_reference_exists_in_a_fresh_client_returns_the_earlier_acceptance(client, mocked,
+                                                                           sms_wire):
     # A redelivered task: this process's first attempt is answered "exists".
     mocked.post(f"{BASE}/sms/create",
               json={"error": "23", "errorDescription": "SMS already exists"})
     mocked.get(f"{BASE}/sms/reference/order42", json=status_of("380972000000", "order42"))
     [sent] = client.send("380972000000", "x", reference="order42").messages
     assert len(mocked.calls) == 2
-    assert mocked.calls[1].request.method == "GET"
-    assert mocked.calls[1].request.headers["X-API-KEY"] == API_KEY
+    assert sms_wire[1].method == "GET"
+    assert sms_wire[1].headers["X-API-KEY"] == API_KEY
     assert sent.ok and sent.message_id == "22125" and sent.reference == "order42"
 
 
@@ -312,7 +314,7 @@ def test_single_answer_flat_or_wrapped(client, mocked, body):
 # -- Viber ----------------------------------------------------------------------------
 
 
-def test_viber_send_body_and_ids(connect, mocked, payload, sent_json):
+def test_viber_send_body_and_ids(connect, mocked, payload, sms_wire):
     client = connect(callback_url="https://my-cool-webpage.com/viber-dlr", tariff=9)
     mocked.post(f"{BASE}/viber/create", body=payload("viber-create.json"))
     at = datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)
@@ -332,7 +334,7 @@ def test_viber_send_body_and_ids(connect, mocked, payload, sent_json):
                                    "caption": "Join us!",
                                    "action": "http://my-cool-webpage.com"}),
     ])
-    body = sent_json(mocked.calls[0])
+    body = sms_wire[0].json()
     assert body == {
         "tariff": 9,
         "validity": 86400,
@@ -357,13 +359,13 @@ def test_viber_send_body_and_ids(connect, mocked, payload, sent_json):
     assert result.messages[0].price == Decimal("0.02")
 
 
-def test_viber_through_send_channel_option(client, mocked, sent_json):
+def test_viber_through_send_channel_option(client, mocked, sms_wire):
     mocked.post(f"{BASE}/viber/create",
               json={"result": [{"error": 0, "errorDescription": "No errors", "id": "174592",
                                 "price": 0, "currency": "EUR"}],
                     "currency": "EUR", "total_price": 0})
     result = client.send("380972920283", "hi", channel="viber", is_promotional=True)
-    body = sent_json(mocked.calls[0])
+    body = sms_wire[0].json()
     assert body["messages"][0]["is_promotional"] is True
     assert body["messages"][0]["alpha_name"] == "ACME"
     assert "validity" not in body and "tariff" not in body
@@ -371,14 +373,14 @@ def test_viber_through_send_channel_option(client, mocked, sent_json):
     assert client.supports("viber")
 
 
-def test_viber_different_texts_are_separate_message_objects(client, mocked, sent_json):
+def test_viber_different_texts_are_separate_message_objects(client, mocked, sms_wire):
     mocked.post(f"{BASE}/viber/create", json=[{"error": "0", "messages": [
         {"id": "1", "reference": "a"}, {"id": "2", "reference": "b"}]}])
     result = client.send_many([
         smsbridge.Message(to="380972000001", text="one", reference="a", channel="viber"),
         smsbridge.Message(to="380972000002", text="two", reference="b", channel="viber"),
     ])
-    body = sent_json(mocked.calls[0])
+    body = sms_wire[0].json()
     assert [m["text"] for m in body["messages"]] == ["one", "two"]
     assert result.ids == ["viber:1", "viber:2"]
 
@@ -430,7 +432,7 @@ def test_unknown_channel_is_not_supported(client, mocked):
         client.send("380972000000", "x", channel="whatsapp")
 
 
-def test_chunks_follow_the_chunk_size_setting(connect, mocked, sent_json):
+def test_chunks_follow_the_chunk_size_setting(connect, mocked, sms_wire):
     client = connect(chunk_size=2)
     for ids in (["1", "2"], ["3"]):
         items = [{"error": "0", "id": i} for i in ids]
@@ -438,7 +440,7 @@ def test_chunks_follow_the_chunk_size_setting(connect, mocked, sent_json):
                   json={"result": items, "error": "0"} if len(ids) > 1 else items[0])
     result = client.send(["380972000001", "380972000002", "380972000003"], "x",
                          reference="bulk")
-    assert [len(sent_json(c).get("phones", [1])) for c in mocked.calls] == [2, 1]
+    assert [len(request.json().get("phones", [1])) for request in sms_wire] == [2, 1]
     assert result.ids == ["1", "2", "3"]
     refs = [m.reference for m in result]
     assert len(set(refs)) == 3

@@ -1,5 +1,5 @@
-"""Fixtures of the Nikita driver's tests: its settings, clients, payload files and XML
-readers (the plugin gives ``sms_connect``, ``sms_sleeps``; tests/conftest.py ``mocked``)."""
+"""Fixtures of the Nikita driver's tests: its settings, clients and payload files (the
+plugin gives ``sms_connect``, ``sms_sleeps``, ``sms_wire``; tests/conftest.py ``mocked``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 import smsbridge
-from smsbridge.xmlutil import parse_xml
 
 PAYLOADS = Path(__file__).parent / "payloads"
 BASE_URL = "https://nikita.test/api"
@@ -50,27 +49,3 @@ def client(connect: Callable[..., smsbridge.Client]) -> smsbridge.Client:
     """A nikita client pointed at https://nikita.test/api."""
     return connect()
 
-
-def body_of(call: Any) -> dict[str, Any]:
-    """The XML document a recorded request carried, parsed (namespaces dropped)."""
-    body = call.request.body
-    return parse_xml(body, force_list=("phone",))
-
-
-@pytest.fixture
-def request_xml() -> Callable[[Any], dict[str, Any]]:
-    """Parse the XML body of a recorded ``responses`` call."""
-    return body_of
-
-
-def bytes_of(call: Any) -> bytes:
-    """The raw body of a recorded ``responses`` call."""
-    body = call.request.body
-    assert isinstance(body, bytes), type(body)
-    return body
-
-
-@pytest.fixture
-def request_bytes() -> Callable[[Any], bytes]:
-    """The raw body of a recorded ``responses`` call, as bytes."""
-    return bytes_of

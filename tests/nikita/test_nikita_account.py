@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 import pytest
 import responses
@@ -19,29 +18,28 @@ from smsbridge.errors import (
     ProviderError,
     ValidationError,
 )
+from smsbridge.testing.fixtures import Wire
 from smsbridge_nikita.errors import INFO_ERRORS, LOOKUP_ERRORS
 
 INFO = "https://nikita.test/api/info"
 DEF = "https://nikita.test/api/def"
 Payload = Callable[..., bytes]
-ParseBody = Callable[[Any], dict[str, Any]]
 
 
 # -- info -------------------------------------------------------------------------------
 
 
 def test_balance_request_and_doc_answer(
-    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
-    request_xml: ParseBody, request_bytes: Callable[[Any], bytes],
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload, sms_wire: Wire,
 ) -> None:
     mocked.post(INFO, body=payload("info-doc.xml"))
 
     balance = client.balance()
 
-    call = mocked.calls[0]
-    assert call.request.method == "POST" and call.request.url == INFO
-    assert b'<info xmlns="http://Giper.mobi/schema/Info">' in request_bytes(call)
-    assert request_xml(call) == {"info": {"login": "acme", "pwd": "s3cret-pw"}}
+    request = sms_wire[0]
+    assert request.method == "POST" and request.url == INFO
+    assert b'<info xmlns="http://Giper.mobi/schema/Info">' in request.body
+    assert request.xml() == {"info": {"login": "acme", "pwd": "s3cret-pw"}}
     assert balance.amount == Decimal("20123.12")
     assert balance.currency is None and balance.credit_limit is None
     assert balance.raw == {"status": "0", "state": "0", "account": "20123.12",
@@ -149,18 +147,17 @@ def test_numbers_given_as_numbers_with_spaces_are_read(
 
 
 def test_lookup_request_and_doc_answer(
-    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
-    request_xml: ParseBody, request_bytes: Callable[[Any], bytes],
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload, sms_wire: Wire,
 ) -> None:
     mocked.post(DEF, body=payload("def-doc.xml"))
 
     found = client.lookup("+996 550 123 456")
 
-    call = mocked.calls[0]
-    assert call.request.method == "POST" and call.request.url == DEF
-    assert b'<def xmlns="http://Giper.mobi/schema/PhoneDEF">' in request_bytes(call)
-    assert request_xml(call) == {"def": {"login": "acme", "pwd": "s3cret-pw",
-                                         "phone": ["996550123456"]}}
+    request = sms_wire[0]
+    assert request.method == "POST" and request.url == DEF
+    assert b'<def xmlns="http://Giper.mobi/schema/PhoneDEF">' in request.body
+    assert request.xml("phone") == {"def": {"login": "acme", "pwd": "s3cret-pw",
+                                            "phone": ["996550123456"]}}
     assert found.msisdn == "996550123456"
     assert found.region == "Бишкек , Бишкек"
     assert found.operator == "MegaCom"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 import responses
 
 import smsbridge
 from smsbridge.errors import ConfigError, ValidationError
+from smsbridge.testing.fixtures import Wire
 
 URL = "https://nikita.test/api/message"
 
@@ -21,20 +21,20 @@ def answer(payload: Callable[..., bytes], phones: int) -> bytes:
 
 def test_national_numbers_are_sent_with_the_country_code(
     client: smsbridge.Client, mocked: responses.RequestsMock, payload: Callable[..., bytes],
-    request_xml: Callable[[Any], dict[str, Any]],
+    sms_wire: Wire,
 ) -> None:
     mocked.post(URL, body=answer(payload, phones=3))
 
     result = client.send(["0550 123 456", "555 123 457", "+996 550 123 458"], "hi")
 
-    phones = request_xml(mocked.calls[0])["message"]["phones"]["phone"]
+    phones = sms_wire[0].xml("phone")["message"]["phones"]["phone"]
     assert phones == ["996550123456", "996555123457", "996550123458"]
     assert [m.recipient for m in result] == ["996550123456", "996555123457", "996550123458"]
 
 
 def test_the_default_country_can_be_changed_or_turned_off(
     connect: Callable[..., smsbridge.Client], mocked: responses.RequestsMock,
-    payload: Callable[..., bytes], request_xml: Callable[[Any], dict[str, Any]],
+    payload: Callable[..., bytes], sms_wire: Wire,
 ) -> None:
     mocked.post(URL, body=answer(payload, phones=1))
     mocked.post(URL, body=answer(payload, phones=1))
@@ -42,7 +42,7 @@ def test_the_default_country_can_be_changed_or_turned_off(
     connect(default_country="kz").send("8 701 123 45 67", "hi")
     connect(default_country="").send("77011234567", "hi")
 
-    assert [request_xml(c)["message"]["phones"]["phone"] for c in mocked.calls] == [
+    assert [request.xml("phone")["message"]["phones"]["phone"] for request in sms_wire] == [
         ["77011234567"], ["77011234567"]]
 
 
@@ -55,13 +55,13 @@ def test_an_unknown_default_country_is_a_config_error(
 
 def test_lookup_takes_a_national_number_too(
     client: smsbridge.Client, mocked: responses.RequestsMock, payload: Callable[..., bytes],
-    request_xml: Callable[[Any], dict[str, Any]],
+    sms_wire: Wire,
 ) -> None:
     mocked.post("https://nikita.test/api/def", body=payload("def-doc.xml"))
 
     client.lookup("0550 123 456")
 
-    assert request_xml(mocked.calls[0])["def"]["phone"] == ["996550123456"]
+    assert sms_wire[0].xml("phone")["def"]["phone"] == ["996550123456"]
 
 
 def test_a_national_number_among_many_is_refused_before_any_request(

@@ -6,7 +6,6 @@ import itertools
 import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 import requests
@@ -25,13 +24,13 @@ from smsbridge.errors import (
     RateLimited,
 )
 from smsbridge.ids import fit_reference
+from smsbridge.testing.fixtures import Wire
 from smsbridge.xmlutil import parse_xml
 from smsbridge_nikita import PROVIDER_ERRORS
 
 URL = "https://nikita.test/api/message"
 DR_URL = "https://nikita.test/api/dr"
 Payload = Callable[..., bytes]
-ParseBody = Callable[[Any], dict[str, Any]]
 
 
 def answer(payload: Payload, status: int | str = 0, *, id: str = "A88726", phones: int = 1,
@@ -44,8 +43,7 @@ def answer(payload: Payload, status: int | str = 0, *, id: str = "A88726", phone
 
 
 def test_request_on_the_wire_matches_the_document(
-    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
-    request_xml: ParseBody, request_bytes: Callable[[Any], bytes],
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload, sms_wire: Wire,
 ) -> None:
     mocked.post(URL, body=payload("message-success-doc.xml"))
     # The document's 2010-09-21 23:59:57 Bishkek time, a century later (a past send_at is
@@ -55,20 +53,20 @@ def test_request_on_the_wire_matches_the_document(
     client.send(["+996 550 123 456", "996550123457"], "Any SMS message text",
                 sender="My-company", send_at=send_at, reference="A88726")
 
-    call = mocked.calls[0]
-    assert call.request.method == "POST"
-    assert call.request.url == URL
-    assert call.request.headers["Content-Type"] == "application/xml; charset=utf-8"
-    assert request_bytes(call).startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    request = sms_wire[0]
+    assert request.method == "POST"
+    assert request.url == URL
+    assert request.headers["Content-Type"] == "application/xml; charset=utf-8"
+    assert request.body.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
     expected = parse_xml(payload("message-request-doc.xml"), force_list=("phone",))
     expected["message"].update(login="acme", pwd="s3cret-pw")
     del expected["message"]["test"]
     assert expected["message"]["time"] == "20100921235957"
     expected["message"]["time"] = "21100921235957"
-    assert request_xml(call) == expected
+    assert request.xml("phone") == expected
     # Same fields in the document's order.
-    assert list(request_xml(call)["message"]) == ["login", "pwd", "id", "sender", "text",
-                                                   "time", "phones"]
+    assert list(request.xml()["message"]) == ["login", "pwd", "id", "sender", "text",
+                                              "time", "phones"]
 
 
 def test_doc_answer_gives_one_message_per_recipient(
@@ -86,30 +84,28 @@ def test_doc_answer_gives_one_message_per_recipient(
 
 
 def test_without_time_and_test_those_fields_are_absent(
-    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
-    request_xml: ParseBody,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload, sms_wire: Wire,
 ) -> None:
     mocked.post(URL, body=answer(payload))
 
     client.send("996550123456", "hi")
 
-    sent = request_xml(mocked.calls[0])["message"]
+    sent = sms_wire[0].xml("phone")["message"]
     assert "time" not in sent and "test" not in sent
     assert sent["sender"] == "ACME"  # the default sender setting
     assert sent["phones"] == {"phone": ["996550123456"]}
 
 
 def test_cyrillic_and_markup_text_round_trips_as_utf8(
-    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
-    request_xml: ParseBody, request_bytes: Callable[[Any], bytes],
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload, sms_wire: Wire,
 ) -> None:
     mocked.post(URL, body=answer(payload))
     text = "Код <1234> & \"привет\""
 
     client.send("996550123456", text)
 
-    assert "Код &lt;1234&gt; &amp;".encode() in request_bytes(mocked.calls[0])
-    assert request_xml(mocked.calls[0])["message"]["text"] == text
+    assert "Код &lt;1234&gt; &amp;".encode() in sms_wire[0].body
+    assert sms_wire[0].xml()["message"]["text"] == text
 
 
 @pytest.mark.parametrize(
@@ -123,13 +119,13 @@ def test_cyrillic_and_markup_text_round_trips_as_utf8(
 )
 def test_send_at_is_bishkek_time(
     client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
-    request_xml: ParseBody, send_at: datetime, expected: str,
+    sms_wire: Wire, send_at: datetime, expected: str,
 ) -> None:
     mocked.post(URL, body=answer(payload))
 
     client.send("996550123456", "later", send_at=send_at)
 
-    assert request_xml(mocked.calls[0])["message"]["time"] == expected
+    assert sms_wire[0].xml()["message"]["time"] == expected
     assert client.supports("send_at")
 
 
@@ -137,8 +133,7 @@ def test_send_at_is_bishkek_time(
 
 
 def test_usable_reference_is_the_id_and_others_are_hashed(
-    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
-    request_xml: ParseBody,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload, sms_wire: Wire,
 ) -> None:
     mocked.post(URL, body=answer(payload))
     mocked.post(URL, body=answer(payload))
@@ -148,7 +143,7 @@ def test_usable_reference_is_the_id_and_others_are_hashed(
     long_ref = client.send("996550123456", "b", reference="order-2024-000017")
     client.send("996550123456", "c")
 
-    ids = [request_xml(c)["message"]["id"] for c in mocked.calls]
+    ids = [request.xml()["message"]["id"] for request in sms_wire]
     assert ids[0] == "order17"
     assert ids[1] == fit_reference("order-2024-000017", 12)
     assert ids[1].isalnum() and len(ids[1]) == 12
@@ -157,8 +152,7 @@ def test_usable_reference_is_the_id_and_others_are_hashed(
 
 
 def test_more_than_50_numbers_are_chunked_each_with_its_own_id(
-    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
-    request_xml: ParseBody,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload, sms_wire: Wire,
 ) -> None:
     numbers = [f"99655{n:07d}" for n in range(120)]
     for size in (50, 50, 20):
@@ -166,7 +160,7 @@ def test_more_than_50_numbers_are_chunked_each_with_its_own_id(
 
     result = client.send(numbers, "campaign", reference="camp1")
 
-    bodies = [request_xml(c)["message"] for c in mocked.calls]
+    bodies = [request.xml("phone")["message"] for request in sms_wire]
     assert [len(b["phones"]["phone"]) for b in bodies] == [50, 50, 20]
     assert [p for b in bodies for p in b["phones"]["phone"]] == numbers
     ids = [b["id"] for b in bodies]
@@ -201,14 +195,14 @@ def test_send_iter_pulls_numbers_lazily_chunk_by_chunk(
 
 def test_test_mode_sends_test_flag_and_status_11_is_success(
     connect: Callable[..., smsbridge.Client], mocked: responses.RequestsMock,
-    payload: Payload, request_xml: ParseBody,
+    payload: Payload, sms_wire: Wire,
 ) -> None:
     client = connect(test=True)
     mocked.post(URL, body=answer(payload, 11, phones=2, smscnt=1))
 
     result = client.send(["996550123456", "996550123457"], "dry run", reference="T1")
 
-    assert request_xml(mocked.calls[0])["message"]["test"] == "1"
+    assert sms_wire[0].xml()["message"]["test"] == "1"
     assert result.ok and result.ids == ["T1:996550123456", "T1:996550123457"]
     assert all(m.parts == 1 for m in result)
 
@@ -309,8 +303,7 @@ def test_one_refused_number_is_that_recipients_error(
 
 
 def test_short_phone_count_without_names_asks_dr_which_numbers_were_taken(
-    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
-    request_xml: ParseBody,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload, sms_wire: Wire,
 ) -> None:
     # The document's success answer, but with <phones>1</phones> for two numbers sent and
     # no <message>: dr (the document's form without <phone>) lists what the id holds.
@@ -319,7 +312,7 @@ def test_short_phone_count_without_names_asks_dr_which_numbers_were_taken(
 
     result = client.send(["996550123456", "996550123457"], "hi", reference="A88726")
 
-    asked = request_xml(mocked.calls[1])["dr"]
+    asked = sms_wire[1].xml()["dr"]
     assert asked == {"login": "acme", "pwd": "s3cret-pw", "id": "A88726"}
     taken, missing = result.messages
     assert taken.ok and taken.message_id == "A88726:996550123456" and taken.parts == 1
@@ -356,7 +349,7 @@ def test_full_phone_count_asks_nothing_more(
 
 def test_busy_status_9_waits_and_repeats_with_the_same_id(
     client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
-    request_xml: ParseBody, sms_sleeps: list[float],
+    sms_wire: Wire, sms_sleeps: list[float],
 ) -> None:
     mocked.post(URL, body=answer(payload, 9))
     mocked.post(URL, body=answer(payload, 9))
@@ -364,7 +357,7 @@ def test_busy_status_9_waits_and_repeats_with_the_same_id(
 
     result = client.send("996550123456", "hello", reference="R9")
 
-    assert [request_xml(c)["message"]["id"] for c in mocked.calls] == ["R9", "R9", "R9"]
+    assert [request.xml()["message"]["id"] for request in sms_wire] == ["R9", "R9", "R9"]
     assert sms_sleeps == [7.5, 7.5]  # between 5 and 10 s: jitter 0.5
     assert result.ok and result.messages[0].parts == 3
 
@@ -410,8 +403,7 @@ def test_duplicate_after_a_busy_answer_means_the_earlier_one_was_taken(
 
 
 def test_repeated_id_in_a_fresh_client_returns_the_earlier_acceptance(
-    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
-    request_xml: ParseBody,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload, sms_wire: Wire,
 ) -> None:
     # A redelivered task: the first answer this process sees is "repeated id" (status 10).
     mocked.post(URL, body=answer(payload, 10, id="A88726", phones=2, smscnt=1))
@@ -419,8 +411,8 @@ def test_repeated_id_in_a_fresh_client_returns_the_earlier_acceptance(
 
     result = client.send(["996550123456", "996550123457"], "hello", reference="A88726")
 
-    assert request_xml(mocked.calls[1])["dr"] == {"login": "acme", "pwd": "s3cret-pw",
-                                                "id": "A88726"}
+    assert sms_wire[1].xml()["dr"] == {"login": "acme", "pwd": "s3cret-pw",
+                                       "id": "A88726"}
     assert result.ids == ["A88726:996550123456", "A88726:996550123457"]
     assert all(m.ok and m.parts == 1 and m.reference == "A88726" for m in result)
 
@@ -465,7 +457,7 @@ def test_duplicate_on_the_first_attempt_without_a_report_is_duplicate_message(
 
 def test_lost_answer_then_duplicate_is_accepted(
     client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
-    request_xml: ParseBody, sms_sleeps: list[float],
+    sms_wire: Wire, sms_sleeps: list[float],
 ) -> None:
     mocked.post(URL, body=requests.exceptions.ReadTimeout("read timed out"))
     mocked.post(URL, body=answer(payload, 10))
@@ -473,7 +465,7 @@ def test_lost_answer_then_duplicate_is_accepted(
 
     result = client.send("996550123456", "hello", reference="L1")
 
-    assert [request_xml(c)["message"]["id"] for c in mocked.calls[:2]] == ["L1", "L1"]
+    assert [request.xml()["message"]["id"] for request in sms_wire[:2]] == ["L1", "L1"]
     assert result.ok and result.ids == ["L1:996550123456"]
     assert len(sms_sleeps) == 1
 
@@ -533,7 +525,7 @@ def test_lost_answers_until_the_retries_end_raise_delivery_unknown(
 
 
 def test_gateway_error_is_retried_with_the_same_body(
-    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload, sms_wire: Wire,
 ) -> None:
     mocked.post(URL, status=502, body=b"Bad Gateway")
     mocked.post(URL, body=answer(payload))
@@ -541,7 +533,7 @@ def test_gateway_error_is_retried_with_the_same_body(
     result = client.send("996550123456", "hello")
 
     assert result.ok
-    assert mocked.calls[0].request.body == mocked.calls[1].request.body
+    assert sms_wire[0].body == sms_wire[1].body
 
 
 def test_gateway_error_to_the_end_is_delivery_unknown(

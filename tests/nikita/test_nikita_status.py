@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
 
 import pytest
 import responses
@@ -19,11 +18,11 @@ from smsbridge.errors import (
     ValidationError,
 )
 from smsbridge.models import DeliveryState
+from smsbridge.testing.fixtures import Wire
 from smsbridge_nikita.errors import DR_ERRORS, REPORT_STATES
 
 URL = "https://nikita.test/api/dr"
 Payload = Callable[..., bytes]
-ParseBody = Callable[[Any], dict[str, Any]]
 
 
 def utc(year: int, month: int, day: int, hour: int, minute: int, second: int) -> datetime:
@@ -31,18 +30,17 @@ def utc(year: int, month: int, day: int, hour: int, minute: int, second: int) ->
 
 
 def test_request_on_the_wire(
-    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload,
-    request_xml: ParseBody,
+    client: smsbridge.Client, mocked: responses.RequestsMock, payload: Payload, sms_wire: Wire,
 ) -> None:
     mocked.post(URL, body=payload("dr-doc.xml"))
 
     client.status("A88726:996550123456")
 
-    call = mocked.calls[0]
-    assert call.request.method == "POST" and call.request.url == URL
-    assert call.request.headers["Content-Type"] == "application/xml; charset=utf-8"
-    assert request_xml(call) == {"dr": {"login": "acme", "pwd": "s3cret-pw", "id": "A88726",
-                                        "phone": ["996550123456"]}}
+    request = sms_wire[0]
+    assert request.method == "POST" and request.url == URL
+    assert request.headers["Content-Type"] == "application/xml; charset=utf-8"
+    assert request.xml("phone") == {"dr": {"login": "acme", "pwd": "s3cret-pw", "id": "A88726",
+                                           "phone": ["996550123456"]}}
 
 
 def test_doc_answer_picks_the_asked_phone(

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -19,7 +16,7 @@ TOKEN = "tok-S3cret-phoenix"
 
 
 class ProviderApi:
-    """Helpers to build provider URLs and read the requests the driver made."""
+    """Phoenix's test URLs, token and payloads (the answers registered with ``responses``)."""
 
     base_url = BASE_URL
     token = TOKEN
@@ -32,25 +29,10 @@ class ProviderApi:
         """A provider answer from ``payloads/``."""
         return (PAYLOADS / name).read_bytes()
 
-    @staticmethod
-    def path(call: Any) -> str:
-        return urlsplit(call.request.url).path
-
-    @staticmethod
-    def query(call: Any) -> dict[str, list[str]]:
-        return parse_qs(urlsplit(call.request.url).query, keep_blank_values=True)
-
-    @staticmethod
-    def body(call: Any) -> Any:
-        raw = call.request.body
-        if raw is None:
-            return None
-        return json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
-
 
 @pytest.fixture
 def api() -> ProviderApi:
-    """Phoenix's URLs and payloads, and readers of the requests the driver made."""
+    """Phoenix's URLs, token and payloads (tests read requests through ``sms_wire``)."""
     return ProviderApi()
 
 

@@ -10,19 +10,21 @@ import responses
 
 import smsbridge
 from smsbridge.errors import AuthError, InvalidResponse
+from smsbridge.testing.fixtures import Wire
 
 
 def test_balance_of_the_document_example(client: smsbridge.Client,
-                                         mocked: responses.RequestsMock, api: Any) -> None:
+                                         mocked: responses.RequestsMock, api: Any,
+                                         sms_wire: Wire) -> None:
     mocked.get(api.url("finance/balance"), body=api.payload("balance.json"),
                content_type="application/json")
 
     balance = client.balance()
 
-    call = mocked.calls[0]
-    assert call.request.method == "GET"
-    assert api.path(call) == "/sms-api/finance/balance"
-    assert api.query(call) == {"token": [api.token]}
+    request = sms_wire[0]
+    assert request.method == "GET"
+    assert request.path == "/sms-api/finance/balance"
+    assert request.query_pairs == [("token", api.token)]
     assert balance.amount == Decimal("42.0")
     assert balance.credit_limit == Decimal("200.0")
     assert balance.currency is None

@@ -17,6 +17,7 @@ from smsbridge.errors import (
     TransportError,
     ValidationError,
 )
+from smsbridge.testing.fixtures import Wire
 from smsbridge_phoenix import PhoenixDriver
 
 
@@ -27,16 +28,16 @@ def driver(client: smsbridge.Client) -> PhoenixDriver:
 
 
 def test_address_books(driver: PhoenixDriver, mocked: responses.RequestsMock,
-                       api: Any) -> None:
+                       api: Any, sms_wire: Wire) -> None:
     mocked.get(api.url("addressbooks"), body=api.payload("addressbooks.json"),
                content_type="application/json")
 
     books = driver.address_books()
 
-    call = mocked.calls[0]
-    assert call.request.method == "GET"
-    assert api.path(call) == "/sms-api/addressbooks"
-    assert api.query(call) == {"token": [api.token]}
+    request = sms_wire[0]
+    assert request.method == "GET"
+    assert request.path == "/sms-api/addressbooks"
+    assert request.query_pairs == [("token", api.token)]
     assert books == [{"id": 1, "name": "name1"}, {"id": 2, "name": "name2"}]
 
 
@@ -50,15 +51,16 @@ def test_address_books_tolerate_strings_and_empty_lists(driver: PhoenixDriver,
     assert driver.address_books() == []
 
 
-def test_contacts(driver: PhoenixDriver, mocked: responses.RequestsMock, api: Any) -> None:
+def test_contacts(driver: PhoenixDriver, mocked: responses.RequestsMock, api: Any,
+                  sms_wire: Wire) -> None:
     mocked.get(api.url("addressbooks/1/contacts"), body=api.payload("contacts.json"))
 
     contacts = driver.contacts(1)
 
-    call = mocked.calls[0]
-    assert call.request.method == "GET"
-    assert api.path(call) == "/sms-api/addressbooks/1/contacts"
-    assert api.query(call) == {"token": [api.token]}
+    request = sms_wire[0]
+    assert request.method == "GET"
+    assert request.path == "/sms-api/addressbooks/1/contacts"
+    assert request.query_pairs == [("token", api.token)]
     assert contacts == [{"phone": "380710000000", "comment": "Контакт 1"},
                         {"phone": "380719999999", "comment": "Контакт 2"}]
 
@@ -103,16 +105,16 @@ def test_unreadable_lists(driver: PhoenixDriver, mocked: responses.RequestsMock,
 
 @pytest.mark.parametrize("dispatch, expected", [(1, 1), ("1", 1), ("5:380710000000", 5)])
 def test_cancel_dispatch(driver: PhoenixDriver, mocked: responses.RequestsMock, api: Any,
-                         dispatch: Any, expected: int) -> None:
+                         dispatch: Any, expected: int, sms_wire: Wire) -> None:
     mocked.post(api.url("dispatches/cancel"), body="")
 
     assert driver.cancel_dispatch(dispatch) is None
 
-    call = mocked.calls[0]
-    assert api.path(call) == "/sms-api/dispatches/cancel"
-    assert api.query(call) == {"token": [api.token]}
-    assert call.request.headers["Content-Type"] == "application/json"
-    assert api.body(call) == {"idDispatch": expected}
+    request = sms_wire[0]
+    assert request.path == "/sms-api/dispatches/cancel"
+    assert request.query_pairs == [("token", api.token)]
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.json() == {"idDispatch": expected}
 
 
 def test_cancel_missing_dispatch(driver: PhoenixDriver, mocked: responses.RequestsMock,
@@ -159,15 +161,16 @@ def test_cancel_with_an_unreadable_answer(driver: PhoenixDriver, mocked: respons
         driver.cancel_dispatch(3)
 
 
-def test_run_dispatch(driver: PhoenixDriver, mocked: responses.RequestsMock, api: Any) -> None:
+def test_run_dispatch(driver: PhoenixDriver, mocked: responses.RequestsMock, api: Any,
+                      sms_wire: Wire) -> None:
     mocked.post(api.url("dispatches/run"), body="")
 
     assert driver.run_dispatch("9:380710000000") is None
 
-    call = mocked.calls[0]
-    assert api.path(call) == "/sms-api/dispatches/run"
-    assert api.query(call) == {"token": [api.token]}
-    assert api.body(call) == {"idDispatch": 9}
+    request = sms_wire[0]
+    assert request.path == "/sms-api/dispatches/run"
+    assert request.query_pairs == [("token", api.token)]
+    assert request.json() == {"idDispatch": 9}
 
 
 def test_run_missing_dispatch(driver: PhoenixDriver, mocked: responses.RequestsMock,

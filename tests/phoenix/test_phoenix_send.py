@@ -19,23 +19,24 @@ from smsbridge.errors import (
     ProviderError,
     ValidationError,
 )
+from smsbridge.testing.fixtures import Wire
 
 PHONE = "380711234567"
 
 
 def test_send_one_number(client: smsbridge.Client, mocked: responses.RequestsMock,
-                         api: Any) -> None:
+                         api: Any, sms_wire: Wire) -> None:
     mocked.post(api.url("dispatches"), body=api.payload("dispatch-created.json"),
                 content_type="application/json")
 
     result = client.send("+380 71 123-45-67", "Привет")
 
-    call = mocked.calls[0]
-    assert call.request.method == "POST"
-    assert api.path(call) == "/sms-api/dispatches"
-    assert api.query(call) == {"token": [api.token]}
-    assert call.request.headers["Content-Type"] == "application/json"
-    assert api.body(call) == {"message": "Привет", "phonesList": [PHONE]}
+    request = sms_wire[0]
+    assert request.method == "POST"
+    assert request.path == "/sms-api/dispatches"
+    assert request.query_pairs == [("token", api.token)]
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.json() == {"message": "Привет", "phonesList": [PHONE]}
     assert len(result) == 1
     sent = result.messages[0]
     assert sent.message_id == "1:380711234567"
@@ -48,13 +49,13 @@ def test_send_one_number(client: smsbridge.Client, mocked: responses.RequestsMoc
 
 
 def test_numbers_are_sent_in_the_full_international_form(
-        client: smsbridge.Client, mocked: responses.RequestsMock, api: Any) -> None:
+        client: smsbridge.Client, mocked: responses.RequestsMock, api: Any, sms_wire: Wire) -> None:
     mocked.post(api.url("dispatches"), body="25")
 
     result = client.send(["380711234567", "0711234568", "71 123 45 69", "8 071 123 45 70"],
                          "hello")
 
-    assert api.body(mocked.calls[0])["phonesList"] == [
+    assert sms_wire[0].json()["phonesList"] == [
         "380711234567", "380711234568", "380711234569", "380711234570"]
     assert result.ids == ["25:380711234567", "25:380711234568", "25:380711234569",
                           "25:380711234570"]
@@ -64,28 +65,29 @@ def test_numbers_are_sent_in_the_full_international_form(
 
 
 def test_send_at_is_formatted_in_moscow_time(client: smsbridge.Client,
-                                             mocked: responses.RequestsMock, api: Any) -> None:
+                                             mocked: responses.RequestsMock, api: Any,
+                                             sms_wire: Wire) -> None:
     mocked.post(api.url("dispatches"), body="1")
 
     client.send(PHONE, "test", send_at=datetime(2099, 11, 2, 8, 12, 33, tzinfo=timezone.utc))
 
-    assert api.body(mocked.calls[0]) == {"message": "test", "dateSend": "02.11.2099 11:12:33",
-                                          "phonesList": [PHONE]}
+    assert sms_wire[0].json() == {"message": "test", "dateSend": "02.11.2099 11:12:33",
+                                  "phonesList": [PHONE]}
 
 
 def test_send_at_follows_the_timezone_setting(connect: Any, mocked: responses.RequestsMock,
-                                              api: Any) -> None:
+                                              api: Any, sms_wire: Wire) -> None:
     mocked.post(api.url("dispatches"), body="1")
     client = connect(timezone="Asia/Tokyo")
     kyiv = timezone(timedelta(hours=2))
 
     client.send(PHONE, "test", send_at=datetime(2099, 1, 31, 23, 30, 0, 999, tzinfo=kyiv))
 
-    assert api.body(mocked.calls[0])["dateSend"] == "01.02.2099 06:30:00"
+    assert sms_wire[0].json()["dateSend"] == "01.02.2099 06:30:00"
 
 
 def test_large_sends_are_split_into_dispatches(connect: Any, mocked: responses.RequestsMock,
-                                               api: Any) -> None:
+                                               api: Any, sms_wire: Wire) -> None:
     ids = itertools.count(10)
     mocked.add_callback("POST", api.url("dispatches"),
                         callback=lambda request: (200, {}, str(next(ids))))
@@ -94,7 +96,7 @@ def test_large_sends_are_split_into_dispatches(connect: Any, mocked: responses.R
 
     result = client.send(phones, "hello")
 
-    assert [api.body(c)["phonesList"] for c in mocked.calls] == [
+    assert [request.json()["phonesList"] for request in sms_wire] == [
         phones[0:2], phones[2:4], phones[4:5]]
     assert result.ids == [f"10:{phones[0]}", f"10:{phones[1]}", f"11:{phones[2]}",
                           f"11:{phones[3]}", f"12:{phones[4]}"]

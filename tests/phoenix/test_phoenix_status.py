@@ -12,6 +12,7 @@ import responses
 import smsbridge
 from smsbridge.errors import AuthError, InvalidResponse, NotFound, ProviderError, ValidationError
 from smsbridge.models import DeliveryState
+from smsbridge.testing.fixtures import Wire
 from smsbridge_phoenix import DISPATCH_STATES
 
 
@@ -27,17 +28,18 @@ def dispatch(**changes: Any) -> str:
 
 
 def test_status_of_the_document_example(client: smsbridge.Client,
-                                        mocked: responses.RequestsMock, api: Any) -> None:
+                                        mocked: responses.RequestsMock, api: Any,
+                                        sms_wire: Wire) -> None:
     mocked.get(api.url("dispatches/1"), body=api.payload("dispatch.json"),
                content_type="application/json")
 
     report = client.status("1:380710000000")
 
-    call = mocked.calls[0]
-    assert call.request.method == "GET"
-    assert api.path(call) == "/sms-api/dispatches/1"
-    assert api.query(call) == {"token": [api.token]}
-    assert call.request.body is None
+    request = sms_wire[0]
+    assert request.method == "GET"
+    assert request.path == "/sms-api/dispatches/1"
+    assert request.query_pairs == [("token", api.token)]
+    assert request.body == b""
     assert report.message_id == "1:380710000000"
     assert report.recipient == "380710000000"
     assert report.state is DeliveryState.QUEUED
@@ -119,13 +121,13 @@ def test_strings_lowercase_and_a_result_wrapper_are_read(client: smsbridge.Clien
 
 
 def test_bare_dispatch_id_is_accepted(client: smsbridge.Client, mocked: responses.RequestsMock,
-                                      api: Any) -> None:
+                                      api: Any, sms_wire: Wire) -> None:
     mocked.get(api.url("dispatches/42"), body=dispatch(idDispatch=42))
 
     report = client.status(" 42 ")
 
     assert report.recipient is None
-    assert api.path(mocked.calls[0]) == "/sms-api/dispatches/42"
+    assert sms_wire[0].path == "/sms-api/dispatches/42"
 
 
 @pytest.mark.parametrize("message_id", ["abc", "0", "0:380710000000", "1:abc", "-1", "1:",

@@ -1,4 +1,6 @@
-"""Fixtures of the Stream driver tests: a client over `responses`, payloads, request readers."""
+"""Fixtures of the Stream driver tests: a client over `responses`, its answers (payloads).
+
+Tests read the requests through the plugin's ``sms_wire``."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import responses
@@ -21,7 +22,7 @@ PAYLOADS = Path(__file__).parent / "payloads"
 
 
 class ProviderApi:
-    """Readers for what went over the wire."""
+    """Stream's test URLs, credentials and answers."""
 
     base = BASE
     password = PASSWORD
@@ -30,25 +31,6 @@ class ProviderApi:
     @staticmethod
     def url(path: str) -> str:
         return f"{BASE}/{path}"
-
-    @staticmethod
-    def form(call: Any) -> dict[str, str]:
-        body = call.request.body or ""
-        if isinstance(body, bytes):
-            body = body.decode("utf-8")
-        return dict(parse_qsl(body, keep_blank_values=True))
-
-    @staticmethod
-    def query(call: Any) -> dict[str, str]:
-        return dict(parse_qsl(urlsplit(call.request.url).query, keep_blank_values=True))
-
-    @staticmethod
-    def path(call: Any) -> str:
-        return urlsplit(call.request.url).path
-
-    @staticmethod
-    def paths(mock: responses.RequestsMock) -> list[str]:
-        return [urlsplit(c.request.url).path for c in mock.calls]
 
     @staticmethod
     def payload(name: str) -> bytes:
@@ -61,7 +43,7 @@ class ProviderApi:
 
 @pytest.fixture
 def api() -> ProviderApi:
-    """Stream's URLs and payloads, and readers of the requests the driver made."""
+    """Stream's URLs, credentials and answers."""
     return ProviderApi()
 
 

@@ -28,13 +28,13 @@ END = datetime(2013, 2, 11, tzinfo=timezone.utc)
 # -- status -----------------------------------------------------------------------------
 
 
-def test_status_of_the_document_example(client, logged_in, api):
+def test_status_of_the_document_example(client, logged_in, api, sms_wire):
     logged_in.add(responses.GET, api.url("State/"), body=api.payload("state.json"))
     report = client.status("371329059")
-    call = logged_in.calls[1]
-    assert call.request.method == "GET"
-    assert api.path(call) == "/rest/State/"
-    assert api.query(call) == {"sessionId": api.session_id, "messageId": "371329059"}
+    request = sms_wire[1]
+    assert request.method == "GET"
+    assert request.path == "/rest/State/"
+    assert request.params == {"sessionId": api.session_id, "messageId": "371329059"}
     assert report.message_id == "371329059"
     assert report.state is DeliveryState.DELIVERED
     assert report.provider_state == "0"
@@ -114,14 +114,14 @@ def test_status_read_timeout_is_retried(client, logged_in, api, sms_sleeps):
     (b"20015.3", Decimal("20015.3")), (b'"20015.3"', Decimal("20015.3")), (b"0", Decimal(0)),
     (b"-12.5", Decimal("-12.5")), (b'{"Balance": 7.25}', Decimal("7.25")),
 ])
-def test_balance(client, logged_in, api, body, amount):
+def test_balance(client, logged_in, api, body, amount, sms_wire):
     logged_in.add(responses.GET, api.url("Balance/"), body=body)
     balance = client.balance()
     assert balance.amount == amount
     assert balance.currency is None
-    call = logged_in.calls[1]
-    assert (call.request.method, api.path(call)) == ("GET", "/rest/Balance/")
-    assert api.query(call) == {"sessionId": api.session_id}
+    request = sms_wire[1]
+    assert (request.method, request.path) == ("GET", "/rest/Balance/")
+    assert request.params == {"sessionId": api.session_id}
 
 
 def test_balance_of_the_document(client, logged_in, api):
@@ -139,14 +139,14 @@ def test_balance_not_understood(client, logged_in, api, body):
 # -- inbox ------------------------------------------------------------------------------
 
 
-def test_inbox_of_the_document(client, logged_in, api):
+def test_inbox_of_the_document(client, logged_in, api, sms_wire):
     logged_in.add(responses.GET, api.url("Incoming/"), body=api.payload("incoming.json"))
     [message] = client.inbox(START, END)
-    call = logged_in.calls[1]
-    assert (call.request.method, api.path(call)) == ("GET", "/rest/Incoming/")
-    assert api.query(call) == {"sessionId": api.session_id,
-                                "minDateUTC": "2013-01-01T00:00:00",
-                                "maxDateUTC": "2013-02-11T00:00:00"}
+    request = sms_wire[1]
+    assert (request.method, request.path) == ("GET", "/rest/Incoming/")
+    assert request.params == {"sessionId": api.session_id,
+                              "minDateUTC": "2013-01-01T00:00:00",
+                              "maxDateUTC": "2013-02-11T00:00:00"}
     assert message.id == "5126"
     assert message.sender == "79115687451"
     assert message.recipient == "2420"
@@ -155,13 +155,13 @@ def test_inbox_of_the_document(client, logged_in, api):
     assert message.received_at == datetime(2013, 1, 7, 5, 29, 59, tzinfo=timezone.utc)
 
 
-def test_inbox_converts_the_period_to_utc_and_reads_variants(client, logged_in, api):
+def test_inbox_converts_the_period_to_utc_and_reads_variants(client, logged_in, api, sms_wire):
     logged_in.add(responses.GET, api.url("Incoming/"), body=api.json_body([
         {"ID": "7", "Data": "hi", "SourceAddress": 79115687451, "DestinationAddress": 2420,
          "CreationDateUtc": "\\/Date(1357536599000)\\/", "Prefix": None}]))
     start = datetime(2013, 1, 1, 6, tzinfo=timezone(timedelta(hours=6)))
     [message] = client.inbox(start, start + timedelta(days=1))
-    assert api.query(logged_in.calls[1])["minDateUTC"] == "2013-01-01T00:00:00"
+    assert sms_wire[1].params["minDateUTC"] == "2013-01-01T00:00:00"
     assert (message.id, message.sender, message.recipient, message.prefix) == (
         "7", "79115687451", "2420", None)
     assert message.received_at is not None
@@ -183,14 +183,14 @@ def test_inbox_not_understood(client, logged_in, api, body):
 # -- report -----------------------------------------------------------------------------
 
 
-def test_report_of_the_document(client, logged_in, api):
+def test_report_of_the_document(client, logged_in, api, sms_wire):
     logged_in.add(responses.GET, api.url("Statistic/"), body=api.payload("statistic.json"))
     stats = client.report(START, END)
-    call = logged_in.calls[1]
-    assert (call.request.method, api.path(call)) == ("GET", "/rest/Statistic/")
-    assert api.query(call) == {"sessionId": api.session_id,
-                                "startDateTime": "2013-01-01T00:00:00",
-                                "endDateTime": "2013-02-11T00:00:00"}
+    request = sms_wire[1]
+    assert (request.method, request.path) == ("GET", "/rest/Statistic/")
+    assert request.params == {"sessionId": api.session_id,
+                              "startDateTime": "2013-01-01T00:00:00",
+                              "endDateTime": "2013-02-11T00:00:00"}
     assert (stats.sent, stats.delivered, stats.undelivered, stats.in_progress, stats.expired,
             stats.total) == (12124, 9994, 632, 44, 1454, 12124)
     assert stats.rejected is None
@@ -220,37 +220,37 @@ def test_report_not_understood(client, logged_in, api):
 # -- detailed report ----------------------------------------------------------------------
 
 
-def test_request_detailed_report(client, logged_in, api):
+def test_request_detailed_report(client, logged_in, api, sms_wire):
     logged_in.add(responses.POST, api.url("Statistic/all_stat.php"),
                   body=api.payload("detailed-report-id.json"))
     report_id = client.driver.request_detailed_report(
         START, END, state="deliver", phone="+79001234567", address_base=True,
         sub_accounts=True, file_format="xls")
     assert report_id == "12124"
-    call = logged_in.calls[1]
-    assert (call.request.method, api.path(call)) == ("POST", "/rest/Statistic/all_stat.php")
-    assert api.form(call) == {"sessionId": api.session_id, "startTime": "2013-01-01T00:00:00",
-                               "endTime": "2013-02-11T00:00:00", "state": "deliver",
-                               "phone": "79001234567", "c_base": "1", "sub_stat": "1",
-                               "type_load": "1"}
+    request = sms_wire[1]
+    assert (request.method, request.path) == ("POST", "/rest/Statistic/all_stat.php")
+    assert request.form == {"sessionId": api.session_id, "startTime": "2013-01-01T00:00:00",
+                            "endTime": "2013-02-11T00:00:00", "state": "deliver",
+                            "phone": "79001234567", "c_base": "1", "sub_stat": "1",
+                            "type_load": "1"}
 
 
-def test_request_detailed_report_defaults(client, logged_in, api):
+def test_request_detailed_report_defaults(client, logged_in, api, sms_wire):
     logged_in.add(responses.POST, api.url("Statistic/all_stat.php"), body=b'"12125"')
     assert client.driver.request_detailed_report(START, END,
                                                  state=DeliveryState.UNDELIVERED) == "12125"
-    form = api.form(logged_in.calls[1])
+    form = sms_wire[1].form
     assert (form["state"], form["c_base"], form["sub_stat"], form["type_load"]) == (
         "not_deliver", "0", "0", "0")
 
 
-def test_request_detailed_report_is_not_repeated_after_a_timeout(client, logged_in, api):
+def test_request_detailed_report_is_not_repeated_after_a_timeout(client, logged_in, api, sms_wire):
     logged_in.add(responses.POST, api.url("Statistic/all_stat.php"),
                   body=requests.exceptions.ReadTimeout())
     with pytest.raises(Exception) as caught:
         client.driver.request_detailed_report(START, END)
     assert type(caught.value).__name__ == "TransportError"
-    assert api.paths(logged_in).count("/rest/Statistic/all_stat.php") == 1
+    assert len(sms_wire.to("/rest/Statistic/all_stat.php")) == 1
 
 
 @pytest.mark.parametrize(("kwargs", "field"), [
@@ -268,14 +268,14 @@ def test_request_detailed_report_checks_input(client, mock, kwargs, field):
     assert len(mock.calls) == 0
 
 
-def test_fetch_detailed_report(client, logged_in, api):
+def test_fetch_detailed_report(client, logged_in, api, sms_wire):
     logged_in.add(responses.GET, api.url("Statistic/all_stat.php"),
                   body=api.payload("detailed-report.csv"), content_type="text/csv")
     content = client.driver.fetch_detailed_report("12124")
     assert content == api.payload("detailed-report.csv")
-    call = logged_in.calls[1]
-    assert (call.request.method, api.path(call)) == ("GET", "/rest/Statistic/all_stat.php")
-    assert api.query(call) == {"sessionId": api.session_id, "id_report": "12124"}
+    request = sms_wire[1]
+    assert (request.method, request.path) == ("GET", "/rest/Statistic/all_stat.php")
+    assert request.params == {"sessionId": api.session_id, "id_report": "12124"}
 
 
 @pytest.mark.parametrize(("text", "expected"), sorted(REPORT_TEXT_ERRORS.items()))
@@ -307,11 +307,11 @@ def test_report_phone_errors_are_invalid_recipient(client, logged_in, api):
         client.driver.request_detailed_report(START, END)
 
 
-def test_report_session_expired_text_renews_the_session(client, logged_in, api):
+def test_report_session_expired_text_renews_the_session(client, logged_in, api, sms_wire):
     logged_in.add(responses.GET, api.url("Statistic/all_stat.php"), body=b"SessionID expired")
     logged_in.add(responses.GET, api.url("Statistic/all_stat.php"), body=b"id;phone\r\n")
     assert client.driver.fetch_detailed_report("1") == b"id;phone\r\n"
-    assert api.paths(logged_in).count("/rest/Session/session.php") == 2
+    assert len(sms_wire.to("/rest/Session/session.php")) == 2
 
 
 def test_report_session_expired_twice_is_auth_error(client, logged_in, api):

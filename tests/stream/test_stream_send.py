@@ -24,44 +24,45 @@ from smsbridge.errors import (
 NUMBER = "79001234567"
 
 
-def test_send_one_posts_send_sms(client, logged_in, api):
+def test_send_one_posts_send_sms(client, logged_in, api, sms_wire):
     logged_in.add(responses.POST, api.url("Send/SendSms/"), body=api.payload("send-sms.json"))
     result = client.send("+7 900 123-45-67", "testdata", sender="SMS Info")
-    call = logged_in.calls[1]
-    assert call.request.method == "POST"
-    assert api.path(call) == "/rest/Send/SendSms/"
-    assert call.request.headers["Content-Type"] == "application/x-www-form-urlencoded"
-    assert api.form(call) == {"sessionId": api.session_id, "sourceAddress": "SMS Info",
-                               "destinationAddress": NUMBER, "data": "testdata"}
-    assert api.query(call) == {}
+    request = sms_wire[1]
+    assert request.method == "POST"
+    assert request.path == "/rest/Send/SendSms/"
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert request.form == {"sessionId": api.session_id, "sourceAddress": "SMS Info",
+                            "destinationAddress": NUMBER, "data": "testdata"}
+    assert request.params == {}
     [sent] = result.messages
     assert (sent.recipient, sent.message_id, sent.parts, sent.provider, sent.ok) == (
         NUMBER, "371324579", 1, "stream", True)
 
 
-def test_send_at_and_validity_go_as_utc_and_minutes(client, logged_in, api):
+def test_send_at_and_validity_go_as_utc_and_minutes(client, logged_in, api, sms_wire):
     logged_in.add(responses.POST, api.url("Send/SendSms/"), body=b'["1"]')
     moscow = datetime(2113, 8, 30, 23, 0, tzinfo=ZoneInfo("Europe/Moscow"))  # UTC+3
     client.send(NUMBER, "hi", send_at=moscow, validity=timedelta(minutes=10))
-    form = api.form(logged_in.calls[1])
+    form = sms_wire[1].form
     assert form["sendDate"] == "2113-08-30T20:00:00"
     assert form["validity"] == "10"
 
 
-def test_validity_in_seconds_becomes_minutes(client, logged_in, api):
+def test_validity_in_seconds_becomes_minutes(client, logged_in, api, sms_wire):
     logged_in.add(responses.POST, api.url("Send/SendSms/"), body=b'["1"]')
     client.send(NUMBER, "hi", validity=86400)
-    assert api.form(logged_in.calls[1])["validity"] == "1440"
+    assert sms_wire[1].form["validity"] == "1440"
 
 
-def test_send_to_many_posts_send_bulk_with_comma_separated_numbers(client, logged_in, api):
+def test_send_to_many_posts_send_bulk_with_comma_separated_numbers(client, logged_in, api,
+                                                                   sms_wire):
     logged_in.add(responses.POST, api.url("Send/SendBulk/"), body=api.payload("send-bulk.json"))
     result = client.send(["79001234567", "79101234778"], "testdata", validity=600)
-    call = logged_in.calls[1]
-    assert api.path(call) == "/rest/Send/SendBulk/"
-    assert api.form(call) == {"sessionId": api.session_id, "sourceAddress": "ACME",
-                               "destinationAddresses": "79001234567,79101234778",
-                               "data": "testdata", "validity": "10"}
+    request = sms_wire[1]
+    assert request.path == "/rest/Send/SendBulk/"
+    assert request.form == {"sessionId": api.session_id, "sourceAddress": "ACME",
+                            "destinationAddresses": "79001234567,79101234778",
+                            "data": "testdata", "validity": "10"}
     assert result.ids == ["371329058", "371329059"]
     assert [m.recipient for m in result] == ["79001234567", "79101234778"]
 
@@ -90,72 +91,72 @@ def test_bulk_answer_that_does_not_match_the_recipients_is_invalid(client, logge
     assert isinstance(caught.value.__cause__, InvalidResponse)
 
 
-def test_bulk_is_chunked_to_the_bulk_size_setting(connect, logged_in, api):
+def test_bulk_is_chunked_to_the_bulk_size_setting(connect, logged_in, api, sms_wire):
     client = connect(bulk_size=2)
     logged_in.add(responses.POST, api.url("Send/SendBulk/"), body=b'["1","2"]')
     logged_in.add(responses.POST, api.url("Send/SendSms/"), body=b'["3"]')
     numbers = (f"7900123456{i}" for i in range(3))  # a generator: consumed lazily
     result = client.send(numbers, "x")
     assert result.ids == ["1", "2", "3"]
-    assert api.form(logged_in.calls[1])["destinationAddresses"] == "79001234560,79001234561"
-    assert api.form(logged_in.calls[2])["destinationAddress"] == "79001234562"
+    assert sms_wire[1].form["destinationAddresses"] == "79001234560,79001234561"
+    assert sms_wire[2].form["destinationAddress"] == "79001234562"
 
 
-def test_send_iter_yields_per_chunk(connect, logged_in, api):
+def test_send_iter_yields_per_chunk(connect, logged_in, api, sms_wire):
     client = connect(bulk_size=2)
     logged_in.add(responses.POST, api.url("Send/SendBulk/"), body=b'["1","2"]')
     iterator = client.send_iter((f"7900123456{i}" for i in range(4)), "x")
     first = next(iterator)
     assert first.message_id == "1"
-    assert api.paths(logged_in).count("/rest/Send/SendBulk/") == 1
+    assert len(sms_wire.to("/rest/Send/SendBulk/")) == 1
     assert [m.message_id for m in iterator] == ["2", "1", "2"]
 
 
-def test_local_time_posts_send_by_time_with_wall_clock(client, logged_in, api):
+def test_local_time_posts_send_by_time_with_wall_clock(client, logged_in, api, sms_wire):
     logged_in.add(responses.POST, api.url("Send/SendByTime/"),
                   body=api.payload("send-by-time.json"))
     at = datetime(2111, 1, 28, 16, 0, tzinfo=ZoneInfo("Asia/Bishkek"))
     result = client.send("79160000000", "testdata", send_at=at, local_time=True, validity=600)
-    call = logged_in.calls[1]
-    assert api.path(call) == "/rest/Send/SendByTime/"
-    assert api.form(call) == {"sessionId": api.session_id, "sourceAddress": "ACME",
-                               "destinationAddress": "79160000000", "data": "testdata",
-                               "sendDate": "2111-01-28T16:00:00", "validity": "10"}
+    request = sms_wire[1]
+    assert request.path == "/rest/Send/SendByTime/"
+    assert request.form == {"sessionId": api.session_id, "sourceAddress": "ACME",
+                            "destinationAddress": "79160000000", "data": "testdata",
+                            "sendDate": "2111-01-28T16:00:00", "validity": "10"}
     # The document prints this answer with typographic quotes: the id is still read.
     assert result.ids == ["371324579"]
     assert client.supports("local_time")
 
 
-def test_local_time_to_many_sends_one_request_each(client, logged_in, api):
+def test_local_time_to_many_sends_one_request_each(client, logged_in, api, sms_wire):
     logged_in.add(responses.POST, api.url("Send/SendByTime/"), body=b'["1"]')
     logged_in.add(responses.POST, api.url("Send/SendByTime/"), body=b'["2"]')
     at = datetime(2030, 1, 1, 10, tzinfo=timezone.utc)
     result = client.send(["79160000001", "79160000002"], "x", send_at=at, local_time=True)
     assert result.ids == ["1", "2"]
-    assert [api.form(c)["destinationAddress"] for c in logged_in.calls[1:]] == [
+    assert [request.form["destinationAddress"] for request in sms_wire[1:]] == [
         "79160000001", "79160000002"]
 
 
-def test_scheduled_send_to_many_uses_send_sms_each(client, logged_in, api):
+def test_scheduled_send_to_many_uses_send_sms_each(client, logged_in, api, sms_wire):
     # SendBulk documents no sendDate; a scheduled message must not go out at once.
     logged_in.add(responses.POST, api.url("Send/SendSms/"), body=b'["1"]')
     logged_in.add(responses.POST, api.url("Send/SendSms/"), body=b'["2"]')
     at = datetime(2030, 1, 1, 10, tzinfo=timezone.utc)
     result = client.send(["79160000001", "79160000002"], "x", send_at=at)
     assert result.ids == ["1", "2"]
-    assert all(api.form(c)["sendDate"] == "2030-01-01T10:00:00" for c in logged_in.calls[1:])
+    assert all(request.form["sendDate"] == "2030-01-01T10:00:00" for request in sms_wire[1:])
 
 
-def test_send_many_posts_send_bulk_packet(client, logged_in, api):
+def test_send_many_posts_send_bulk_packet(client, logged_in, api, sms_wire):
     logged_in.add(responses.POST, api.url("Send/SendBulkPacket/"),
                   body=api.payload("send-bulk-packet.json"))
     result = client.send_many([
         smsbridge.Message(to="79114567865", text="text1", validity=timedelta(minutes=10)),
         smsbridge.Message(to="79115842514", text="привет", validity=timedelta(minutes=10)),
     ])
-    call = logged_in.calls[1]
-    assert api.path(call) == "/rest/Send/SendBulkPacket/"
-    form = api.form(call)
+    request = sms_wire[1]
+    assert request.path == "/rest/Send/SendBulkPacket/"
+    form = request.form
     assert json.loads(form.pop("phone_data")) == {"sms": [
         {"phone": "79114567865", "text": "text1"}, {"phone": "79115842514", "text": "привет"}]}
     assert form == {"sessionId": api.session_id, "sourceAddress": "ACME", "validity": "10"}
@@ -163,7 +164,7 @@ def test_send_many_posts_send_bulk_packet(client, logged_in, api):
     assert client.supports("send_many")
 
 
-def test_send_many_splits_by_sender_and_keeps_order(client, logged_in, api):
+def test_send_many_splits_by_sender_and_keeps_order(client, logged_in, api, sms_wire):
     logged_in.add(responses.POST, api.url("Send/SendBulkPacket/"), body=b'[{"1"}, {"3"}]')
     logged_in.add(responses.POST, api.url("Send/SendSms/"), body=b'["2"]')
     result = client.send_many([
@@ -173,14 +174,14 @@ def test_send_many_splits_by_sender_and_keeps_order(client, logged_in, api):
     ])
     assert [(m.recipient, m.message_id) for m in result] == [
         ("79000000001", "1"), ("79000000002", "2"), ("79000000003", "3")]
-    assert api.form(logged_in.calls[2])["sourceAddress"] == "OTHER"
+    assert sms_wire[2].form["sourceAddress"] == "OTHER"
 
 
-def test_send_many_with_one_text_uses_send_bulk(client, logged_in, api):
+def test_send_many_with_one_text_uses_send_bulk(client, logged_in, api, sms_wire):
     logged_in.add(responses.POST, api.url("Send/SendBulk/"), body=b'["1","2"]')
     client.send_many([smsbridge.Message(to="79000000001", text="same"),
                       smsbridge.Message(to="79000000002", text="same")])
-    assert api.paths(logged_in)[1] == "/rest/Send/SendBulk/"
+    assert sms_wire[1].path == "/rest/Send/SendBulk/"
 
 
 def test_later_request_refused_marks_its_recipients(client, logged_in, api):
@@ -196,7 +197,7 @@ def test_later_request_refused_marks_its_recipients(client, logged_in, api):
     assert isinstance(result.messages[2].error, InvalidSender)
 
 
-def test_later_request_uncertain_keeps_what_was_accepted(client, logged_in, api):
+def test_later_request_uncertain_keeps_what_was_accepted(client, logged_in, api, sms_wire):
     # A scheduled send to two numbers is two SendSms requests in one chunk; the second
     # times out after the first was accepted.
     logged_in.add(responses.POST, api.url("Send/SendSms/"), body=b'["1"]')
@@ -207,7 +208,7 @@ def test_later_request_uncertain_keeps_what_was_accepted(client, logged_in, api)
         list(client.send_iter(["79000000001", "79000000002"], "x", send_at=at))
     assert caught.value.partial is not None
     assert caught.value.partial.ids == ["1"]
-    assert api.paths(logged_in).count("/rest/Send/SendSms/") == 2
+    assert len(sms_wire.to("/rest/Send/SendSms/")) == 2
 
 
 def test_first_request_refused_raises(client, logged_in, api):
@@ -217,20 +218,20 @@ def test_first_request_refused_raises(client, logged_in, api):
         client.send(NUMBER, "x")
 
 
-def test_read_timeout_on_send_is_never_repeated(client, logged_in, api):
+def test_read_timeout_on_send_is_never_repeated(client, logged_in, api, sms_wire):
     logged_in.add(responses.POST, api.url("Send/SendSms/"),
                   body=requests.exceptions.ReadTimeout("slow"))
     with pytest.raises(DeliveryUnknown):
         client.send(NUMBER, "x")
-    assert api.paths(logged_in).count("/rest/Send/SendSms/") == 1
+    assert len(sms_wire.to("/rest/Send/SendSms/")) == 1
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
-def test_server_errors_on_send_are_never_repeated(client, logged_in, api, status):
+def test_server_errors_on_send_are_never_repeated(client, logged_in, api, status, sms_wire):
     logged_in.add(responses.POST, api.url("Send/SendSms/"), body=b"", status=status)
     with pytest.raises((DeliveryUnknown, smsbridge.ProviderError)):
         client.send(NUMBER, "x")
-    assert api.paths(logged_in).count("/rest/Send/SendSms/") == 1
+    assert len(sms_wire.to("/rest/Send/SendSms/")) == 1
 
 
 def test_connection_refused_before_sending_is_retried(client, logged_in, api, sms_sleeps):
@@ -243,30 +244,30 @@ def test_connection_refused_before_sending_is_retried(client, logged_in, api, sm
     assert len(sms_sleeps) == 1
 
 
-def test_connection_error_after_sending_is_delivery_unknown(client, logged_in, api):
+def test_connection_error_after_sending_is_delivery_unknown(client, logged_in, api, sms_wire):
     logged_in.add(responses.POST, api.url("Send/SendSms/"),
                   body=requests.exceptions.ConnectionError("reset by peer"))
     with pytest.raises(DeliveryUnknown):
         client.send(NUMBER, "x")
-    assert api.paths(logged_in).count("/rest/Send/SendSms/") == 1
+    assert len(sms_wire.to("/rest/Send/SendSms/")) == 1
     assert issubclass(DeliveryUnknown, TransportError)
 
 
-def test_send_refused_for_expired_session_is_repeated_once(client, logged_in, api):
+def test_send_refused_for_expired_session_is_repeated_once(client, logged_in, api, sms_wire):
     logged_in.add(responses.POST, api.url("Send/SendSms/"),
                   body=api.payload("error-session-expired.json"), status=401)
     logged_in.add(responses.POST, api.url("Send/SendSms/"), body=b'["7"]')
     assert client.send(NUMBER, "x").ids == ["7"]
-    assert api.paths(logged_in) == ["/rest/Session/session.php", "/rest/Send/SendSms/",
-                                     "/rest/Session/session.php", "/rest/Send/SendSms/"]
+    assert sms_wire.paths == ["POST /rest/Session/session.php", "POST /rest/Send/SendSms/",
+                              "POST /rest/Session/session.php", "POST /rest/Send/SendSms/"]
 
 
-def test_send_still_refused_after_relogin_raises(client, logged_in, api):
+def test_send_still_refused_after_relogin_raises(client, logged_in, api, sms_wire):
     logged_in.add(responses.POST, api.url("Send/SendSms/"),
                   body=api.payload("error-session-expired.json"), status=401)
     with pytest.raises(AuthError):
         client.send(NUMBER, "x")
-    assert api.paths(logged_in).count("/rest/Send/SendSms/") == 2
+    assert len(sms_wire.to("/rest/Send/SendSms/")) == 2
 
 
 # -- validation: nothing goes on the wire -------------------------------------------------
@@ -298,10 +299,10 @@ def test_missing_sender_is_refused(connect, mock):
 
 
 @pytest.mark.parametrize("sender", ["SMS Info", "ACME", "A", "123456789012345", "Shop-24.kg"])
-def test_documented_senders_are_accepted(client, logged_in, api, sender):
+def test_documented_senders_are_accepted(client, logged_in, api, sender, sms_wire):
     logged_in.add(responses.POST, api.url("Send/SendSms/"), body=b'["1"]')
     client.send(NUMBER, "x", sender=sender)
-    assert api.form(logged_in.calls[1])["sourceAddress"] == sender
+    assert sms_wire[1].form["sourceAddress"] == sender
 
 
 def test_a_bad_later_chunk_fails_before_the_first_is_sent(connect, mock):
@@ -327,23 +328,23 @@ def test_bulk_size_setting_is_checked():
 
 
 @pytest.mark.parametrize("body", [b'"10"', b"10", b'"371324579"'])
-def test_a_bare_scalar_answer_to_a_send_is_no_message_id(client, logged_in, api, body):
+def test_a_bare_scalar_answer_to_a_send_is_no_message_id(client, logged_in, api, body, sms_wire):
     # The document answers a send with ["371324579"]; a bare "10" may be the code 10
     # ("Flood SMS") as well as an id, so it proves nothing: the outcome is unknown.
     logged_in.add(responses.POST, api.url("Send/SendSms/"), body=body)
     with pytest.raises(DeliveryUnknown) as caught:
         client.send(NUMBER, "x")
     assert caught.value.partial is not None and caught.value.partial.ids == []
-    assert api.paths(logged_in).count("/rest/Send/SendSms/") == 1
+    assert len(sms_wire.to("/rest/Send/SendSms/")) == 1
 
 
 @pytest.mark.parametrize("body", [b'"10"', b"10", b' "10"\r\n'])
-def test_a_bare_flood_code_is_rate_limited(client, logged_in, api, body):
+def test_a_bare_flood_code_is_rate_limited(client, logged_in, api, body, sms_wire):
     logged_in.add(responses.POST, api.url("Send/SendSms/"), body=body, status=400)
     with pytest.raises(smsbridge.RateLimited) as caught:
         client.send(NUMBER, "x")
     assert (caught.value.code, caught.value.http_status) == ("10", 400)
-    assert api.paths(logged_in).count("/rest/Send/SendSms/") == 1
+    assert len(sms_wire.to("/rest/Send/SendSms/")) == 1
 
 
 def test_a_bare_code_answering_a_query_keeps_its_code(client, logged_in, api):

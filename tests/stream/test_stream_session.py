@@ -14,24 +14,24 @@ import responses
 from smsbridge.errors import AuthError, InvalidResponse, SmsBridgeError
 
 
-def test_login_is_lazy_posted_once_and_reused(client, logged_in, api):
+def test_login_is_lazy_posted_once_and_reused(client, logged_in, api, sms_wire):
     logged_in.add(responses.GET, api.url("Balance/"), body=api.payload("balance.json"))
     assert len(logged_in.calls) == 0
     client.balance()
     client.balance()
-    assert api.paths(logged_in) == ["/rest/Session/session.php", "/rest/Balance/",
-                                     "/rest/Balance/"]
-    login = logged_in.calls[0]
-    assert login.request.method == "POST"
-    assert login.request.headers["Content-Type"] == "application/x-www-form-urlencoded"
-    assert api.form(login) == {"login": "acme", "password": api.password}
+    assert sms_wire.paths == ["POST /rest/Session/session.php", "GET /rest/Balance/",
+                              "GET /rest/Balance/"]
+    login = sms_wire[0]
+    assert login.method == "POST"
+    assert login.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert login.form == {"login": "acme", "password": api.password}
     # The password travels only in the login body, never in a URL.
-    assert api.password not in login.request.url
-    for call in logged_in.calls[1:]:
-        assert api.query(call) == {"sessionId": api.session_id}
+    assert api.password not in login.url
+    for request in sms_wire[1:]:
+        assert request.params == {"sessionId": api.session_id}
 
 
-def test_session_renewed_before_its_120_minutes_end(client, logged_in, api):
+def test_session_renewed_before_its_120_minutes_end(client, logged_in, api, sms_wire):
     logged_in.add(responses.GET, api.url("Balance/"), body=api.payload("balance.json"))
     now = [1000.0]
     client.driver.session.cache.clock = lambda: now[0]
@@ -40,7 +40,7 @@ def test_session_renewed_before_its_120_minutes_end(client, logged_in, api):
     client.balance()
     now[0] += 6 * 60  # 116 minutes: inside the 5-minute safety margin
     client.balance()
-    assert api.paths(logged_in).count("/rest/Session/session.php") == 2
+    assert len(sms_wire.to("/rest/Session/session.php")) == 2
 
 
 @pytest.mark.parametrize(("payload", "status"), [
@@ -48,30 +48,30 @@ def test_session_renewed_before_its_120_minutes_end(client, logged_in, api):
     ("error-invalid-session.json", 400),  # code 3
     ("error-session-expired.json", 200),  # the body code wins whatever the status
 ])
-def test_expired_session_logs_in_again_once(client, logged_in, api, payload, status):
+def test_expired_session_logs_in_again_once(client, logged_in, api, payload, status, sms_wire):
     logged_in.add(responses.GET, api.url("Balance/"), body=api.payload(payload), status=status)
     logged_in.add(responses.GET, api.url("Balance/"), body=api.payload("balance.json"))
     assert client.balance().amount == Decimal("20015.3")
-    assert api.paths(logged_in) == ["/rest/Session/session.php", "/rest/Balance/",
-                                     "/rest/Session/session.php", "/rest/Balance/"]
+    assert sms_wire.paths == ["POST /rest/Session/session.php", "GET /rest/Balance/",
+                              "POST /rest/Session/session.php", "GET /rest/Balance/"]
 
 
-def test_http_401_without_code_counts_as_expired(client, logged_in, api):
+def test_http_401_without_code_counts_as_expired(client, logged_in, api, sms_wire):
     logged_in.add(responses.GET, api.url("Balance/"), body="", status=401)
     logged_in.add(responses.GET, api.url("Balance/"), body=api.payload("balance.json"))
     client.balance()
-    assert api.paths(logged_in).count("/rest/Session/session.php") == 2
+    assert len(sms_wire.to("/rest/Session/session.php")) == 2
 
 
-def test_still_expired_after_relogin_raises_without_looping(client, logged_in, api):
+def test_still_expired_after_relogin_raises_without_looping(client, logged_in, api, sms_wire):
     logged_in.add(responses.GET, api.url("Balance/"),
                   body=api.payload("error-session-expired.json"),
                   status=401)
     with pytest.raises(AuthError) as caught:
         client.balance()
     assert caught.value.code == "4"
-    assert api.paths(logged_in) == ["/rest/Session/session.php", "/rest/Balance/",
-                                     "/rest/Session/session.php", "/rest/Balance/"]
+    assert sms_wire.paths == ["POST /rest/Session/session.php", "GET /rest/Balance/",
+                              "POST /rest/Session/session.php", "GET /rest/Balance/"]
 
 
 @pytest.mark.parametrize(("body", "status"), [
@@ -80,11 +80,11 @@ def test_still_expired_after_relogin_raises_without_looping(client, logged_in, a
     (b'{"Code":1,"Desc":"Login can not be null or empty"}', 400),
     (b"", 401),
 ])
-def test_bad_credentials_raise_auth_error_at_once(client, mock, api, body, status):
+def test_bad_credentials_raise_auth_error_at_once(client, mock, api, body, status, sms_wire):
     mock.add(responses.POST, api.url("Session/session.php"), body=body, status=status)
     with pytest.raises(AuthError):
         client.balance()
-    assert api.paths(mock) == ["/rest/Session/session.php"]
+    assert sms_wire.paths == ["POST /rest/Session/session.php"]
 
 
 @pytest.mark.parametrize("body", [b"[1, 2]", b'""', b"<html>oops</html>", b"{}"])
@@ -94,11 +94,11 @@ def test_unreadable_login_answer_is_invalid_response(client, mock, api, body):
         client.balance()
 
 
-def test_unquoted_session_id_is_tolerated(client, mock, api):
+def test_unquoted_session_id_is_tolerated(client, mock, api, sms_wire):
     mock.add(responses.POST, api.url("Session/session.php"), body=api.session_id)
     mock.add(responses.GET, api.url("Balance/"), body=b"1")
     client.balance()
-    assert api.query(mock.calls[1])["sessionId"] == api.session_id
+    assert sms_wire[1].params["sessionId"] == api.session_id
 
 
 def test_login_server_error_is_retried(client, mock, api, sms_sleeps):
@@ -109,7 +109,7 @@ def test_login_server_error_is_retried(client, mock, api, sms_sleeps):
     assert len(sms_sleeps) == 1
 
 
-def test_one_login_shared_between_threads(client, logged_in, api):
+def test_one_login_shared_between_threads(client, logged_in, api, sms_wire):
     logged_in.add(responses.GET, api.url("Balance/"), body=api.payload("balance.json"))
     errors: list[BaseException] = []
 
@@ -125,7 +125,7 @@ def test_one_login_shared_between_threads(client, logged_in, api):
     for thread in threads:
         thread.join()
     assert not errors
-    assert api.paths(logged_in).count("/rest/Session/session.php") == 1
+    assert len(sms_wire.to("/rest/Session/session.php")) == 1
 
 
 def test_password_and_session_id_never_logged_or_in_errors(client, logged_in, api, caplog):
