@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any
 
 import pytest
 import requests
@@ -27,22 +25,19 @@ from smsbridge.errors import (
     ValidationError,
 )
 from smsbridge.models import DeliveryState, Message
+from smsbridge.testing.fixtures import Wire
 from smsbridge.transport import Request
 from smsbridge_example import ExampleSettings, api
 
 URL = "https://api.example-sms.test/v1"
 
 
-def body(call: responses.Call) -> Any:
-    assert call.request.body is not None
-    return json.loads(call.request.body)
-
-
 # -- send -----------------------------------------------------------------------------
 
 
 def test_send_makes_one_request_per_chunk(client: smsbridge.Client,
-                                          mocked: responses.RequestsMock) -> None:
+                                          mocked: responses.RequestsMock,
+                                          sms_wire: Wire) -> None:
     mocked.post(f"{URL}/messages", status=201, json={"messages": [
         {"id": "msg-1", "to": "996550123456", "parts": 1},
         {"id": "msg-2", "to": "996770123456", "parts": "1"},
@@ -51,12 +46,11 @@ def test_send_makes_one_request_per_chunk(client: smsbridge.Client,
     result = client.send(["+996 550 123 456", "996770123456"], "Your code is 1234",
                          sender="ACME", flash=True)
 
-    call = mocked.calls[0]
-    assert call.request.method == "POST"
-    assert call.request.url == f"{URL}/messages"
-    assert call.request.headers["Authorization"] == "Bearer key-S3cret-example"
-    assert call.request.headers["Content-Type"] == "application/json"
-    assert body(call) == {"to": ["996550123456", "996770123456"],
+    (request,) = sms_wire
+    assert (request.method, request.url) == ("POST", f"{URL}/messages")
+    assert request.headers["Authorization"] == "Bearer key-S3cret-example"
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.json() == {"to": ["996550123456", "996770123456"],
                           "text": "Your code is 1234", "sender": "ACME", "flash": True}
     assert result.ids == ["msg-1", "msg-2"]
     assert [m.parts for m in result] == [1, 1]
@@ -64,13 +58,14 @@ def test_send_makes_one_request_per_chunk(client: smsbridge.Client,
 
 
 def test_send_without_sender_or_flash_leaves_them_out(client: smsbridge.Client,
-                                                      mocked: responses.RequestsMock) -> None:
+                                                      mocked: responses.RequestsMock,
+                                                      sms_wire: Wire) -> None:
     mocked.post(f"{URL}/messages", status=201,
                 json={"messages": [{"id": "msg-7", "to": "996550123456", "parts": 2}]})
 
     result = client.send("996550123456", "x" * 200)
 
-    assert body(mocked.calls[0]) == {"to": ["996550123456"], "text": "x" * 200}
+    assert sms_wire.last.json() == {"to": ["996550123456"], "text": "x" * 200}
     assert result.ids == ["msg-7"]
     assert result.messages[0].parts == 2
 
@@ -93,7 +88,8 @@ def test_a_refused_recipient_carries_its_error(client: smsbridge.Client,
 
 
 def test_more_than_100_numbers_are_split(client: smsbridge.Client,
-                                         mocked: responses.RequestsMock) -> None:
+                                         mocked: responses.RequestsMock,
+                                         sms_wire: Wire) -> None:
     numbers = [f"996550{n:06d}" for n in range(101)]
     mocked.post(f"{URL}/messages", status=201, json={"messages": [
         {"id": f"msg-{n}", "to": f"996550{n:06d}", "parts": 1} for n in range(100)]})
@@ -102,7 +98,7 @@ def test_more_than_100_numbers_are_split(client: smsbridge.Client,
 
     result = client.send(numbers, "hello")
 
-    assert [len(body(call)["to"]) for call in mocked.calls] == [100, 1]
+    assert [len(request.json()["to"]) for request in sms_wire] == [100, 1]
     assert result.ids[-1] == "msg-100"
 
 
@@ -152,16 +148,17 @@ def test_an_answer_with_too_few_messages_is_unknown(client: smsbridge.Client,
 # -- status and balance -------------------------------------------------------------
 
 
-def test_status(client: smsbridge.Client, mocked: responses.RequestsMock) -> None:
+def test_status(client: smsbridge.Client, mocked: responses.RequestsMock,
+                sms_wire: Wire) -> None:
     mocked.get(f"{URL}/messages/msg-1", json={
         "id": "msg-1", "to": "996550123456", "status": "delivered",
         "updated_at": "2026-03-01T12:00:05Z"})
 
     report = client.status("msg-1")
 
-    call = mocked.calls[0]
-    assert call.request.method == "GET"
-    assert call.request.headers["Authorization"] == "Bearer key-S3cret-example"
+    (request,) = sms_wire
+    assert (request.method, request.url) == ("GET", f"{URL}/messages/msg-1")
+    assert request.headers["Authorization"] == "Bearer key-S3cret-example"
     assert report.message_id == "msg-1"
     assert report.recipient == "996550123456"
     assert report.state is DeliveryState.DELIVERED
@@ -193,12 +190,13 @@ def test_an_id_stays_one_path_segment(client: smsbridge.Client,
     assert client.status("a/..?x=1").state is DeliveryState.SENT
 
 
-def test_balance(client: smsbridge.Client, mocked: responses.RequestsMock) -> None:
+def test_balance(client: smsbridge.Client, mocked: responses.RequestsMock,
+                 sms_wire: Wire) -> None:
     mocked.get(f"{URL}/balance", json={"balance": "12.50", "currency": "EUR"})
 
     balance = client.balance()
 
-    assert mocked.calls[0].request.headers["Authorization"] == "Bearer key-S3cret-example"
+    assert sms_wire.last.headers["Authorization"] == "Bearer key-S3cret-example"
     assert balance.amount == Decimal("12.50")
     assert balance.currency == "EUR"
 
