@@ -127,26 +127,28 @@ class KitSimulator(Simulator):
 
         A recipient is a number, or a mapping of :class:`MessageRecord` fields of its own
         (``recipient``, ``text``, ``id``, ...) over the common ``fields`` (its ``extra``
-        joins theirs). Unless given,
-        ``parts`` are the segments of the text, ``cost`` is the account's price for them,
-        ``id`` is a new id from :attr:`ids` and ``path`` is :meth:`path_for` the recipient.
+        joins theirs). Unless given, ``parts`` are the segments of the text, ``cost`` is
+        the account's price for them, ``id`` is a new id from :attr:`ids` and ``path`` is
+        :meth:`path_for` the recipient.
         Raise ``unpaid`` (a :class:`~smsbridge.testing.answers.Refusal`; nothing charged or
         recorded) when the balance does not cover the sum.
         """
-        items = [{**fields, **({"recipient": r} if isinstance(r, str) else r)}
-                 for r in recipients]
-        for item, recipient in zip(items, recipients, strict=True):
+        items = []
+        for recipient in recipients:
+            own: dict[str, Any] = ({"recipient": recipient} if isinstance(recipient, str)
+                                   else dict(recipient))
+            item = {**fields, **own, "extra": {**fields.get("extra", {}),
+                                               **own.get("extra", {})}}
             if "parts" not in item:
                 item["parts"] = segments(item["text"]).parts
             if "cost" not in item:
                 item["cost"] = account.cost(item["parts"])
-            # A recipient's own extra facts join the common ones.
-            item["extra"] = {**fields.get("extra", {}),
-                             **(recipient.get("extra", {}) if isinstance(recipient, Mapping)
-                                else {})}
+            if "path" not in item:
+                item["path"] = self.path_for(item["recipient"])
+            items.append(item)
         account.pay(sum((item["cost"] for item in items), Decimal(0)), unpaid)
-        return [self.messages.add(**{"id": item.get("id") or self.ids.next(),
-                                     "path": self.path_for(item["recipient"]), **item,
+        # Ids are drawn only once the batch is paid for.
+        return [self.messages.add(**{**item, "id": item.get("id") or self.ids.next(),
                                      "login": account.login})
                 for item in items]
 

@@ -99,9 +99,9 @@ class PhoenixSimulator(KitSimulator):
                     **fields: Any) -> Account:
         """Open an account reachable with the token ``login`` (``fields``: the kit's
         :class:`~smsbridge.testing.accounts.Account`'s, such as ``credit_limit``)."""
-        extra = {"beginning_balance": money(balance), "books": dict(address_books or {})}
         return super().add_account(login, password, balance=balance, price=self.price,
-                                   active=not blocked, extra=extra, **fields)
+                                   active=not blocked,
+                                   extra={"books": dict(address_books or {})}, **fields)
 
     def client_settings(self, base_url: str) -> dict[str, Any]:
         """Settings that connect the Phoenix driver to the demo account."""
@@ -244,7 +244,9 @@ class PhoenixSimulator(KitSimulator):
             credit = {"limit": float(limit), "dateStart": today.strftime("%d.%m.%Y"),
                       "dateEnd": (today + timedelta(days=31)).strftime("%d.%m.%Y")}
         return json_answer({"balance": float(account.balance),
-                            "beginningPeriodBalance": float(account.extra["beginning_balance"]),
+                            # What the period's payments and fees leave to explain.
+                            "beginningPeriodBalance": float(
+                                account.balance - account.paid_in + account.spent),
                             "limit": float(limit or 0), "creditLimit": credit,
                             "currentPayments": float(account.paid_in),
                             "currentFees": float(account.spent)})
